@@ -1,0 +1,105 @@
+// The one place the environment is read. Everything else receives a typed Config.
+import { z } from 'zod';
+
+const optionalString = z.string().trim().min(1).optional();
+
+const base64Key = z
+  .string()
+  .trim()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  APP_URL: z.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  ENCRYPTION_KEY: base64Key.optional(),
+  SHOPIFY_API_KEY: optionalString,
+  SHOPIFY_API_SECRET: optionalString,
+  SHOPIFY_SCOPES: z.string().trim().default('read_products,read_inventory,read_orders,read_customers,read_checkouts'),
+  BIGCOMMERCE_CLIENT_ID: optionalString,
+  BIGCOMMERCE_CLIENT_SECRET: optionalString,
+  WIX_APP_ID: optionalString,
+  WIX_APP_SECRET: optionalString,
+  WIX_PUBLIC_KEY: optionalString,
+  SMTP_URL: z
+    .string()
+    .trim()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).default('Storeflow <no-reply@storeflow.localhost>'),
+  SMS_PROVIDER_URL: z.url().optional(),
+  SMS_ACCOUNT_SID: optionalString,
+  SMS_AUTH_TOKEN: optionalString,
+  SMS_FROM: optionalString,
+  SUPPORT_BOOTSTRAP_EMAIL: z.email().optional(),
+  SUPPORT_BOOTSTRAP_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Requests per minute per API key; the public API's abuse guard. */
+  API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
+  /** Days a webhook delivery id is remembered for dedupe. */
+  DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+});
+
+export type Config = {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  appUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  encryptionKey: Buffer | undefined;
+  shopify: { apiKey?: string; apiSecret?: string; scopes: string[] };
+  bigcommerce: { clientId?: string; clientSecret?: string };
+  wix: { appId?: string; appSecret?: string; publicKey?: string };
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  sms: { providerUrl?: string; accountSid?: string; authToken?: string; from?: string };
+  supportBootstrap: { email?: string; password?: string };
+  logLevel: string;
+  apiRateLimit: number;
+  deliveryRetentionDays: number;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses env once. Empty strings count as unset so `.env` templates with blank lines work. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid environment variable ${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : undefined,
+    shopify: {
+      apiKey: e.SHOPIFY_API_KEY,
+      apiSecret: e.SHOPIFY_API_SECRET,
+      scopes: e.SHOPIFY_SCOPES.split(',').map((s) => s.trim()).filter(Boolean),
+    },
+    bigcommerce: { clientId: e.BIGCOMMERCE_CLIENT_ID, clientSecret: e.BIGCOMMERCE_CLIENT_SECRET },
+    wix: { appId: e.WIX_APP_ID, appSecret: e.WIX_APP_SECRET, publicKey: e.WIX_PUBLIC_KEY },
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    sms: { providerUrl: e.SMS_PROVIDER_URL, accountSid: e.SMS_ACCOUNT_SID, authToken: e.SMS_AUTH_TOKEN, from: e.SMS_FROM },
+    supportBootstrap: { email: e.SUPPORT_BOOTSTRAP_EMAIL, password: e.SUPPORT_BOOTSTRAP_PASSWORD },
+    logLevel: e.LOG_LEVEL,
+    apiRateLimit: e.API_RATE_LIMIT,
+    deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
+  };
+}

@@ -1,0 +1,91 @@
+import { EventMapping, type LowInventoryCatalog, type Platform, type Store } from '../../model/store.ts';
+import type { StoreId } from '../../model/ids.ts';
+import type { Queryable } from '../pool.ts';
+
+type StoreRow = {
+  id: string;
+  platform: Platform;
+  domain: string;
+  external_id: string | null;
+  status: 'active' | 'uninstalled';
+  scopes: string[];
+  public_key: string;
+  low_inventory_catalog: LowInventoryCatalog;
+  event_mapping: unknown;
+  created_at: Date;
+};
+
+const COLUMNS = 'id, platform, domain, external_id, status, scopes, public_key, low_inventory_catalog, event_mapping, created_at';
+
+function toStore(row: StoreRow): Store {
+  return {
+    id: row.id as StoreId,
+    platform: row.platform,
+    domain: row.domain,
+    externalId: row.external_id,
+    status: row.status,
+    scopes: row.scopes,
+    publicKey: row.public_key,
+    lowInventoryCatalog: row.low_inventory_catalog,
+    // JSON columns are parsed on the way out: a hand-edited row cannot smuggle a bad shape in.
+    eventMapping: EventMapping.parse(row.event_mapping ?? {}),
+    createdAt: row.created_at,
+  };
+}
+
+export type NewStore = {
+  platform: Platform;
+  domain: string;
+  externalId?: string | null;
+  accessTokenSealed?: string | null;
+  scopes?: string[];
+  publicKey: string;
+  privateKeyId: string;
+  privateKeyHash: Buffer;
+};
+
+export async function insertStore(db: Queryable, s: NewStore): Promise<Store> {
+  const { rows } = await db.query<StoreRow>(
+    `INSERT INTO stores (platform, domain, external_id, access_token_enc, scopes, public_key, private_key_id, private_key_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [s.platform, s.domain, s.externalId ?? null, s.accessTokenSealed ?? null, s.scopes ?? [], s.publicKey, s.privateKeyId, s.privateKeyHash],
+  );
+  return toStore(rows[0]!);
+}
+
+export async function findStoreById(db: Queryable, id: StoreId): Promise<Store | undefined> {
+  const { rows } = await db.query<StoreRow>(`SELECT ${COLUMNS} FROM stores WHERE id = $1`, [id]);
+  return rows[0] && toStore(rows[0]);
+}
+
+export async function findStoreByDomain(db: Queryable, platform: Platform, domain: string): Promise<Store | undefined> {
+  const { rows } = await db.query<StoreRow>(`SELECT ${COLUMNS} FROM stores WHERE platform = $1 AND domain = $2`, [platform, domain]);
+  return rows[0] && toStore(rows[0]);
+}
+
+export async function findStoreByPublicKey(db: Queryable, publicKey: string): Promise<Store | undefined> {
+  const { rows } = await db.query<StoreRow>(`SELECT ${COLUMNS} FROM stores WHERE public_key = $1`, [publicKey]);
+  return rows[0] && toStore(rows[0]);
+}
+
+/** The store and its key hash, for a constant-time comparison by the caller. */
+export async function findStoreByPrivateKeyId(
+  db: Queryable,
+  keyId: string,
+): Promise<{ store: Store; privateKeyHash: Buffer } | undefined> {
+  const { rows } = await db.query<StoreRow & { private_key_hash: Buffer }>(
+    `SELECT ${COLUMNS}, private_key_hash FROM stores WHERE private_key_id = $1`,
+    [keyId],
+  );
+  const row = rows[0];
+  return row && { store: toStore(row), privateKeyHash: row.private_key_hash };
+}
+
+export async function updateEventMapping(db: Queryable, id: StoreId, mapping: EventMapping): Promise<void> {
+  await db.query('UPDATE stores SET event_mapping = $2, updated_at = now() WHERE id = $1', [id, JSON.stringify(mapping)]);
+}
+
+export async function readSealedAccessToken(db: Queryable, id: StoreId): Promise<string | null> {
+  const { rows } = await db.query<{ access_token_enc: string | null }>('SELECT access_token_enc FROM stores WHERE id = $1', [id]);
+  return rows[0]?.access_token_enc ?? null;
+}

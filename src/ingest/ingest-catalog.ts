@@ -1,0 +1,132 @@
+// The one write path for catalog data, whichever connector it came from.
+import type pg from 'pg';
+import { productQuantity, type InventoryChange, type ProductInput } from '../model/catalog.ts';
+import type { ExternalProductId, ExternalVariantId, ProductId, StoreId, VariantId } from '../model/ids.ts';
+import {
+  insertNewProducts,
+  insertNewVariants,
+  insertObservations,
+  lockProducts,
+  lockVariants,
+  markVariantsDeleted,
+  updateProducts,
+  updateVariants,
+  variantKey,
+  type ProductWrite,
+  type VariantWrite,
+} from '../db/repositories/catalog.ts';
+import type { IngestSignals } from './signals.ts';
+import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
+
+export type CatalogIngestResult = { upserted: number; stale: number; duplicate: boolean; changes: InventoryChange[] };
+
+/**
+ * Upserts products with their full variant lists in one transaction: all of the call or none.
+ * An item older than what is stored (by its source time) is skipped, so a late retry never
+ * rolls stock back. Every quantity change is recorded with its old and new value and
+ * announced after commit.
+ */
+export async function ingestCatalog(
+  pool: pg.Pool,
+  signals: IngestSignals,
+  storeId: StoreId,
+  input: ProductInput[],
+  opts: { now?: Date; delivery?: Delivery } = {},
+): Promise<CatalogIngestResult> {
+  const now = opts.now ?? new Date();
+  // Last occurrence wins inside one call; sorted so concurrent calls lock rows in one order.
+  const items = [...new Map(input.map((p) => [p.externalId as string, p])).values()].sort((a, b) =>
+    a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0,
+  );
+  if (items.length === 0) return { upserted: 0, stale: 0, duplicate: false, changes: [] };
+
+  const result = await transactOnce(pool, storeId, opts.delivery, async (tx) => {
+    const writes: ProductWrite[] = items.map((p) => ({
+      externalId: p.externalId,
+      title: p.title,
+      url: p.url ?? null,
+      imageUrl: p.imageUrl ?? null,
+      price: p.price ?? null,
+      inventoryTracking: p.inventoryTracking,
+      inventoryQuantity: productQuantity(p.inventoryTracking, p.inventoryQuantity, p.variants),
+      sourceUpdatedAt: p.updatedAt ?? now,
+    }));
+    const created = await insertNewProducts(tx, storeId, writes);
+    const state = await lockProducts(tx, storeId, writes.map((w) => w.externalId));
+
+    const changes: InventoryChange[] = [];
+    const fresh: Array<{ item: ProductInput; write: ProductWrite; productId: ProductId }> = [];
+    for (const [i, write] of writes.entries()) {
+      const row = state.get(write.externalId)!;
+      const isNew = created.has(write.externalId);
+      if (!isNew && row.sourceUpdatedAt > write.sourceUpdatedAt) continue;
+      fresh.push({ item: items[i]!, write, productId: row.id });
+      const old = isNew || row.deleted ? null : row.inventoryQuantity;
+      if (old !== write.inventoryQuantity) {
+        changes.push({
+          storeId,
+          level: 'product',
+          productId: row.id,
+          variantId: null,
+          productExternalId: write.externalId as ExternalProductId,
+          variantExternalId: null,
+          oldQuantity: old,
+          newQuantity: write.inventoryQuantity,
+          sourceUpdatedAt: write.sourceUpdatedAt,
+          observedAt: now,
+        });
+      }
+    }
+    await updateProducts(tx, storeId, fresh.filter((f) => !created.has(f.write.externalId)).map((f) => f.write));
+
+    const variantWrites: VariantWrite[] = fresh.flatMap(({ item, write, productId }) =>
+      item.variants.map((v) => ({
+        productId,
+        externalId: v.externalId,
+        sku: v.sku ?? null,
+        title: v.title ?? null,
+        price: v.price ?? null,
+        inventoryQuantity: item.inventoryTracking === 'none' ? null : (v.inventoryQuantity ?? null),
+        sourceUpdatedAt: write.sourceUpdatedAt,
+      })),
+    );
+    const createdVariants = await insertNewVariants(tx, storeId, variantWrites);
+    const variantState = await lockVariants(tx, storeId, fresh.map((f) => f.productId));
+    const listed = new Set<string>();
+    const productExternal = new Map(fresh.map((f) => [f.productId as string, f.write.externalId]));
+    const variantChange = (productId: ProductId, variantId: VariantId, externalId: string, old: number | null, next: number | null, at: Date) => {
+      if (old === next) return;
+      changes.push({
+        storeId,
+        level: 'variant',
+        productId,
+        variantId,
+        productExternalId: productExternal.get(productId) as ExternalProductId,
+        variantExternalId: externalId as ExternalVariantId,
+        oldQuantity: old,
+        newQuantity: next,
+        sourceUpdatedAt: at,
+        observedAt: now,
+      });
+    };
+    for (const w of variantWrites) {
+      const key = variantKey(w.productId, w.externalId);
+      listed.add(key);
+      const row = variantState.get(key)!;
+      const old = createdVariants.has(key) || row.deleted ? null : row.inventoryQuantity;
+      variantChange(w.productId, row.id, w.externalId, old, w.inventoryQuantity, w.sourceUpdatedAt);
+    }
+    await updateVariants(tx, storeId, variantWrites.filter((w) => !createdVariants.has(variantKey(w.productId, w.externalId))));
+
+    // A product's variant list is complete: a variant it no longer lists has been removed.
+    const removed = [...variantState.entries()].filter(([key, v]) => !listed.has(key) && !v.deleted).map(([, v]) => v);
+    await markVariantsDeleted(tx, storeId, removed.map((v) => v.id));
+    for (const v of removed) variantChange(v.productId, v.id, v.externalId, v.inventoryQuantity, null, now);
+
+    await insertObservations(tx, changes);
+    return { upserted: fresh.length, stale: items.length - fresh.length, duplicate: false, changes };
+  });
+  if (result === DUPLICATE) return { upserted: 0, stale: 0, duplicate: true, changes: [] };
+  await signals.inventoryChanged(result.changes);
+  return result;
+}

@@ -1,0 +1,62 @@
+// The one write path for shopper events: resolve profiles, append events and their items,
+// skip anything already stored under the same unique id. One transaction per call.
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { EventInput } from '../model/event.ts';
+import type { StoreId } from '../model/ids.ts';
+import { ensureProfiles, identityKey } from '../db/repositories/profiles.ts';
+import { insertEventItems, insertEvents, type EventItemWrite } from '../db/repositories/events.ts';
+import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
+
+export type EventIngestResult = { accepted: number; duplicates: number; duplicateDelivery: boolean };
+
+/**
+ * A stable id for an event that came without one: the same event delivered twice hashes the
+ * same, so a retried call cannot store it twice.
+ */
+export function deriveUniqueId(e: EventInput): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([e.metric, identityKey(e.profile), e.time.toISOString(), e.value, e.properties]));
+  return `h:${h.digest('base64url')}`;
+}
+
+export async function ingestEvents(
+  pool: pg.Pool,
+  storeId: StoreId,
+  input: EventInput[],
+  opts: { delivery?: Delivery } = {},
+): Promise<EventIngestResult> {
+  const byUniqueId = new Map<string, EventInput>();
+  for (const e of input) {
+    const id = e.uniqueId ?? deriveUniqueId(e);
+    if (!byUniqueId.has(id)) byUniqueId.set(id, e);
+  }
+  if (byUniqueId.size === 0) return { accepted: 0, duplicates: input.length, duplicateDelivery: false };
+
+  const accepted = await transactOnce(pool, storeId, opts.delivery, async (tx) => {
+    const events = [...byUniqueId.entries()];
+    const profiles = await ensureProfiles(tx, storeId, events.map(([, e]) => e.profile));
+    const inserted = await insertEvents(
+      tx,
+      storeId,
+      events.map(([uniqueId, e]) => ({
+        metric: e.metric,
+        profileId: profiles.get(identityKey(e.profile))!,
+        time: e.time,
+        value: e.value,
+        properties: e.properties,
+        uniqueId,
+      })),
+    );
+    const items: EventItemWrite[] = [];
+    for (const { id, uniqueId } of inserted) {
+      for (const [position, item] of byUniqueId.get(uniqueId)!.items.entries()) {
+        items.push({ eventId: id, position, ...item });
+      }
+    }
+    await insertEventItems(tx, storeId, items);
+    return inserted.length;
+  });
+  if (accepted === DUPLICATE) return { accepted: 0, duplicates: input.length, duplicateDelivery: true };
+  return { accepted, duplicates: input.length - accepted, duplicateDelivery: false };
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { ExternalProductId, ExternalVariantId, ProductId, StoreId, VariantId } from './ids.ts';
+
+export const InventoryTracking = z.enum(['product', 'variant', 'none']);
+export type InventoryTracking = z.infer<typeof InventoryTracking>;
+
+const money = z.coerce.number().finite().min(0).max(1e12);
+const quantity = z.number().int().min(-1_000_000_000).max(1_000_000_000);
+
+/** A variant as a connector normalises it, before it has our id. */
+export const VariantInput = z.object({
+  externalId: ExternalVariantId,
+  sku: z.string().max(255).nullish(),
+  title: z.string().max(1000).nullish(),
+  price: money.nullish(),
+  inventoryQuantity: quantity.nullish(),
+});
+export type VariantInput = z.infer<typeof VariantInput>;
+
+/** A product with its full variant list. Variants missing from the list are treated as removed. */
+export const ProductInput = z.object({
+  externalId: ExternalProductId,
+  title: z.string().trim().min(1).max(1000),
+  url: z.url().max(2048).nullish(),
+  imageUrl: z.url().max(2048).nullish(),
+  price: money.nullish(),
+  inventoryTracking: InventoryTracking.default('product'),
+  inventoryQuantity: quantity.nullish(),
+  variants: z.array(VariantInput).max(2000).default([]),
+  /** When the source last changed this item; an older update never overwrites a newer one. */
+  updatedAt: z.coerce.date().optional(),
+});
+export type ProductInput = z.infer<typeof ProductInput>;
+
+export type Variant = {
+  id: VariantId;
+  productId: ProductId;
+  externalId: ExternalVariantId;
+  sku: string | null;
+  title: string | null;
+  price: number | null;
+  inventoryQuantity: number | null;
+};
+
+export type Product = {
+  id: ProductId;
+  storeId: StoreId;
+  externalId: ExternalProductId;
+  title: string;
+  url: string | null;
+  imageUrl: string | null;
+  price: number | null;
+  inventoryTracking: InventoryTracking;
+  inventoryQuantity: number | null;
+  sourceUpdatedAt: Date;
+  variants: Variant[];
+};
+
+/** The signal ingest emits for every quantity change; the low-inventory trigger consumes it. */
+export type InventoryChange = {
+  storeId: StoreId;
+  level: 'product' | 'variant';
+  productId: ProductId;
+  variantId: VariantId | null;
+  productExternalId: ExternalProductId;
+  variantExternalId: ExternalVariantId | null;
+  oldQuantity: number | null;
+  newQuantity: number | null;
+  /** The source's own time of the change, as opposed to when we observed it. */
+  sourceUpdatedAt: Date;
+  observedAt: Date;
+};
+
+/**
+ * Product-level quantity per the common model: with variant tracking it is the sum of the
+ * variants' quantities; with product tracking the product's own figure wins when the source
+ * gives one; untracked products have none.
+ */
+export function productQuantity(
+  tracking: InventoryTracking,
+  own: number | null | undefined,
+  variants: ReadonlyArray<{ inventoryQuantity?: number | null | undefined }>,
+): number | null {
+  if (tracking === 'none') return null;
+  if (tracking === 'product' && own !== null && own !== undefined) return own;
+  const tracked = variants.filter((v) => v.inventoryQuantity !== null && v.inventoryQuantity !== undefined);
+  if (tracked.length === 0) return own ?? null;
+  return tracked.reduce((sum, v) => sum + (v.inventoryQuantity as number), 0);
+}
