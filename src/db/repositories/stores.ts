@@ -89,3 +89,15 @@ export async function readSealedAccessToken(db: Queryable, id: StoreId): Promise
   const { rows } = await db.query<{ access_token_enc: string | null }>('SELECT access_token_enc FROM stores WHERE id = $1', [id]);
   return rows[0]?.access_token_enc ?? null;
 }
+
+export async function rotateStoreKeys(
+  db: Queryable,
+  id: StoreId,
+  keys: { publicKey: string; privateKeyId: string; privateKeyHash: Buffer },
+): Promise<Store> {
+  const { rows } = await db.query<StoreRow>(
+    `UPDATE stores SET public_key = $2, private_key_id = $3, private_key_hash = $4, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, keys.publicKey, keys.privateKeyId, keys.privateKeyHash],
+  );
+  return toStore(rows[0]!);
+}

@@ -1,0 +1,63 @@
+// The one interface every platform connector implements. Connectors verify and normalise;
+// they never write: ingest is the only writer of catalog and events.
+import type { ProductInput } from '../src/model/catalog.ts';
+import type { EventInput } from '../src/model/event.ts';
+import type { ProfileInput } from '../src/model/profile.ts';
+import type { EventMapping, Platform, Store } from '../src/model/store.ts';
+
+/** One row of the low-inventory capability table (DESIGN §5): what the trigger may offer. */
+export type LowInventoryCapability = {
+  level: 'product' | 'variant';
+  /** Canonical metric names allowed as trigger data at this level. */
+  metrics: readonly string[];
+};
+
+export type Capabilities = {
+  lowInventory: readonly LowInventoryCapability[];
+  /** Whether the catalog is pulled from the platform (true) or pushed to our API (false). */
+  pullsCatalog: boolean;
+};
+
+export type WebhookRequest = {
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  rawBody: Buffer;
+};
+
+/** The verdict on a webhook, reached before its body is parsed. */
+export type WebhookVerdict =
+  | {
+      ok: true;
+      topic: string;
+      /** How the platform names the shop (domain, store hash, instance id). */
+      shop: string;
+      /** Stable across the platform's retries of one delivery. */
+      deliveryId: string;
+      payload: unknown;
+      triggeredAt?: Date;
+    }
+  | { ok: false; reason: 'unauthenticated' | 'malformed' | 'unsupported'; detail: string };
+
+/** What one payload means in the common model. */
+export type Normalised =
+  | { kind: 'catalog'; products: ProductInput[] }
+  | { kind: 'events'; events: EventInput[] }
+  | { kind: 'profiles'; profiles: ProfileInput[] }
+  | { kind: 'uninstalled' }
+  | { kind: 'ignored'; reason: string };
+
+export type CatalogPage = { products: ProductInput[]; cursor: string | null };
+
+export interface Connector {
+  readonly platform: Platform;
+  readonly capabilities: Capabilities;
+  verifyWebhook(req: WebhookRequest): Promise<WebhookVerdict> | WebhookVerdict;
+  /** Pure: the same payload always normalises to the same result. */
+  normalise(topic: string, payload: unknown, ctx: { store: Store; mapping: EventMapping }): Normalised[];
+  /** Pulls the catalog a page at a time, resumable from the cursor of the last page stored. */
+  fetchCatalog(ctx: { store: Store; accessToken: string | null; cursor: string | null }): AsyncIterable<CatalogPage>;
+}
+
+/** Whether the capability table allows this level and metric combination. */
+export function allowsLowInventory(c: Capabilities, level: 'product' | 'variant', metric: string): boolean {
+  return c.lowInventory.some((row) => row.level === level && row.metrics.includes(metric));
+}

@@ -1,0 +1,81 @@
+// Applies a store's field mapping to an incoming event: which metric it is, and where its
+// product id, variant id, price and item list live inside `properties`.
+import type { EventInput, EventItemInput } from '../../src/model/event.ts';
+import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
+import type { EventMapping } from '../../src/model/store.ts';
+import type { EventItem } from './api-schemas.ts';
+
+export function readPath(source: unknown, path: string): unknown {
+  let at: unknown = source;
+  for (const key of path.split('.')) {
+    if (at === null || typeof at !== 'object' || Array.isArray(at)) return undefined;
+    if (!Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+function asId(v: unknown): string | null {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim().slice(0, 255);
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+function asNumber(v: unknown): number | null {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+
+function asQuantity(v: unknown): number {
+  const n = asNumber(v);
+  return n !== null && Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : 1;
+}
+
+export function canonicalMetric(metric: string, mapping: EventMapping): string {
+  return mapping.metricAliases[metric] ?? metric;
+}
+
+/** The items an event names: its item list when it has one, else its single product. */
+export function extractItems(metric: string, properties: Record<string, unknown>, mapping: EventMapping): EventItemInput[] {
+  const m = { ...mapping, ...mapping.perMetric[metric] };
+  const list = readPath(properties, m.items);
+  if (Array.isArray(list)) {
+    return list.slice(0, 500).flatMap((item) => {
+      const productId = asId(readPath(item, mapping.itemProductId));
+      const variantId = asId(readPath(item, mapping.itemVariantId));
+      if (!productId && !variantId) return [];
+      return [
+        {
+          productExternalId: productId as ExternalProductId | null,
+          variantExternalId: variantId as ExternalVariantId | null,
+          quantity: asQuantity(readPath(item, mapping.itemQuantity)),
+          price: asNumber(readPath(item, mapping.itemPrice)),
+        },
+      ];
+    });
+  }
+  const productId = asId(readPath(properties, m.productId));
+  const variantId = asId(readPath(properties, m.variantId));
+  if (!productId && !variantId) return [];
+  return [
+    {
+      productExternalId: productId as ExternalProductId | null,
+      variantExternalId: variantId as ExternalVariantId | null,
+      quantity: asQuantity(readPath(properties, mapping.itemQuantity)),
+      price: asNumber(readPath(properties, m.price)),
+    },
+  ];
+}
+
+export function toEventInput(e: EventItem, mapping: EventMapping, receivedAt: Date): EventInput {
+  const metric = canonicalMetric(e.metric, mapping);
+  return {
+    metric,
+    profile: e.profile,
+    time: e.time ?? receivedAt,
+    value: e.value ?? null,
+    properties: e.properties,
+    items: extractItems(metric, e.properties, mapping),
+    uniqueId: e.uniqueId,
+  };
+}

@@ -1,0 +1,4 @@
+/** Agenda job names: the stable identifiers stored in agenda_jobs. */
+export const JobNames = {
+  expireDeliveries: 'webhook-deliveries:expire',
+} as const;

@@ -1,0 +1,39 @@
+// The Agenda worker: any number of these may run against one database; Agenda's locks in
+// Postgres make each scheduled run happen once.
+import { hostname } from 'node:os';
+import { Agenda } from 'agenda';
+import { PostgresBackend } from '@agendajs/postgres-backend';
+import type { Runtime } from '../boot.ts';
+import { JobNames } from './job-names.ts';
+import { runExpireDeliveries } from './expire-deliveries.ts';
+
+export type Worker = { agenda: Agenda; stop(): Promise<void> };
+
+export async function startWorker(rt: Runtime, opts: { processEvery?: string | number } = {}): Promise<Worker> {
+  const agenda = new Agenda({
+    backend: new PostgresBackend({
+      pool: rt.db.pool,
+      // The embedded database multiplexes one backend: LISTEN would not reach this client.
+      disableNotifications: rt.db.mode !== 'server',
+    }),
+    name: `${hostname()}:${process.pid}`,
+    processEvery: opts.processEvery ?? '5 seconds',
+    defaultLockLifetime: 10 * 60_000,
+  });
+  agenda.on('error', (err) => rt.logger.error({ err }, 'agenda error'));
+  agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) => rt.logger.error({ err, job: job.attrs.name }, 'job failed'));
+
+  agenda.define(JobNames.expireDeliveries, async () => {
+    await runExpireDeliveries(rt);
+  });
+
+  await agenda.start();
+  await agenda.every('1 hour', JobNames.expireDeliveries);
+  rt.logger.info('worker started');
+  return {
+    agenda,
+    async stop() {
+      await agenda.stop();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import { rateLimit } from 'express-rate-limit';
+import type { AppContext } from './context.ts';
+import type { AuthedLocals } from './auth-private-key.ts';
+import { requirePrivateKey } from './auth-private-key.ts';
+import { problemHandler, sendProblem } from './problem.ts';
+import { healthRoutes } from './routes/health.ts';
+import { trackRoutes } from './routes/track.ts';
+import { catalogRoutes } from './routes/api-catalog.ts';
+import { eventRoutes } from './routes/api-events.ts';
+import { profileRoutes } from './routes/api-profiles.ts';
+
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+  app.use(helmet());
+
+  app.use(healthRoutes(ctx));
+  app.use(trackRoutes(ctx));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] }));
+  api.use((req, res, next) => {
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
+      return sendProblem(res, 415, 'Send the body as application/json.');
+    }
+    next();
+  });
+  api.use(requirePrivateKey(ctx.db.pool));
+  api.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: ctx.config.apiRateLimit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (_req, res) => (res.locals as AuthedLocals).store.id,
+      handler: (_req, res) => sendProblem(res, 429, `More than ${ctx.config.apiRateLimit} calls a minute with this key; retry after the RateLimit-Reset seconds.`),
+    }),
+  );
+  api.use(catalogRoutes(ctx));
+  api.use(eventRoutes(ctx));
+  api.use(profileRoutes(ctx));
+  app.use('/api/v1', api);
+
+  app.use((_req, res) => sendProblem(res, 404, 'No such route.'));
+  app.use(problemHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/pool.ts';
+import type { IngestSignals } from '../ingest/signals.ts';
+
+/** What the web layer is built from; tests build one against their own database. */
+export type AppContext = {
+  config: Config;
+  db: Database;
+  signals: IngestSignals;
+  logger: Logger;
+};
