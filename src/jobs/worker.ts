@@ -9,7 +9,16 @@ import { runExpireDeliveries } from './expire-deliveries.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
 
-export async function startWorker(rt: Runtime, opts: { processEvery?: string | number } = {}): Promise<Worker> {
+export type WorkerOptions = {
+  processEvery?: string | number;
+  /**
+   * How long a job may hold its lock. Agenda keeps a liveness timer of half this per run that
+   * stop() does not clear, so a stopped worker's process lingers that long unless it exits.
+   */
+  lockLifetimeMs?: number;
+};
+
+export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promise<Worker> {
   const agenda = new Agenda({
     backend: new PostgresBackend({
       pool: rt.db.pool,
@@ -18,7 +27,7 @@ export async function startWorker(rt: Runtime, opts: { processEvery?: string | n
     }),
     name: `${hostname()}:${process.pid}`,
     processEvery: opts.processEvery ?? '5 seconds',
-    defaultLockLifetime: 10 * 60_000,
+    defaultLockLifetime: opts.lockLifetimeMs ?? 10 * 60_000,
   });
   agenda.on('error', (err) => rt.logger.error({ err }, 'agenda error'));
   agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) => rt.logger.error({ err, job: job.attrs.name }, 'job failed'));

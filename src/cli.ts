@@ -1,0 +1,133 @@
+// `npm run cli -- <command>`: migrate, serve, worker, store add, demo.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { boot, type Runtime } from './boot.ts';
+import { loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { Platform } from './model/store.ts';
+import { createStore } from './stores/create-store.ts';
+import { seedDemo } from './demo/seed-demo.ts';
+import { startServer } from './web/server.ts';
+import { startWorker } from './jobs/worker.ts';
+import { exitWithError, onShutdown } from './lifecycle.ts';
+
+const USAGE = `usage: storeflow <command>
+  migrate                                   apply database migrations
+  serve                                     run the web server
+  worker                                    run the job worker
+  store add --platform shopify|bigcommerce|wix|custom --domain <domain> [--token <access token>] [--json]
+  demo                                      create the demo store with catalog, profiles and events`;
+
+class UsageError extends Error {}
+
+const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a domain name such as shop.example.com');
+
+/** One-shot commands log only warnings, so their own output stays readable (and --json parseable). */
+async function bootQuiet(): Promise<Runtime> {
+  const config = loadConfig();
+  const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
+  return boot({ config, logger: createLogger(level, process.stderr), poolSize: 2 });
+}
+
+async function withRuntime(fn: (rt: Runtime) => Promise<void>): Promise<void> {
+  const rt = await bootQuiet();
+  try {
+    await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function storeAdd(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { platform: { type: 'string' }, domain: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const platform = Platform.safeParse(values.platform);
+  if (!platform.success) throw new UsageError('--platform must be one of shopify, bigcommerce, wix, custom');
+  const domain = Domain.safeParse(values.domain);
+  if (!domain.success) throw new UsageError(`--domain ${domain.error.issues[0]!.message}`);
+  await withRuntime(async (rt) => {
+    const created = await createStore(rt.db.pool, rt.secrets, {
+      platform: platform.data,
+      domain: domain.data,
+      ...(values.token ? { accessToken: values.token } : {}),
+    });
+    const out = { storeId: created.store.id, publicKey: created.publicKey, privateKey: created.privateKey };
+    if (values.json) {
+      process.stdout.write(JSON.stringify(out) + '\n');
+      return;
+    }
+    process.stdout.write(
+      `store ${out.storeId} (${platform.data}, ${domain.data})\n` +
+        `public key:  ${out.publicKey}\n` +
+        `private key: ${out.privateKey}\n` +
+        'The private key is shown only now; keep it somewhere safe.\n',
+    );
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'migrate':
+      // boot() applies pending migrations under an advisory lock, then we are done.
+      return withRuntime(async (rt) => {
+        const { rows } = await rt.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+        process.stdout.write(`migrations up to date (${rows[0]!.n} applied)\n`);
+      });
+    case 'serve': {
+      const rt = await boot();
+      const web = await startServer(rt);
+      onShutdown(async () => {
+        await web.stop();
+        await rt.close();
+      });
+      return;
+    }
+    case 'worker': {
+      const rt = await boot();
+      const worker = await startWorker(rt);
+      onShutdown(async () => {
+        await worker.stop();
+        await rt.close();
+      });
+      return;
+    }
+    case 'store':
+      if (rest[0] !== 'add') throw new UsageError(`unknown store command ${rest[0] ?? '(none)'}; try: store add`);
+      return storeAdd(rest.slice(1));
+    case 'demo':
+      return withRuntime(async (rt) => {
+        const demo = await seedDemo(rt);
+        process.stdout.write(
+          `demo store ${demo.store.id} (${demo.store.domain})${demo.reusedStore ? ' refreshed, keys rotated' : ''}\n` +
+            `${demo.products} products, ${demo.profiles} profiles, ${demo.events} events\n` +
+            `public key:  ${demo.publicKey}\nprivate key: ${demo.privateKey}\n`,
+        );
+      });
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE + '\n');
+      return;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`storeflow: ${(err as Error).message}`);
+    console.error(USAGE);
+    process.exit(2);
+  }
+  exitWithError(err);
+}
