@@ -1,9 +1,10 @@
 // The one interface every platform connector implements. Connectors verify and normalise;
 // they never write: ingest is the only writer of catalog and events.
 import type { ProductInput } from '../src/model/catalog.ts';
-import type { EventInput } from '../src/model/event.ts';
-import type { ProfileInput } from '../src/model/profile.ts';
+import type { Normalised } from '../src/model/normalised.ts';
 import type { EventMapping, Platform, Store } from '../src/model/store.ts';
+
+export type { Normalised };
 
 /** One row of the low-inventory capability table (DESIGN §5): what the trigger may offer. */
 export type LowInventoryCapability = {
@@ -37,13 +38,14 @@ export type WebhookVerdict =
     }
   | { ok: false; reason: 'unauthenticated' | 'malformed' | 'unsupported'; detail: string };
 
-/** What one payload means in the common model. */
-export type Normalised =
-  | { kind: 'catalog'; products: ProductInput[] }
-  | { kind: 'events'; events: EventInput[] }
-  | { kind: 'profiles'; profiles: ProfileInput[] }
-  | { kind: 'uninstalled' }
-  | { kind: 'ignored'; reason: string };
+export type NormaliseContext = {
+  store: Store;
+  mapping: EventMapping;
+  /** The store's decrypted access token, when the platform gave one. */
+  accessToken: string | null;
+  /** When the platform says the change happened (orders stale retries). */
+  triggeredAt: Date | null;
+};
 
 export type CatalogPage = { products: ProductInput[]; cursor: string | null };
 
@@ -51,8 +53,12 @@ export interface Connector {
   readonly platform: Platform;
   readonly capabilities: Capabilities;
   verifyWebhook(req: WebhookRequest): Promise<WebhookVerdict> | WebhookVerdict;
-  /** Pure: the same payload always normalises to the same result. */
-  normalise(topic: string, payload: unknown, ctx: { store: Store; mapping: EventMapping }): Normalised[];
+  /**
+   * Payload → common model, run by the worker, never in the request. Complete payloads normalise
+   * purely; thin ones (BigCommerce sends ids only) fetch the object with the store's token first.
+   * Throwing marks the delivery for retry; a payload that can never be understood returns 'ignored'.
+   */
+  normalise(topic: string, payload: unknown, ctx: NormaliseContext): Normalised[] | Promise<Normalised[]>;
   /** Pulls the catalog a page at a time, resumable from the cursor of the last page stored. */
   fetchCatalog(ctx: { store: Store; accessToken: string | null; cursor: string | null }): AsyncIterable<CatalogPage>;
 }

@@ -5,10 +5,11 @@ import { openDatabase, type Database } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
 import { createSignals } from './ingest/signals.ts';
 import { resolveEncryptionKey } from './security/encryption-key.ts';
-import { createSecretBox, type SecretBox } from './security/secret-box.ts';
+import { createSecretBox } from './security/secret-box.ts';
 import type { AppContext } from './web/context.ts';
+import { createConnectors } from '../connectors/registry.ts';
 
-export type Runtime = AppContext & { secrets: SecretBox; close(): Promise<void> };
+export type Runtime = AppContext & { close(): Promise<void> };
 
 export async function boot(opts: { config?: Config; logger?: Logger; poolSize?: number } = {}): Promise<Runtime> {
   const config = opts.config ?? loadConfig();
@@ -24,5 +25,5 @@ export async function boot(opts: { config?: Config; logger?: Logger; poolSize?: 
     throw err;
   }
   const signals = createSignals((err) => logger.error({ err }, 'inventory listener failed'));
-  return { config, logger, db, signals, secrets: createSecretBox(key), close: () => db.close() };
+  return { config, logger, db, signals, secrets: createSecretBox(key), connectors: createConnectors(config), close: () => db.close() };
 }

@@ -1,4 +1,5 @@
 /** Agenda job names: the stable identifiers stored in agenda_jobs. */
 export const JobNames = {
   expireDeliveries: 'webhook-deliveries:expire',
+  drainWebhooks: 'webhooks:drain',
 } as const;

@@ -6,6 +6,7 @@ import { PostgresBackend } from '@agendajs/postgres-backend';
 import type { Runtime } from '../boot.ts';
 import { JobNames } from './job-names.ts';
 import { runExpireDeliveries } from './expire-deliveries.ts';
+import { drainWebhooks } from './process-webhooks.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
 
@@ -16,6 +17,8 @@ export type WorkerOptions = {
    * stop() does not clear, so a stopped worker's process lingers that long unless it exits.
    */
   lockLifetimeMs?: number;
+  /** How often the webhook inbox is drained. */
+  drainEvery?: string | number;
 };
 
 export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promise<Worker> {
@@ -26,7 +29,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
       disableNotifications: rt.db.mode !== 'server',
     }),
     name: `${hostname()}:${process.pid}`,
-    processEvery: opts.processEvery ?? '5 seconds',
+    processEvery: opts.processEvery ?? '1 second',
     defaultLockLifetime: opts.lockLifetimeMs ?? 10 * 60_000,
   });
   agenda.on('error', (err) => rt.logger.error({ err }, 'agenda error'));
@@ -36,8 +39,13 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await runExpireDeliveries(rt);
   });
 
+  agenda.define(JobNames.drainWebhooks, async () => {
+    await drainWebhooks(rt);
+  }, { concurrency: 1 });
+
   await agenda.start();
   await agenda.every('1 hour', JobNames.expireDeliveries);
+  await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
   rt.logger.info('worker started');
   return {
     agenda,

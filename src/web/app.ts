@@ -9,6 +9,7 @@ import { requirePrivateKey } from './auth-private-key.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { trackRoutes } from './routes/track.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { catalogRoutes } from './routes/api-catalog.ts';
 import { eventRoutes } from './routes/api-events.ts';
 import { profileRoutes } from './routes/api-profiles.ts';
@@ -33,6 +34,7 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(healthRoutes(ctx));
   app.use(trackRoutes(ctx));
+  app.use(webhookRoutes(ctx));
 
   const api = express.Router();
   api.use(express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] }));

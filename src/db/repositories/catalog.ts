@@ -316,3 +316,23 @@ export async function listObservations(db: Queryable, storeId: StoreId, productI
     observedAt: r.observed_at,
   }));
 }
+
+/** Marks products (and their variants) deleted; returns the ids it changed. */
+export async function markProductsDeleted(db: Queryable, storeId: StoreId, externalIds: string[], at: Date): Promise<ProductId[]> {
+  if (externalIds.length === 0) return [];
+  // The deletion's time becomes the item's source time, so a late retry of an older update
+  // cannot bring the product back.
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE products SET deleted_at = now(), updated_at = now(), source_updated_at = GREATEST(source_updated_at, $3)
+     WHERE store_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL AND source_updated_at <= $3 RETURNING id`,
+    [storeId, externalIds, at],
+  );
+  const ids = rows.map((r) => r.id as ProductId);
+  if (ids.length > 0) {
+    await db.query(
+      'UPDATE variants SET deleted_at = now(), updated_at = now() WHERE store_id = $1 AND product_id = ANY($2::uuid[]) AND deleted_at IS NULL',
+      [storeId, ids],
+    );
+  }
+  return ids;
+}

@@ -101,3 +101,31 @@ export async function rotateStoreKeys(
   );
   return toStore(rows[0]!);
 }
+
+/** A store by how a platform names it in webhooks: its domain or its platform id (store hash, instance id). */
+export async function findStoreByShop(db: Queryable, platform: Platform, shop: string): Promise<Store | undefined> {
+  const { rows } = await db.query<StoreRow>(
+    `SELECT ${COLUMNS} FROM stores WHERE platform = $1 AND (domain = $2 OR external_id = $2) ORDER BY (domain = $2) DESC LIMIT 1`,
+    [platform, shop],
+  );
+  return rows[0] && toStore(rows[0]);
+}
+
+/** Install or reinstall: a fresh token, the scopes granted, status active. */
+export async function saveInstallation(
+  db: Queryable,
+  id: StoreId,
+  i: { accessTokenSealed: string | null; scopes: string[]; externalId?: string | null },
+): Promise<Store> {
+  const { rows } = await db.query<StoreRow>(
+    `UPDATE stores SET access_token_enc = $2, scopes = $3, external_id = COALESCE($4, external_id), status = 'active', updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, i.accessTokenSealed, i.scopes, i.externalId ?? null],
+  );
+  return toStore(rows[0]!);
+}
+
+/** Uninstall: the token is wiped at once, the store kept (compliance redaction comes later). */
+export async function markUninstalled(db: Queryable, id: StoreId): Promise<void> {
+  await db.query("UPDATE stores SET status = 'uninstalled', access_token_enc = NULL, updated_at = now() WHERE id = $1", [id]);
+}

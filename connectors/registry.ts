@@ -1,0 +1,13 @@
+// Every connector, built from config. Adding a platform is one line here plus its folder.
+import type { Config } from '../src/config.ts';
+import type { Platform } from '../src/model/store.ts';
+import type { Connector } from './connector.ts';
+import { customConnector } from './custom/custom-connector.ts';
+
+export type Connectors = Readonly<Partial<Record<Platform, Connector>>>;
+
+export function createConnectors(_config: Config): Connectors {
+  return {
+    custom: customConnector,
+  };
+}

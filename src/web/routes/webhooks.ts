@@ -1,0 +1,40 @@
+// POST /webhooks/:platform — verify on the raw body, store, acknowledge. Normalising and
+// writing happen in the worker (platforms allow a few seconds and retry on anything else).
+import express, { Router } from 'express';
+import { Platform } from '../../model/store.ts';
+import { findStoreByShop } from '../../db/repositories/stores.ts';
+import { enqueueDelivery } from '../../db/repositories/webhook-inbox.ts';
+import type { AppContext } from '../context.ts';
+import { sendProblem } from '../problem.ts';
+
+export function webhookRoutes(ctx: AppContext): Router {
+  const r = Router();
+  r.post('/webhooks/:platform', express.raw({ type: () => true, limit: '5mb' }), async (req, res) => {
+    const platform = Platform.safeParse(req.params.platform);
+    const connector = platform.success ? ctx.connectors[platform.data] : undefined;
+    if (!platform.success || !connector) return sendProblem(res, 404, 'No webhook endpoint for this platform.');
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const verdict = await connector.verifyWebhook({ headers: req.headers, rawBody });
+    if (!verdict.ok) {
+      req.log.warn({ platform: platform.data, reason: verdict.reason }, 'webhook refused');
+      const status = verdict.reason === 'malformed' ? 400 : verdict.reason === 'unsupported' ? 404 : 401;
+      return sendProblem(res, status, verdict.detail, { slug: `webhook-${verdict.reason}` });
+    }
+    const store = await findStoreByShop(ctx.db.pool, platform.data, verdict.shop);
+    if (!store) {
+      // Signed by the platform but for a shop we do not hold (removed, or never finished install).
+      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for unknown shop');
+      return sendProblem(res, 401, 'This shop is not installed.', { slug: 'unknown-shop' });
+    }
+    const fresh = await enqueueDelivery(ctx.db.pool, {
+      storeId: store.id,
+      source: platform.data,
+      deliveryId: verdict.deliveryId,
+      topic: verdict.topic,
+      payload: verdict.payload,
+      triggeredAt: verdict.triggeredAt,
+    });
+    res.status(200).json({ status: fresh ? 'queued' : 'duplicate' });
+  });
+  return r;
+}
