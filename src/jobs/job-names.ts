@@ -2,4 +2,5 @@
 export const JobNames = {
   expireDeliveries: 'webhook-deliveries:expire',
   drainWebhooks: 'webhooks:drain',
+  syncCatalogs: 'catalog:sync',
 } as const;

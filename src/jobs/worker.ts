@@ -7,6 +7,7 @@ import type { Runtime } from '../boot.ts';
 import { JobNames } from './job-names.ts';
 import { runExpireDeliveries } from './expire-deliveries.ts';
 import { drainWebhooks } from './process-webhooks.ts';
+import { runCatalogSyncs } from './sync-catalog.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
 
@@ -43,9 +44,14 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await drainWebhooks(rt);
   }, { concurrency: 1 });
 
+  agenda.define(JobNames.syncCatalogs, async () => {
+    await runCatalogSyncs(rt);
+  }, { concurrency: 1, lockLifetime: 30 * 60_000 });
+
   await agenda.start();
   await agenda.every('1 hour', JobNames.expireDeliveries);
   await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
+  await agenda.every('10 seconds', JobNames.syncCatalogs);
   rt.logger.info('worker started');
   return {
     agenda,
