@@ -3,11 +3,13 @@ import type { Config } from '../src/config.ts';
 import type { Platform } from '../src/model/store.ts';
 import type { Connector } from './connector.ts';
 import { customConnector } from './custom/custom-connector.ts';
+import { bigcommerceConnector } from './bigcommerce/bigcommerce-connector.ts';
 
 export type Connectors = Readonly<Partial<Record<Platform, Connector>>>;
 
-export function createConnectors(_config: Config): Connectors {
+export function createConnectors(config: Config): Connectors {
   return {
     custom: customConnector,
+    bigcommerce: bigcommerceConnector(config),
   };
 }

@@ -3,4 +3,6 @@ export const JobNames = {
   expireDeliveries: 'webhook-deliveries:expire',
   drainWebhooks: 'webhooks:drain',
   syncCatalogs: 'catalog:sync',
+  deliverMessages: 'messages:deliver',
+  bigcommerceHooks: 'bigcommerce:hooks:check',
 } as const;

@@ -8,6 +8,8 @@ import { JobNames } from './job-names.ts';
 import { runExpireDeliveries } from './expire-deliveries.ts';
 import { drainWebhooks } from './process-webhooks.ts';
 import { runCatalogSyncs } from './sync-catalog.ts';
+import { createMessageDelivery } from './deliver-messages.ts';
+import { runBigCommerceHookCheck } from '../../connectors/bigcommerce/hook-health.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
 
@@ -48,15 +50,27 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await runCatalogSyncs(rt);
   }, { concurrency: 1, lockLifetime: 30 * 60_000 });
 
+  const delivery = createMessageDelivery(rt);
+  agenda.define(JobNames.deliverMessages, async () => {
+    await delivery.run();
+  }, { concurrency: 1 });
+
+  agenda.define(JobNames.bigcommerceHooks, async () => {
+    await runBigCommerceHookCheck(rt);
+  }, { concurrency: 1 });
+
   await agenda.start();
   await agenda.every('1 hour', JobNames.expireDeliveries);
   await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
   await agenda.every('10 seconds', JobNames.syncCatalogs);
+  await agenda.every('3 seconds', JobNames.deliverMessages);
+  await agenda.every('1 hour', JobNames.bigcommerceHooks);
   rt.logger.info('worker started');
   return {
     agenda,
     async stop() {
       await agenda.stop();
+      delivery.close();
     },
   };
 }

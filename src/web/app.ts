@@ -10,9 +10,14 @@ import { problemHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { trackRoutes } from './routes/track.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { bigcommerceRoutes } from './routes/bigcommerce-callbacks.ts';
 import { catalogRoutes } from './routes/api-catalog.ts';
 import { eventRoutes } from './routes/api-events.ts';
 import { profileRoutes } from './routes/api-profiles.ts';
+import { messagingApiRoutes } from './routes/messaging-api.ts';
+import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
+import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
+import { messagingInboundSmsRoutes } from './routes/messaging-inbound-sms.ts';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -35,6 +40,10 @@ export function createApp(ctx: AppContext): Express {
   app.use(healthRoutes(ctx));
   app.use(trackRoutes(ctx));
   app.use(webhookRoutes(ctx));
+  app.use(messagingTrackingRoutes(ctx));
+  app.use(messagingUnsubscribeRoutes(ctx));
+  app.use(messagingInboundSmsRoutes(ctx));
+  app.use(bigcommerceRoutes(ctx));
 
   const api = express.Router();
   api.use(express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] }));
@@ -58,6 +67,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(catalogRoutes(ctx));
   api.use(eventRoutes(ctx));
   api.use(profileRoutes(ctx));
+  api.use(messagingApiRoutes(ctx));
   app.use('/api/v1', api);
 
   app.use((_req, res) => sendProblem(res, 404, 'No such route.'));

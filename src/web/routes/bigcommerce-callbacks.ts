@@ -1,0 +1,100 @@
+// BigCommerce single-click app callbacks. /auth runs once per install with a code; /load,
+// /uninstall and /remove-user carry a signed_payload_jwt that is verified before anything else.
+// /auth and /load render inside the BigCommerce control panel, so they may be framed there.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { isBigCommerceConnector, type BigCommerceApp } from '../../../connectors/bigcommerce/bigcommerce-connector.ts';
+import { InstallRefused } from '../../../connectors/bigcommerce/oauth.ts';
+import { StoreContext } from '../../../connectors/bigcommerce/schemas.ts';
+import type { SignedPayload } from '../../../connectors/bigcommerce/signed-payload.ts';
+import { UnknownStore, installBigCommerceStore, storeForCallback, uninstallBigCommerceStore } from '../../../connectors/bigcommerce/install.ts';
+import type { AppContext } from '../context.ts';
+import { ProblemError } from '../problem.ts';
+
+const AuthQuery = z.object({ code: z.string().min(1).max(500), scope: z.string().max(2000), context: StoreContext });
+const SignedQuery = z.object({ signed_payload_jwt: z.string().min(1).max(8192) });
+
+const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function renderInPanel(res: Response, title: string, body: string): void {
+  res.removeHeader('X-Frame-Options');
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors https://*.bigcommerce.com");
+  res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;max-width:42rem}code{background:#f3f3f3;padding:.1rem .3rem}</style></head>
+<body><h1>${escape(title)}</h1>${body}</body></html>`);
+}
+
+function bigcommerceApp(ctx: AppContext): BigCommerceApp {
+  const c = ctx.connectors.bigcommerce;
+  if (!isBigCommerceConnector(c) || !c.app.configured) throw new ProblemError(503, 'The BigCommerce app is not configured on this server.', { slug: 'bigcommerce-not-configured' });
+  return c.app;
+}
+
+function parseQuery<T>(schema: z.ZodType<T>, req: Request): T {
+  const q = schema.safeParse(req.query);
+  if (!q.success) {
+    const errors = q.error.issues.map((i) => ({ index: null, path: i.path.join('.'), message: i.message }));
+    throw new ProblemError(400, 'The callback query is incomplete.', { errors });
+  }
+  return q.data;
+}
+
+function verified(app: BigCommerceApp, req: Request): SignedPayload {
+  const result = app.verifySignedPayload(parseQuery(SignedQuery, req).signed_payload_jwt);
+  if (!result.ok) throw new ProblemError(401, `The signed payload was refused: ${result.reason}.`, { slug: 'bad-signed-payload' });
+  return result.payload;
+}
+
+async function known<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof UnknownStore) throw new ProblemError(404, err.message, { slug: 'unknown-store' });
+    throw err;
+  }
+}
+
+export function bigcommerceRoutes(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/bigcommerce/auth', async (req, res) => {
+    const app = bigcommerceApp(ctx);
+    const q = parseQuery(AuthQuery, req);
+    let result;
+    try {
+      result = await installBigCommerceStore({ pool: ctx.db.pool, secrets: ctx.secrets, app }, q);
+    } catch (err) {
+      if (err instanceof InstallRefused) throw new ProblemError(400, err.message, { slug: 'install-refused' });
+      throw err;
+    }
+    req.log.info({ storeId: result.store.id, fresh: Boolean(result.keys) }, 'BigCommerce store installed');
+    const keys = result.keys
+      ? `<p>Your API keys. The private key is shown only now; keep it somewhere safe.</p>
+<p>Public key: <code>${escape(result.keys.publicKey)}</code><br>Private key: <code>${escape(result.keys.privateKey)}</code></p>`
+      : '';
+    renderInPanel(res, 'Storeflow is installed', `<p>Connected to ${escape(result.store.domain)}. Your catalog is being imported now.</p>${keys}`);
+  });
+
+  r.get('/bigcommerce/load', async (req, res) => {
+    const payload = verified(bigcommerceApp(ctx), req);
+    const store = await known(storeForCallback(ctx.db.pool, payload));
+    if (store.status !== 'active') throw new ProblemError(404, 'This store has uninstalled Storeflow.', { slug: 'unknown-store' });
+    renderInPanel(res, 'Storeflow', `<p>Connected to ${escape(store.domain)}.</p><p>Public key: <code>${escape(store.publicKey)}</code></p>`);
+  });
+
+  r.get('/bigcommerce/uninstall', async (req, res) => {
+    const payload = verified(bigcommerceApp(ctx), req);
+    const store = await known(uninstallBigCommerceStore(ctx.db.pool, payload));
+    req.log.info({ storeId: store.id }, 'BigCommerce store uninstalled');
+    res.json({ status: 'uninstalled' });
+  });
+
+  r.get('/bigcommerce/remove-user', async (req, res) => {
+    const payload = verified(bigcommerceApp(ctx), req);
+    // We keep no per-user data for BigCommerce control-panel users, so there is nothing to erase.
+    await known(storeForCallback(ctx.db.pool, payload));
+    res.json({ status: 'removed' });
+  });
+
+  return r;
+}
