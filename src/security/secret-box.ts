@@ -1,12 +1,20 @@
 // AES-256-GCM for tenant secrets at rest (platform access tokens). The stored form carries a
 // version so the key can be rotated: v1.<iv>.<tag>.<ciphertext>, all base64url.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
-export type SecretBox = { seal(plain: string): string; open(sealed: string): string };
+export type SecretBox = {
+  seal(plain: string): string;
+  open(sealed: string): string;
+  /** A 32-byte key for one purpose (HKDF-SHA256), so other uses never hold the root key itself. */
+  deriveKey(purpose: string): Buffer;
+};
 
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('encryption key must be 32 bytes');
   return {
+    deriveKey(purpose) {
+      return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `storeflow:${purpose}`, 32));
+    },
     seal(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

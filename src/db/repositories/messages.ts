@@ -1,0 +1,328 @@
+import type { MessageId, ProfileId, StoreId } from '../../model/ids.ts';
+import type { ConsentState } from '../../model/profile.ts';
+import type { Queryable } from '../pool.ts';
+
+export type Channel = 'email' | 'sms';
+export type StoredStatus = 'queued' | 'held' | 'sending' | 'sent' | 'skipped' | 'failed';
+
+export type MessageInsert = {
+  storeId: StoreId;
+  dedupeKey: string;
+  flowId: string | null;
+  flowVersion: number | null;
+  runId: string | null;
+  stepId: string | null;
+  abBranch: string | null;
+  profileId: ProfileId;
+  channel: Channel;
+  to: string;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  status: 'queued' | 'held' | 'skipped';
+  reason: string | null;
+  notBefore: Date | null;
+};
+
+export type StoredMessage = {
+  storeId: StoreId;
+  id: MessageId;
+  seq: number;
+  dedupeKey: string;
+  flowId: string | null;
+  flowVersion: number | null;
+  runId: string | null;
+  stepId: string | null;
+  abBranch: string | null;
+  profileId: ProfileId;
+  channel: Channel;
+  to: string;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  status: StoredStatus;
+  reason: string | null;
+  attempts: number;
+  provider: string | null;
+  providerId: string | null;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+  openedAt: Date | null;
+  clickedAt: Date | null;
+};
+
+/** A message leased for delivery, with the profile's consent as it stood when claimed. */
+export type ClaimedMessage = StoredMessage & { consent: { email: ConsentState; sms: ConsentState } | null };
+
+type MessageRow = {
+  store_id: string;
+  id: string;
+  seq: number;
+  dedupe_key: string;
+  flow_id: string | null;
+  flow_version: number | null;
+  run_id: string | null;
+  step_id: string | null;
+  ab_branch: string | null;
+  profile_id: string;
+  channel: Channel;
+  recipient: string;
+  subject: string | null;
+  html: string | null;
+  body_text: string | null;
+  status: StoredStatus;
+  reason: string | null;
+  attempts: number;
+  provider: string | null;
+  provider_id: string | null;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  opened_at: Date | null;
+  clicked_at: Date | null;
+};
+
+const toMessage = (r: MessageRow): StoredMessage => ({
+  storeId: r.store_id as StoreId,
+  id: r.id as MessageId,
+  seq: r.seq,
+  dedupeKey: r.dedupe_key,
+  flowId: r.flow_id,
+  flowVersion: r.flow_version,
+  runId: r.run_id,
+  stepId: r.step_id,
+  abBranch: r.ab_branch,
+  profileId: r.profile_id as ProfileId,
+  channel: r.channel,
+  to: r.recipient,
+  subject: r.subject,
+  html: r.html,
+  text: r.body_text,
+  status: r.status,
+  reason: r.reason,
+  attempts: r.attempts,
+  provider: r.provider,
+  providerId: r.provider_id,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  sentAt: r.sent_at,
+  openedAt: r.opened_at,
+  clickedAt: r.clicked_at,
+});
+
+/** Inserts unless the dedupe key is already taken; either way returns the message's id. */
+export async function insertMessage(db: Queryable, m: MessageInsert): Promise<{ id: MessageId; created: boolean }> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO messages (store_id, dedupe_key, flow_id, flow_version, run_id, step_id, ab_branch, profile_id, channel,
+       recipient, subject, html, body_text, status, reason, not_before, next_attempt_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+     ON CONFLICT (store_id, dedupe_key) DO NOTHING RETURNING id`,
+    [
+      m.storeId, m.dedupeKey, m.flowId, m.flowVersion, m.runId, m.stepId, m.abBranch, m.profileId, m.channel,
+      m.to, m.subject, m.html, m.text, m.status, m.reason, m.notBefore,
+    ],
+  );
+  if (rows[0]) return { id: rows[0].id as MessageId, created: true };
+  const existing = await db.query<{ id: string }>('SELECT id FROM messages WHERE store_id = $1 AND dedupe_key = $2', [m.storeId, m.dedupeKey]);
+  return { id: existing.rows[0]!.id as MessageId, created: false };
+}
+
+export async function findMessage(db: Queryable, storeId: StoreId, id: MessageId): Promise<StoredMessage | undefined> {
+  const { rows } = await db.query<MessageRow>('SELECT * FROM messages WHERE store_id = $1 AND id = $2', [storeId, id]);
+  return rows[0] ? toMessage(rows[0]) : undefined;
+}
+
+export async function findMessageByDedupeKey(db: Queryable, storeId: StoreId, dedupeKey: string): Promise<StoredMessage | undefined> {
+  const { rows } = await db.query<MessageRow>('SELECT * FROM messages WHERE store_id = $1 AND dedupe_key = $2', [storeId, dedupeKey]);
+  return rows[0] ? toMessage(rows[0]) : undefined;
+}
+
+/** Sent messages count from when they went out; queued ones from when they were made. */
+export async function lastMessagedAt(db: Queryable, storeId: StoreId, profileId: ProfileId, channel: Channel): Promise<Date | null> {
+  const { rows } = await db.query<{ at: Date | null }>(
+    `SELECT max(COALESCE(sent_at, created_at)) AS at FROM messages
+     WHERE store_id = $1 AND profile_id = $2 AND channel = $3 AND status IN ('queued', 'sending', 'sent')`,
+    [storeId, profileId, channel],
+  );
+  return rows[0]?.at ?? null;
+}
+
+export async function releaseHeld(db: Queryable, storeId: StoreId, id: MessageId, actor: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE messages SET status = 'queued', next_attempt_at = not_before, decided_by = $3, updated_at = now()
+     WHERE store_id = $1 AND id = $2 AND status = 'held'`,
+    [storeId, id, actor],
+  );
+  return rowCount === 1;
+}
+
+/** Every held message of a flow goes out (the flow was turned live after review). */
+export async function releaseHeldForFlow(db: Queryable, storeId: StoreId, flowId: string, actor: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE messages SET status = 'queued', next_attempt_at = not_before, decided_by = $3, updated_at = now()
+     WHERE store_id = $1 AND flow_id = $2::uuid AND status = 'held'`,
+    [storeId, flowId, actor],
+  );
+  return rowCount ?? 0;
+}
+
+export async function skipHeld(db: Queryable, storeId: StoreId, id: MessageId, actor: string, reason: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE messages SET status = 'skipped', reason = $4, decided_by = $3, next_attempt_at = NULL, updated_at = now()
+     WHERE store_id = $1 AND id = $2 AND status = 'held'`,
+    [storeId, id, actor, reason],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Leases up to `limit` due messages (status 'sending', lease until now + leaseMs) and returns
+ * them with the profile's current consent. Rows another worker holds are skipped, not waited on.
+ */
+export async function claimDue(
+  db: Queryable,
+  opts: { now: Date; limit: number; leaseMs: number; providers: Record<Channel, string> },
+): Promise<ClaimedMessage[]> {
+  const { rows } = await db.query<MessageRow & { email_consent: ConsentState | null; sms_consent: ConsentState | null }>(
+    `WITH due AS (
+       SELECT store_id, id FROM messages
+       WHERE status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+       ORDER BY next_attempt_at NULLS FIRST, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+     ), claimed AS (
+       UPDATE messages m SET status = 'sending', attempts = m.attempts + 1,
+         next_attempt_at = $1::timestamptz + make_interval(secs => $3::double precision / 1000),
+         provider = CASE m.channel WHEN 'email' THEN $4 ELSE $5 END, updated_at = now()
+       FROM due WHERE m.store_id = due.store_id AND m.id = due.id
+       RETURNING m.*
+     )
+     SELECT c.*, p.email_consent, p.sms_consent FROM claimed c
+     LEFT JOIN profiles p ON p.store_id = c.store_id AND p.id = c.profile_id
+     ORDER BY c.seq`,
+    [opts.now, opts.limit, opts.leaseMs, opts.providers.email, opts.providers.sms],
+  );
+  return rows.map((r) => ({
+    ...toMessage(r),
+    consent: r.email_consent && r.sms_consent ? { email: r.email_consent, sms: r.sms_consent } : null,
+  }));
+}
+
+/**
+ * Leases that lapsed while 'sending' belong to a worker that died mid-delivery. With the outbox
+ * nothing left the process, so the message is simply due again. With a real provider the mail or
+ * SMS may already be out: sending again risks a duplicate, so it is failed with that reason for a
+ * person to look at. A missed message is visible in the report; a duplicate cannot be taken back.
+ */
+export async function recoverLapsed(db: Queryable, now: Date): Promise<{ requeued: number; failed: number }> {
+  const { rows } = await db.query<{ status: StoredStatus }>(
+    `UPDATE messages SET
+       status = CASE WHEN provider = 'outbox' THEN 'queued' ELSE 'failed' END,
+       reason = CASE WHEN provider = 'outbox' THEN reason ELSE 'interrupted during delivery' END,
+       next_attempt_at = CASE WHEN provider = 'outbox' THEN $1 ELSE NULL END,
+       updated_at = now()
+     WHERE status = 'sending' AND next_attempt_at < $1
+     RETURNING status`,
+    [now],
+  );
+  return { requeued: rows.filter((r) => r.status === 'queued').length, failed: rows.filter((r) => r.status === 'failed').length };
+}
+
+export type Attempt = { storeId: StoreId; id: MessageId; attempts: number };
+
+/**
+ * Records a delivery. A worker that outlived its lease may find its message already failed as
+ * interrupted; the provider accepted it, so the truth is 'sent'.
+ */
+export async function markSent(db: Queryable, a: Attempt, providerId: string | null, now: Date): Promise<void> {
+  await markSentMany(db, [{ ...a, providerId }], now);
+}
+
+export async function markSentMany(db: Queryable, list: Array<Attempt & { providerId: string | null }>, now: Date): Promise<void> {
+  if (list.length === 0) return;
+  await db.query(
+    `UPDATE messages m SET status = 'sent', sent_at = $5, provider_id = x.provider_id, reason = NULL, last_error = NULL,
+       next_attempt_at = NULL, updated_at = now()
+     FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[]) AS x(store_id, id, attempts, provider_id)
+     WHERE m.store_id = x.store_id AND m.id = x.id AND m.attempts = x.attempts
+       AND (m.status = 'sending' OR (m.status = 'failed' AND m.reason = 'interrupted during delivery'))`,
+    [list.map((x) => x.storeId), list.map((x) => x.id), list.map((x) => x.attempts), list.map((x) => x.providerId), now],
+  );
+}
+
+/** Back to queued, due at `retryAt`; the attempt count stays for the backoff and the limit. */
+export async function markRetry(db: Queryable, a: Attempt, error: string, retryAt: Date): Promise<void> {
+  await db.query(
+    `UPDATE messages SET status = 'queued', next_attempt_at = $4, last_error = $5, updated_at = now()
+     WHERE store_id = $1 AND id = $2 AND attempts = $3 AND status = 'sending'`,
+    [a.storeId, a.id, a.attempts, retryAt, error.slice(0, 2000)],
+  );
+}
+
+/** Ends an attempt without sending: 'failed' (provider refused) or 'skipped' (consent gone). */
+export async function markFinal(db: Queryable, a: Attempt, status: 'failed' | 'skipped', reason: string, error: string | null = null): Promise<void> {
+  await db.query(
+    `UPDATE messages SET status = $4, reason = $5, last_error = COALESCE($6, last_error), next_attempt_at = NULL, updated_at = now()
+     WHERE store_id = $1 AND id = $2 AND attempts = $3 AND status = 'sending'`,
+    [a.storeId, a.id, a.attempts, status, reason.slice(0, 500), error?.slice(0, 2000) ?? null],
+  );
+}
+
+/** First open only; later opens change nothing. */
+export async function recordOpen(db: Queryable, storeId: StoreId, id: MessageId, now: Date): Promise<void> {
+  await db.query(
+    "UPDATE messages SET opened_at = $3 WHERE store_id = $1 AND id = $2 AND opened_at IS NULL AND status = 'sent'",
+    [storeId, id, now],
+  );
+}
+
+/** A click proves an open too (images are often blocked); both keep their first time. */
+export async function recordClick(db: Queryable, storeId: StoreId, id: MessageId, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE messages SET clicked_at = COALESCE(clicked_at, $3), opened_at = COALESCE(opened_at, $3)
+     WHERE store_id = $1 AND id = $2 AND status = 'sent' AND clicked_at IS NULL`,
+    [storeId, id, now],
+  );
+}
+
+export type MessageQuery = { flowId?: string | undefined; status?: StoredStatus | undefined; beforeSeq?: number | undefined; limit: number };
+
+/** Newest first. */
+export async function listMessages(db: Queryable, storeId: StoreId, q: MessageQuery): Promise<StoredMessage[]> {
+  const { rows } = await db.query<MessageRow>(
+    `SELECT * FROM messages WHERE store_id = $1 AND ($2::uuid IS NULL OR flow_id = $2::uuid)
+       AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR seq < $4)
+     ORDER BY seq DESC LIMIT $5`,
+    [storeId, q.flowId ?? null, q.status ?? null, q.beforeSeq ?? null, q.limit],
+  );
+  return rows.map(toMessage);
+}
+
+export type MessageStats = {
+  queued: number;
+  held: number;
+  sent: number;
+  failed: number;
+  opened: number;
+  clicked: number;
+  skipped: Record<string, number>;
+};
+
+/** Counts for a flow's report, optionally for one A/B branch. */
+export async function flowMessageStats(db: Queryable, storeId: StoreId, flowId: string, abBranch?: string): Promise<MessageStats> {
+  const { rows } = await db.query<{ status: StoredStatus; reason: string | null; n: number; opened: number; clicked: number }>(
+    `SELECT status, CASE WHEN status = 'skipped' THEN COALESCE(reason, 'unknown') END AS reason, count(*)::int AS n,
+       count(opened_at)::int AS opened, count(clicked_at)::int AS clicked
+     FROM messages WHERE store_id = $1 AND flow_id = $2::uuid AND ($3::text IS NULL OR ab_branch = $3)
+     GROUP BY 1, 2`,
+    [storeId, flowId, abBranch ?? null],
+  );
+  const stats: MessageStats = { queued: 0, held: 0, sent: 0, failed: 0, opened: 0, clicked: 0, skipped: {} };
+  for (const r of rows) {
+    if (r.status === 'skipped') stats.skipped[r.reason ?? 'unknown'] = r.n;
+    else if (r.status === 'sending') stats.queued += r.n;
+    else stats[r.status] += r.n;
+    stats.opened += r.opened;
+    stats.clicked += r.clicked;
+  }
+  return stats;
+}

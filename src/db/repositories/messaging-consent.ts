@@ -1,0 +1,36 @@
+// Consent changes that come from the recipient (unsubscribe links, STOP/START replies), kept
+// apart from the merchant's profile writes in profiles.ts.
+import type { ProfileId, StoreId } from '../../model/ids.ts';
+import type { ConsentState } from '../../model/profile.ts';
+import type { Queryable } from '../pool.ts';
+
+export async function getConsent(db: Queryable, storeId: StoreId, profileId: ProfileId): Promise<{ email: ConsentState; sms: ConsentState } | undefined> {
+  const { rows } = await db.query<{ email_consent: ConsentState; sms_consent: ConsentState }>(
+    'SELECT email_consent, sms_consent FROM profiles WHERE store_id = $1 AND id = $2',
+    [storeId, profileId],
+  );
+  return rows[0] ? { email: rows[0].email_consent, sms: rows[0].sms_consent } : undefined;
+}
+
+/** false when the profile does not exist (deleted since the link was sent). */
+export async function setConsent(db: Queryable, storeId: StoreId, profileId: ProfileId, channel: 'email' | 'sms', state: ConsentState): Promise<boolean> {
+  // channel picks one of two fixed column names, never user input.
+  const column = channel === 'email' ? 'email_consent' : 'sms_consent';
+  const { rowCount } = await db.query(
+    `UPDATE profiles SET ${column} = $3, updated_at = now() WHERE store_id = $1 AND id = $2`,
+    [storeId, profileId, state],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * A keyword reply to the sending number applies to that phone in every store: the number is
+ * shared, and the person asked that number to stop. Returns how many profiles changed.
+ */
+export async function setSmsConsentByPhone(db: Queryable, phone: string, state: ConsentState): Promise<number> {
+  const { rowCount } = await db.query(
+    'UPDATE profiles SET sms_consent = $2, updated_at = now() WHERE phone = $1 AND sms_consent <> $2',
+    [phone, state],
+  );
+  return rowCount ?? 0;
+}

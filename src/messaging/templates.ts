@@ -1,0 +1,86 @@
+// Message templates in Liquid. Merchants write them, so the engine is sandboxed: no file system
+// (in-memory template map, and the tags that load other templates removed so they fail at
+// save time rather than at send time), own properties only (no prototype walking), and limits on
+// template size, render time and memory so one template cannot stall a worker.
+import { Liquid, type Template } from 'liquidjs';
+
+const LIMITS = { parseLimit: 200_000, renderLimit: 2_000, memoryLimit: 50_000_000 };
+
+function createEngine(escapeHtml: boolean): Liquid {
+  const engine = new Liquid({
+    templates: {},
+    strictFilters: false,
+    strictVariables: false,
+    ownPropertyOnly: true,
+    cache: false,
+    ...(escapeHtml ? { outputEscape: 'escape' as const } : {}),
+    ...LIMITS,
+  });
+  for (const tag of ['include', 'render', 'layout']) delete engine.tags[tag];
+  return engine;
+}
+
+const plain = createEngine(false);
+const html = createEngine(true);
+
+export type RenderOptions = {
+  /**
+   * Escape every output for HTML (profile and event values come from shoppers and storefronts);
+   * a template opts a trusted value out with `| raw`. Use for email HTML, not subjects or SMS.
+   */
+  escapeHtml?: boolean;
+};
+
+export function checkTemplate(source: string): { ok: true } | { ok: false; error: string } {
+  try {
+    plain.parse(source);
+    return { ok: true };
+  } catch (err) {
+    // LiquidJS messages carry the position already: `tag "x" not found, line:2, col:1`.
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+/** Renders with missing variables as empty, and names them (`profile.firstName`) for previews. */
+export async function renderTemplate(
+  source: string,
+  vars: Record<string, unknown>,
+  opts: RenderOptions = {},
+): Promise<{ output: string; missing: string[] }> {
+  const engine = opts.escapeHtml ? html : plain;
+  const tpl: Template[] = engine.parse(source);
+  const output = String(await engine.render(tpl, vars));
+  return { output, missing: missingPaths(engine.globalVariableSegmentsSync(tpl), vars) };
+}
+
+type Segments = Array<string | number | Segments>;
+
+function missingPaths(paths: Segments[], vars: Record<string, unknown>): string[] {
+  const missing = new Set<string>();
+  for (const segments of paths) {
+    // A computed key (`a[b.c]`) is known only while rendering; its own variables are listed separately.
+    if (segments.some((s) => Array.isArray(s))) continue;
+    if (resolve(vars, segments as Array<string | number>) === undefined) missing.add(format(segments as Array<string | number>));
+  }
+  // `product.title` missing implies `product` may be too; name only the longest paths.
+  const all = [...missing];
+  return all.filter((p) => !all.some((q) => q !== p && (q.startsWith(`${p}.`) || q.startsWith(`${p}[`)))).sort();
+}
+
+function resolve(root: unknown, segments: Array<string | number>): unknown {
+  let value: unknown = root;
+  for (const seg of segments) {
+    if (value === null || value === undefined) return undefined;
+    if ((Array.isArray(value) || typeof value === 'string') && seg === 'size') value = value.length;
+    else if (Array.isArray(value) && seg === 'first') value = value[0];
+    else if (Array.isArray(value) && seg === 'last') value = value[value.length - 1];
+    else if (typeof value === 'object' && Object.hasOwn(value, seg)) value = (value as Record<string | number, unknown>)[seg];
+    else if (Array.isArray(value) && typeof seg === 'number') value = value.at(seg);
+    else return undefined;
+  }
+  return value;
+}
+
+function format(segments: Array<string | number>): string {
+  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
