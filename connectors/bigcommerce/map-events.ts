@@ -11,12 +11,15 @@ function email(v: string | null | undefined): string | undefined {
   return r.success ? r.data : undefined;
 }
 
-/** Whom an event belongs to: the email when BigCommerce has one, else the customer account. */
+/**
+ * Whom an event belongs to: the email when BigCommerce has one, else the customer account.
+ * Not both: ingest finds profiles by external id first, and an event keyed by the account alone
+ * would start a profile without the address flows send to. The customer webhook joins the two.
+ */
 function identity(mail: string | null | undefined, customerId: number): ProfileIdentity | null {
   const e = email(mail);
-  const externalId = customerId > 0 ? String(customerId) : undefined;
-  if (!e && !externalId) return null;
-  return { ...(e ? { email: e } : {}), ...(externalId ? { externalId } : {}) };
+  if (e) return { email: e };
+  return customerId > 0 ? { externalId: String(customerId) } : null;
 }
 
 const item = (productId: number, variantId: number | null | undefined, quantity: number, price: number | null): EventItemInput => ({

@@ -10,6 +10,7 @@ import { problemHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { trackRoutes } from './routes/track.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { wixRoutes } from './routes/wix-install.ts';
 import { bigcommerceRoutes } from './routes/bigcommerce-callbacks.ts';
 import { catalogRoutes } from './routes/api-catalog.ts';
 import { eventRoutes } from './routes/api-events.ts';
@@ -39,6 +40,7 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(healthRoutes(ctx));
   app.use(trackRoutes(ctx));
+  app.use(wixRoutes(ctx));
   app.use(webhookRoutes(ctx));
   app.use(messagingTrackingRoutes(ctx));
   app.use(messagingUnsubscribeRoutes(ctx));
