@@ -68,7 +68,8 @@ export function createStoreApi(storeHash: string, accessToken: string, opts: Api
       try {
         res = await http.request({ method: c.method, url: c.path, params: c.params, data: c.data });
       } catch (err) {
-        if (failures++ >= maxRetries) throw err;
+        // Rethrown without axios's request config: it carries the token, and errors get logged.
+        if (failures++ >= maxRetries) throw new BigCommerceApiError(0, `${c.method} ${c.path}: ${(err as { code?: string }).code ?? (err as Error).message}`);
         await sleep(retryBase * 2 ** (failures - 1));
         continue;
       }

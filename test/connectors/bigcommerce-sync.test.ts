@@ -178,6 +178,15 @@ describe('BigCommerce deliveries, catalog sync and API client', () => {
     await assert.rejects(api.call({ method: 'GET', path: '/v3/catalog/products/9' }), (err) => err instanceof BigCommerceApiError && err.status === 502);
   });
 
+  test('an unreachable API fails with an error that does not carry the token', async () => {
+    const api = createStoreApi(STORE_HASH, ACCESS_TOKEN, { apiBaseUrl: 'http://127.0.0.1:1', retryBaseMs: 1, maxRetries: 1 });
+    await assert.rejects(api.call({ method: 'GET', path: '/v2/store' }), (err) => {
+      assert.ok(err instanceof BigCommerceApiError);
+      assert.doesNotMatch(JSON.stringify({ ...err, message: err.message }), new RegExp(ACCESS_TOKEN));
+      return true;
+    });
+  });
+
   test('the hook check reactivates hooks BigCommerce switched off, restores missing ones, and queues a reconciling sync', async () => {
     stub.state.hooks.length = 0;
     await connector.app.ensureHooks(connector.app.api(STORE_HASH, ACCESS_TOKEN), { refreshHeaders: true });
