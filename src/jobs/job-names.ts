@@ -5,4 +5,8 @@ export const JobNames = {
   syncCatalogs: 'catalog:sync',
   deliverMessages: 'messages:deliver',
   bigcommerceHooks: 'bigcommerce:hooks:check',
+  flowTriggers: 'flows:triggers',
+  /** One job per slot so ticks run in parallel across workers: flows:tick:0, flows:tick:1, … */
+  flowTick: 'flows:tick',
+  flowDates: 'flows:dates',
 } as const;

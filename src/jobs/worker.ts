@@ -9,6 +9,7 @@ import { runExpireDeliveries } from './expire-deliveries.ts';
 import { drainWebhooks } from './process-webhooks.ts';
 import { runCatalogSyncs } from './sync-catalog.ts';
 import { createMessageDelivery } from './deliver-messages.ts';
+import { FLOW_TICK_SLOTS, runDateJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
 import { runBigCommerceHookCheck } from '../../connectors/bigcommerce/hook-health.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
@@ -59,8 +60,23 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await runBigCommerceHookCheck(rt);
   }, { concurrency: 1 });
 
+  agenda.define(JobNames.flowTriggers, async () => {
+    await runTriggerJob(rt);
+  }, { concurrency: 1 });
+  for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) {
+    agenda.define(`${JobNames.flowTick}:${slot}`, async () => {
+      await runTickJob(rt);
+    }, { concurrency: 1 });
+  }
+  agenda.define(JobNames.flowDates, async () => {
+    await runDateJob(rt);
+  }, { concurrency: 1 });
+
   await agenda.start();
   await agenda.every('1 hour', JobNames.expireDeliveries);
+  await agenda.every('1 second', JobNames.flowTriggers);
+  for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) await agenda.every('1 second', `${JobNames.flowTick}:${slot}`);
+  await agenda.every('15 minutes', JobNames.flowDates);
   await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
   await agenda.every('10 seconds', JobNames.syncCatalogs);
   await agenda.every('3 seconds', JobNames.deliverMessages);

@@ -1,4 +1,4 @@
-// Placeholders for the flow engine: the shapes the spine must already name.
+import { z } from 'zod';
 import type { FlowId, FlowRunId, MessageId, ProfileId, StoreId } from './ids.ts';
 
 export type FlowStatus = 'draft' | 'manual' | 'live';
@@ -7,23 +7,68 @@ export type Flow = {
   id: FlowId;
   storeId: StoreId;
   name: string;
+  tags: string[];
   status: FlowStatus;
   version: number;
+  triggerType: string;
+  createdAt: Date;
+  updatedAt: Date;
 };
+
+export type RunStatus = 'active' | 'waiting' | 'paused' | 'completed' | 'exited';
+
+/** The trigger event as a run remembers it (templates and trigger splits read it). */
+export const TriggerEvent = z.object({
+  id: z.string(),
+  metric: z.string(),
+  time: z.string(),
+  value: z.number().nullable(),
+  properties: z.record(z.string(), z.unknown()),
+  items: z.array(z.object({ productId: z.string().nullable(), variantId: z.string().nullable(), quantity: z.number(), price: z.number().nullable() })),
+});
+export type TriggerEvent = z.infer<typeof TriggerEvent>;
+
+/** The item a low-inventory run is about; its stock is read again before each message. */
+export const RunItem = z.object({
+  level: z.enum(['product', 'variant']),
+  productId: z.string(),
+  variantId: z.string().nullable(),
+  threshold: z.number(),
+});
+export type RunItem = z.infer<typeof RunItem>;
+
+/** Per-run memory: written by the orchestrator, parsed again whenever it is read back. */
+export const RunContext = z.object({
+  item: RunItem.optional(),
+  /** When the current wait-for step began. */
+  waitSince: z.string().optional(),
+  /** Outbound webhook outcomes by step visit key. */
+  webhooks: z.record(z.string(), z.object({ ok: z.boolean(), attempts: z.number(), error: z.string().optional() })).default({}),
+  /** The A/B branch each visited ab step chose. */
+  branches: z.record(z.string(), z.number()).default({}),
+});
+export type RunContext = z.infer<typeof RunContext>;
 
 export type FlowRun = {
   id: FlowRunId;
   storeId: StoreId;
   flowId: FlowId;
+  version: number;
   profileId: ProfileId;
   /** Deterministic: the same trigger never starts a second run. */
   key: string;
+  status: RunStatus;
   currentStep: string | null;
   nextAt: Date | null;
+  stepCount: number;
+  enteredAt: Date;
+  triggerEvent: TriggerEvent | null;
+  context: RunContext;
+  waitMetric: string | null;
 };
 
 export type MessageChannel = 'email' | 'sms';
-export type MessageStatus = 'queued' | 'held' | 'sent' | 'skipped' | 'failed';
+export type MessageStatus = 'queued' | 'held' | 'sending' | 'sent' | 'skipped' | 'failed';
 
 export type Message = {
   id: MessageId;

@@ -15,6 +15,7 @@ import { bigcommerceRoutes } from './routes/bigcommerce-callbacks.ts';
 import { catalogRoutes } from './routes/api-catalog.ts';
 import { eventRoutes } from './routes/api-events.ts';
 import { profileRoutes } from './routes/api-profiles.ts';
+import { flowRoutes } from './routes/api-flows.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
 import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
@@ -69,6 +70,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(catalogRoutes(ctx));
   api.use(eventRoutes(ctx));
   api.use(profileRoutes(ctx));
+  api.use(flowRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   app.use('/api/v1', api);
 

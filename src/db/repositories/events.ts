@@ -28,11 +28,18 @@ export async function insertEvents(
 ): Promise<Array<{ id: EventId; uniqueId: string }>> {
   if (rows.length === 0) return [];
   const { rows: inserted } = await db.query<{ id: string; unique_id: string }>(
-    `INSERT INTO events (store_id, metric, profile_id, time, value, properties, unique_id)
-     SELECT $1, metric, profile_id, time, value, properties, unique_id
-     FROM jsonb_to_recordset($2::jsonb) AS x(metric text, profile_id uuid, time timestamptz, value numeric, properties jsonb, unique_id text)
-     ON CONFLICT (store_id, unique_id) DO NOTHING
-     RETURNING id::text AS id, unique_id`,
+    `WITH inserted AS (
+       INSERT INTO events (store_id, metric, profile_id, time, value, properties, unique_id)
+       SELECT $1, metric, profile_id, time, value, properties, unique_id
+       FROM jsonb_to_recordset($2::jsonb) AS x(metric text, profile_id uuid, time timestamptz, value numeric, properties jsonb, unique_id text)
+       ON CONFLICT (store_id, unique_id) DO NOTHING
+       RETURNING id, unique_id, profile_id, time
+     ), queued AS (
+       -- Flows see every new event exactly once through this queue (see 004-flows.sql).
+       INSERT INTO flow_trigger_queue (store_id, kind, event_id, profile_id, at)
+       SELECT $1, 'event', id, profile_id, time FROM inserted
+     )
+     SELECT id::text AS id, unique_id FROM inserted`,
     [
       storeId,
       JSON.stringify(

@@ -97,9 +97,13 @@ export async function upsertProfile(db: Queryable, storeId: StoreId, p: ProfileI
     id = rows[0]!.id;
   }
   if (p.lists?.length) {
+    // Only a new membership is queued: joining a list twice starts nothing twice.
     await db.query(
-      `INSERT INTO profile_lists (store_id, list, profile_id) SELECT $1, l, $3 FROM unnest($2::text[]) AS l
-       ON CONFLICT DO NOTHING`,
+      `WITH joined AS (
+         INSERT INTO profile_lists (store_id, list, profile_id) SELECT $1, l, $3 FROM unnest($2::text[]) AS l
+         ON CONFLICT DO NOTHING RETURNING list, joined_at
+       )
+       INSERT INTO flow_trigger_queue (store_id, kind, list, profile_id, at) SELECT $1, 'list', list, $3, joined_at FROM joined`,
       [storeId, p.lists, id],
     );
   }

@@ -1,0 +1,140 @@
+// Bulk reads for one flow tick: everything the orchestrator needs about a batch of runs, in a
+// handful of set-based queries instead of a few per run.
+import type { ConsentState } from '../../model/profile.ts';
+import type { FlowStatus } from '../../model/flow.ts';
+import type { Queryable } from '../pool.ts';
+
+export type Ref = { storeId: string; id: string };
+
+const refs = (list: Ref[]): string => JSON.stringify(list.map((r) => ({ store_id: r.storeId, id: r.id })));
+
+export type FactProfile = {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  timezone: string | null;
+  properties: Record<string, unknown>;
+  consent: { email: ConsentState; sms: ConsentState };
+};
+
+export async function loadProfiles(db: Queryable, list: Ref[]): Promise<Map<string, FactProfile>> {
+  if (list.length === 0) return new Map();
+  const { rows } = await db.query<{
+    id: string; email: string | null; phone: string | null; first_name: string | null; last_name: string | null;
+    timezone: string | null; properties: Record<string, unknown>; email_consent: ConsentState; sms_consent: ConsentState;
+  }>(
+    `SELECT p.id, p.email, p.phone, p.first_name, p.last_name, p.timezone, p.properties, p.email_consent, p.sms_consent
+     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid) JOIN profiles p ON p.store_id = x.store_id AND p.id = x.id`,
+    [refs(list)],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        email: r.email,
+        phone: r.phone,
+        firstName: r.first_name,
+        lastName: r.last_name,
+        timezone: r.timezone,
+        properties: r.properties ?? {},
+        consent: { email: r.email_consent, sms: r.sms_consent },
+      },
+    ]),
+  );
+}
+
+/** The latest message made for each profile per channel (smart sending). */
+export async function lastMessaged(db: Queryable, list: Ref[]): Promise<Map<string, { email: Date | null; sms: Date | null }>> {
+  const out = new Map<string, { email: Date | null; sms: Date | null }>();
+  if (list.length === 0) return out;
+  const { rows } = await db.query<{ profile_id: string; channel: 'email' | 'sms'; at: Date }>(
+    `SELECT m.profile_id, m.channel, max(m.created_at) AS at
+     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid)
+     JOIN messages m ON m.store_id = x.store_id AND m.profile_id = x.id AND m.status IN ('queued', 'sending', 'sent')
+     GROUP BY m.profile_id, m.channel`,
+    [refs(list)],
+  );
+  for (const r of rows) {
+    const entry = out.get(r.profile_id) ?? { email: null, sms: null };
+    entry[r.channel] = r.at;
+    out.set(r.profile_id, entry);
+  }
+  return out;
+}
+
+/** Event times per profile and metric since `since` (split conditions, waits). */
+export async function metricTimes(db: Queryable, list: Ref[], metrics: string[], since: Date): Promise<Map<string, Map<string, number[]>>> {
+  const out = new Map<string, Map<string, number[]>>();
+  if (list.length === 0 || metrics.length === 0) return out;
+  const { rows } = await db.query<{ profile_id: string; metric: string; times: Date[] }>(
+    `SELECT e.profile_id, e.metric, array_agg(e.time) AS times
+     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid)
+     JOIN events e ON e.store_id = x.store_id AND e.profile_id = x.id AND e.metric = ANY($2::text[]) AND e.time >= $3
+     GROUP BY e.profile_id, e.metric`,
+    [refs(list), metrics, since],
+  );
+  for (const r of rows) {
+    const byMetric = out.get(r.profile_id) ?? new Map<string, number[]>();
+    byMetric.set(r.metric, r.times.map((t) => new Date(t).getTime()));
+    out.set(r.profile_id, byMetric);
+  }
+  return out;
+}
+
+/** Current status of each flow, and whether its store is still installed. */
+export type FlowHead = { status: FlowStatus; storeActive: boolean; storeDomain: string; storePlatform: string };
+
+export async function flowHeads(db: Queryable, list: Ref[]): Promise<Map<string, FlowHead>> {
+  if (list.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; status: FlowStatus; store_status: string; domain: string; platform: string }>(
+    `SELECT f.id, f.status, s.status AS store_status, s.domain, s.platform FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid)
+     JOIN flows f ON f.store_id = x.store_id AND f.id = x.id JOIN stores s ON s.id = f.store_id`,
+    [refs(list)],
+  );
+  return new Map(rows.map((r) => [r.id, { status: r.status, storeActive: r.store_status === 'active', storeDomain: r.domain, storePlatform: r.platform }]));
+}
+
+/** Current quantity of products (level product) or variants (level variant), by our id. */
+export async function itemQuantities(db: Queryable, items: Array<{ storeId: string; level: 'product' | 'variant'; id: string }>): Promise<Map<string, number | null>> {
+  const out = new Map<string, number | null>();
+  if (items.length === 0) return out;
+  const { rows } = await db.query<{ id: string; quantity: number | null }>(
+    `SELECT p.id, CASE WHEN p.deleted_at IS NULL THEN p.inventory_quantity END AS quantity
+       FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, level text, id uuid)
+       JOIN products p ON x.level = 'product' AND p.store_id = x.store_id AND p.id = x.id
+     UNION ALL
+     SELECT v.id, CASE WHEN v.deleted_at IS NULL THEN v.inventory_quantity END
+       FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, level text, id uuid)
+       JOIN variants v ON x.level = 'variant' AND v.store_id = x.store_id AND v.id = x.id`,
+    [JSON.stringify(items.map((i) => ({ store_id: i.storeId, level: i.level, id: i.id })))],
+  );
+  for (const r of rows) out.set(r.id, r.quantity);
+  return out;
+}
+
+export type TemplateProduct = { id: string; externalId: string; title: string; url: string | null; imageUrl: string | null; price: number | null; inventoryQuantity: number | null };
+
+/** Products by our id or by external id (event items name the platform's ids). */
+export async function templateProducts(db: Queryable, storeId: string, ids: string[], externalIds: string[]): Promise<TemplateProduct[]> {
+  if (ids.length === 0 && externalIds.length === 0) return [];
+  const { rows } = await db.query<{ id: string; external_id: string; title: string; url: string | null; image_url: string | null; price: number | null; inventory_quantity: number | null }>(
+    `SELECT id, external_id, title, url, image_url, price, inventory_quantity FROM products
+     WHERE store_id = $1 AND (id = ANY($2::uuid[]) OR external_id = ANY($3::text[]))`,
+    [storeId, ids, externalIds],
+  );
+  return rows.map((r) => ({ id: r.id, externalId: r.external_id, title: r.title, url: r.url, imageUrl: r.image_url, price: r.price, inventoryQuantity: r.inventory_quantity }));
+}
+
+/** Merges properties into profiles (update-profile steps). */
+export async function mergeProfileProperties(db: Queryable, updates: Array<{ storeId: string; profileId: string; set: Record<string, unknown> }>): Promise<void> {
+  if (updates.length === 0) return;
+  await db.query(
+    `UPDATE profiles p SET properties = p.properties || x.props, updated_at = now()
+     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, profile_id uuid, props jsonb)
+     WHERE p.store_id = x.store_id AND p.id = x.profile_id`,
+    [JSON.stringify(updates.map((u) => ({ store_id: u.storeId, profile_id: u.profileId, props: u.set })))],
+  );
+}

@@ -1,0 +1,107 @@
+// One-click flows (DESIGN §6). Each is an ordinary definition the merchant can then edit.
+import type { FlowDefinition } from './definition.ts';
+
+type Preset = Omit<FlowDefinition, 'smartSending' | 'quietHours' | 'attributionDays' | 'tags' | 'filters' | 'reentry'> &
+  Partial<Pick<FlowDefinition, 'filters' | 'reentry' | 'tags'>>;
+
+const footer = '<p style="font-size:12px;color:#666">You get this because you shop at {{ store.domain }}. <a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>';
+
+const itemsTable = `<table>{% for item in items %}<tr><td>{% if item.imageUrl %}<img src="{{ item.imageUrl }}" width="64" alt="">{% endif %}</td>
+<td><a href="{{ item.url }}">{{ item.title | default: "Your item" }}</a> × {{ item.quantity }}</td><td>{{ item.price }}</td></tr>{% endfor %}</table>`;
+
+export const PRESETS = {
+  'low-inventory': {
+    name: 'Low inventory',
+    status: 'draft',
+    tags: ['low-inventory'],
+    trigger: { type: 'low-inventory', level: 'product', threshold: 5, metrics: ['Viewed Product'], lookbackDays: 30, excludePurchasedWithinDays: 30 },
+    start: 'email',
+    steps: [
+      {
+        id: 'email',
+        type: 'email',
+        subject: 'Almost gone: {{ product.title }}',
+        html: `<p>Hi {{ profile.firstName | default: "there" }},</p><p>Only {{ product.inventoryQuantity }} left of
+<a href="{{ product.url }}">{{ product.title }}</a>{% if product.price %} ({{ product.price }}){% endif %}.</p>
+{% if product.imageUrl %}<p><img src="{{ product.imageUrl }}" width="240" alt="{{ product.title }}"></p>{% endif %}${footer}`,
+      },
+    ],
+  },
+  'abandoned-checkout': {
+    name: 'Abandoned checkout',
+    status: 'draft',
+    tags: ['abandoned-checkout'],
+    trigger: { type: 'metric', metric: 'Started Checkout', where: [] },
+    reentry: { mode: 'after', after: 'P1D' },
+    start: 'wait',
+    steps: [
+      { id: 'wait', type: 'delay', duration: 'PT4H', next: 'ordered' },
+      { id: 'ordered', type: 'split', condition: { metric: 'Placed Order', since: 'entry', atLeast: 1 }, yes: 'done', no: 'email' },
+      {
+        id: 'email',
+        type: 'email',
+        subject: 'You left something behind',
+        html: `<p>Hi {{ profile.firstName | default: "there" }}, your cart is waiting.</p>${itemsTable}
+<p><a href="{{ event.properties.CheckoutURL | default: event.properties.abandoned_checkout_url }}">Return to checkout</a></p>${footer}`,
+      },
+      { id: 'done', type: 'exit' },
+    ],
+  },
+  'browse-abandonment': {
+    name: 'Browse abandonment',
+    status: 'draft',
+    tags: ['browse-abandonment'],
+    trigger: { type: 'metric', metric: 'Viewed Product', where: [] },
+    reentry: { mode: 'after', after: 'P7D' },
+    start: 'wait',
+    steps: [
+      { id: 'wait', type: 'delay', duration: 'PT2H', next: 'checked-out' },
+      { id: 'checked-out', type: 'split', condition: { metric: 'Started Checkout', since: 'entry', atLeast: 1 }, yes: 'done', no: 'email' },
+      {
+        id: 'email',
+        type: 'email',
+        subject: 'Still thinking about {{ product.title | default: "it" }}?',
+        html: `<p>Hi {{ profile.firstName | default: "there" }},</p><p><a href="{{ product.url }}">{{ product.title }}</a> is still here.</p>${footer}`,
+      },
+      { id: 'done', type: 'exit' },
+    ],
+  },
+  welcome: {
+    name: 'Welcome series',
+    status: 'draft',
+    tags: ['welcome'],
+    trigger: { type: 'list', list: 'Newsletter' },
+    reentry: { mode: 'once' },
+    start: 'email-1',
+    steps: [
+      { id: 'email-1', type: 'email', subject: 'Welcome to {{ store.domain }}', html: `<p>Hi {{ profile.firstName | default: "there" }}, welcome aboard.</p>${footer}`, next: 'wait-1' },
+      { id: 'wait-1', type: 'delay', duration: 'P2D', next: 'email-2' },
+      { id: 'email-2', type: 'email', subject: 'Our story', html: `<p>Here is what we make and why.</p>${footer}`, next: 'wait-2' },
+      { id: 'wait-2', type: 'delay', duration: 'P3D', next: 'email-3' },
+      { id: 'email-3', type: 'email', subject: 'Our best sellers', html: `<p>The pieces our customers love most.</p>${footer}` },
+    ],
+  },
+  'post-purchase': {
+    name: 'Post-purchase',
+    status: 'draft',
+    tags: ['post-purchase'],
+    trigger: { type: 'metric', metric: 'Placed Order', where: [] },
+    start: 'thanks',
+    steps: [
+      { id: 'thanks', type: 'email', subject: 'Thank you for your order', html: `<p>Thanks, {{ profile.firstName | default: "friend" }}!</p>${itemsTable}${footer}`, next: 'delivery' },
+      { id: 'delivery', type: 'delay', duration: 'P10D', next: 'review' },
+      { id: 'review', type: 'email', subject: 'How is it going?', html: `<p>We would love a review of your order.</p>${footer}` },
+    ],
+  },
+  birthday: {
+    name: 'Birthday',
+    status: 'draft',
+    tags: ['birthday'],
+    trigger: { type: 'date', property: 'birthday', offsetDays: 0, at: '09:00' },
+    start: 'email',
+    steps: [{ id: 'email', type: 'email', subject: 'Happy birthday, {{ profile.firstName | default: "friend" }}!', html: `<p>A little treat from us today.</p>${footer}` }],
+  },
+} satisfies Record<string, Preset>;
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];

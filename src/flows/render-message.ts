@@ -1,0 +1,66 @@
+// Turns a message decision into rendered content: Liquid with profile, event, product, items,
+// store and a signed unsubscribe link (DESIGN §3 "Templates").
+import type pg from 'pg';
+import type { Config } from '../config.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { FlowRun } from '../model/flow.ts';
+import type { FactProfile, FlowHead, TemplateProduct } from '../db/repositories/flow-facts.ts';
+import { templateProducts } from '../db/repositories/flow-facts.ts';
+import { renderTemplate } from '../messaging/templates.ts';
+import { messageLinkKey, unsubscribeUrl } from '../messaging/links.ts';
+import type { Effect } from './orchestrator.ts';
+
+export type RenderDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secrets: SecretBox };
+
+export type RenderedMessage = { to: string; subject: string | null; html: string | null; text: string | null; missing: string[] };
+
+const productVars = (p: TemplateProduct | undefined) =>
+  p && { id: p.externalId, title: p.title, url: p.url, imageUrl: p.imageUrl, price: p.price, inventoryQuantity: p.inventoryQuantity };
+
+/** The variables a template sees; also used by previews with a sample profile and product. */
+export async function templateVariables(
+  deps: RenderDeps,
+  input: { run: Pick<FlowRun, 'storeId' | 'profileId' | 'triggerEvent' | 'context'>; profile: FactProfile; head: Pick<FlowHead, 'storeDomain'>; channel: 'email' | 'sms'; needsProducts: boolean },
+): Promise<Record<string, unknown>> {
+  const { run, profile } = input;
+  const event = run.triggerEvent;
+  let product: TemplateProduct | undefined;
+  let items: Array<Record<string, unknown>> = (event?.items ?? []).map((i) => ({ productId: i.productId, variantId: i.variantId, quantity: i.quantity, price: i.price }));
+  if (input.needsProducts) {
+    const ownIds = run.context.item ? [run.context.item.productId] : [];
+    const externalIds = (event?.items ?? []).map((i) => i.productId).filter((x): x is string => Boolean(x));
+    const found = await templateProducts(deps.pool, run.storeId, ownIds, externalIds);
+    product = run.context.item ? found.find((p) => p.id === run.context.item!.productId) : found.find((p) => p.externalId === externalIds[0]);
+    items = (event?.items ?? []).map((i) => ({ ...productVars(found.find((p) => p.externalId === i.productId)), productId: i.productId, variantId: i.variantId, quantity: i.quantity, price: i.price ?? null }));
+  }
+  return {
+    profile: { id: profile.id, email: profile.email, phone: profile.phone, firstName: profile.firstName, lastName: profile.lastName, timezone: profile.timezone, properties: profile.properties },
+    event: event && { metric: event.metric, time: event.time, value: event.value, properties: event.properties },
+    product: productVars(product) ?? null,
+    items,
+    store: { domain: input.head.storeDomain },
+    unsubscribeUrl: unsubscribeUrl(deps.config.appUrl, messageLinkKey(deps.secrets), run.storeId, run.profileId, input.channel),
+  };
+}
+
+export async function renderMessage(
+  deps: RenderDeps,
+  input: { run: FlowRun; effect: Extract<Effect, { kind: 'message' }>; profile: FactProfile; head: FlowHead },
+): Promise<RenderedMessage> {
+  const { step } = input.effect;
+  const sources = step.type === 'email' ? [step.subject, step.html] : [step.text];
+  const vars = await templateVariables(deps, {
+    run: input.run,
+    profile: input.profile,
+    head: input.head,
+    channel: step.type,
+    needsProducts: sources.some((s) => /\b(product|items)\b/.test(s)),
+  });
+  if (step.type === 'email') {
+    const subject = await renderTemplate(step.subject, vars);
+    const html = await renderTemplate(step.html, vars, { escapeHtml: true });
+    return { to: input.profile.email!, subject: subject.output.trim(), html: html.output, text: null, missing: [...subject.missing, ...html.missing] };
+  }
+  const text = await renderTemplate(step.text, vars);
+  return { to: input.profile.phone!, subject: null, html: null, text: text.output.trim(), missing: text.missing };
+}

@@ -1,0 +1,197 @@
+// One flow tick: lease a batch of due runs, read their facts in bulk, let the orchestrator
+// decide, then write every decision (messages, skips, profile updates, run states, step logs)
+// in one transaction. A worker that dies mid-tick commits nothing; its lease lapses and the next
+// tick replays the same decisions with the same dedupe keys, so nothing is sent twice or lost.
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { FlowRun } from '../model/flow.ts';
+import type { Config } from '../config.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { FlowId, ProfileId, StoreId } from '../model/ids.ts';
+import { withTransaction } from '../db/pool.ts';
+import { claimDueRuns, insertStepLogs, saveRuns, type RunUpdate, type StepLog } from '../db/repositories/flow-runs.ts';
+import { findFlowVersion } from '../db/repositories/flows.ts';
+import { flowHeads, itemQuantities, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes } from '../db/repositories/flow-facts.ts';
+import { enqueueMessage, recordSkip } from '../messaging/outbox.ts';
+import { FlowDefinition } from './definition.ts';
+import { advance, type Advance, type Effect } from './orchestrator.ts';
+import { callWebhook } from './outbound-webhook.ts';
+import { renderMessage } from './render-message.ts';
+import { durationMs } from './flow-time.ts';
+
+export type TickDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secrets: SecretBox; logger: Logger };
+export type TickResult = { claimed: number; steps: number; messages: number };
+
+const definitions = new Map<string, FlowDefinition>();
+
+async function definitionOf(pool: pg.Pool, run: FlowRun): Promise<FlowDefinition> {
+  const key = `${run.flowId}:${run.version}`;
+  let def = definitions.get(key);
+  if (!def) {
+    // Versions never change once written, so a parsed one can be kept for the process's life.
+    def = FlowDefinition.parse(await findFlowVersion(pool, run.storeId, run.flowId, run.version));
+    definitions.set(key, def);
+  }
+  return def;
+}
+
+/** Metrics a version's conditions and waits ask about, and how far back they look. */
+function metricNeeds(def: FlowDefinition): { metrics: string[]; lookbackMs: number } {
+  const metrics = new Set<string>();
+  let lookbackMs = 0;
+  for (const s of def.steps) {
+    if (s.type === 'split' && 'metric' in s.condition) {
+      metrics.add(s.condition.metric);
+      if (s.condition.since !== 'entry') lookbackMs = Math.max(lookbackMs, durationMs(s.condition.since));
+    }
+    if (s.type === 'wait-for') metrics.add(s.metric);
+  }
+  return { metrics: [...metrics], lookbackMs };
+}
+
+export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: number; leaseMs?: number } = {}): Promise<TickResult> {
+  const now = opts.now ?? new Date();
+  const token = randomUUID();
+  const runs = await claimDueRuns(deps.pool, now, opts.batch ?? 500, opts.leaseMs ?? 120_000, token);
+  if (runs.length === 0) return { claimed: 0, steps: 0, messages: 0 };
+
+  const defs = new Map<string, FlowDefinition>();
+  for (const run of runs) defs.set(run.id, await definitionOf(deps.pool, run));
+  const profileRefs = [...new Map(runs.map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
+  const flowRefs = [...new Map(runs.map((r) => [r.flowId, { storeId: r.storeId, id: r.flowId }])).values()];
+  const needs = runs.map((r) => metricNeeds(defs.get(r.id)!));
+  const metrics = [...new Set(needs.flatMap((n) => n.metrics))];
+  const earliest = Math.min(...runs.map((r, i) => Math.min(r.enteredAt.getTime(), now.getTime() - needs[i]!.lookbackMs)));
+  const [profiles, lastSent, times, heads, stock] = await Promise.all([
+    loadProfiles(deps.pool, profileRefs),
+    lastMessaged(deps.pool, profileRefs),
+    metricTimes(deps.pool, profileRefs, metrics, new Date(earliest)),
+    flowHeads(deps.pool, flowRefs),
+    itemQuantities(
+      deps.pool,
+      runs.flatMap((r) => (r.context.item ? [{ storeId: r.storeId, level: r.context.item.level, id: r.context.item.variantId ?? r.context.item.productId }] : [])),
+    ),
+  ]);
+
+  const updates: RunUpdate[] = [];
+  const logs: StepLog[] = [];
+  const effects: Array<{ run: FlowRun; effect: Effect }> = [];
+  let steps = 0;
+  for (const run of runs) {
+    const def = defs.get(run.id)!;
+    const profile = profiles.get(run.profileId);
+    const head = heads.get(run.flowId);
+    let decided: Advance;
+    if (!profile || !head) {
+      // The profile was erased (privacy request) or the flow deleted: the run ends here.
+      decided = { ...advanceEnd(run), endReason: profile ? 'flow removed' : 'profile removed' };
+    } else {
+      const last = lastSent.get(run.profileId) ?? { email: null, sms: null };
+      const facts = {
+        now,
+        flowStatus: head.status,
+        storeActive: head.storeActive,
+        profile: structuredClone(profile),
+        lastMessaged: { ...last },
+        metricCount: (metric: string, since: Date) => (times.get(run.profileId)?.get(metric) ?? []).filter((t) => t >= since.getTime()).length,
+        itemQuantity: run.context.item ? stock.get(run.context.item.variantId ?? run.context.item.productId) : undefined,
+      };
+      decided = advance(run, def, facts);
+      // A webhook step needs its call made before the run can go on; bounded so one run cannot stall the tick.
+      for (let i = 0; decided.pendingWebhook && i < 3; i++) {
+        const w = decided.pendingWebhook;
+        const result = await callWebhook(
+          { url: w.url, key: w.key, signingKey: deps.secrets.deriveKey('flow-webhooks:v1'), body: { flowId: run.flowId, runId: run.id, stepId: w.stepId, profile: { id: profile.id, email: profile.email, phone: profile.phone, properties: profile.properties }, event: run.triggerEvent } },
+          now,
+        );
+        const prev = decided.context.webhooks[w.key];
+        const attempts = (prev?.attempts ?? 0) + 1;
+        decided.context.webhooks[w.key] = result.ok ? { ok: true, attempts } : { ok: false, attempts, error: result.error };
+        if (!result.ok && attempts < 5) {
+          // Back off before the next attempt instead of hammering a failing receiver.
+          decided = { ...decided, pendingWebhook: null, nextAt: new Date(now.getTime() + 30_000 * 2 ** (attempts - 1)) };
+          break;
+        }
+        const resumed = advance({ ...run, ...decided, currentStep: decided.currentStep, stepCount: decided.stepCount, status: decided.status }, def, facts);
+        decided = { ...resumed, effects: [...decided.effects, ...resumed.effects], logs: [...decided.logs, ...resumed.logs] };
+      }
+    }
+    steps += decided.logs.length;
+    updates.push({
+      storeId: run.storeId,
+      id: run.id,
+      status: decided.status,
+      currentStep: decided.currentStep,
+      nextAt: decided.nextAt,
+      stepCount: decided.stepCount,
+      context: decided.context,
+      waitMetric: decided.waitMetric,
+      endReason: decided.endReason,
+      endedAt: decided.status === 'completed' || decided.status === 'exited' ? now : null,
+    });
+    for (const l of decided.logs) logs.push({ storeId: run.storeId, runId: run.id, flowId: run.flowId, seq: l.seq, stepId: l.stepId, outcome: l.outcome, at: now });
+    for (const effect of decided.effects) effects.push({ run, effect });
+  }
+
+  // Rendering is async (Liquid) and reads products: done before the transaction opens.
+  const rendered = await Promise.all(
+    effects.map(async ({ run, effect }) =>
+      effect.kind === 'message'
+        ? renderMessage(deps, { run, effect, profile: profiles.get(run.profileId)!, head: heads.get(run.flowId)! })
+        : null,
+    ),
+  );
+
+  let messages = 0;
+  await withTransaction(deps.pool, async (tx) => {
+    const propertyUpdates = new Map<string, { storeId: StoreId; profileId: ProfileId; set: Record<string, unknown> }>();
+    for (const [i, { run, effect }] of effects.entries()) {
+      const base = { storeId: run.storeId, flowId: run.flowId as FlowId as string, flowVersion: run.version, runId: run.id as string, profileId: run.profileId };
+      if (effect.kind === 'message') {
+        const r = rendered[i]!;
+        const created = await enqueueMessage(tx, { ...base, stepId: effect.stepId, channel: effect.channel, to: r.to, subject: r.subject, html: r.html, text: r.text, dedupeKey: effect.dedupeKey, status: effect.status, abBranch: effect.abBranch });
+        if (created.created) messages++;
+      } else if (effect.kind === 'skip') {
+        const to = effect.channel === 'email' ? (profiles.get(run.profileId)?.email ?? '') : (profiles.get(run.profileId)?.phone ?? '');
+        await recordSkip(tx, { ...base, stepId: effect.stepId, channel: effect.channel, to, subject: null, html: null, text: null, dedupeKey: effect.dedupeKey, reason: effect.reason });
+      } else if (effect.kind === 'update-profile') {
+        const entry = propertyUpdates.get(run.profileId) ?? { storeId: run.storeId, profileId: run.profileId, set: {} };
+        Object.assign(entry.set, effect.set);
+        propertyUpdates.set(run.profileId, entry);
+      }
+    }
+    await mergeProfileProperties(tx, [...propertyUpdates.values()]);
+    await insertStepLogs(tx, logs);
+    const saved = await saveRuns(tx, token, updates);
+    if (saved !== updates.length) {
+      // Another worker took some of these runs over (our lease lapsed): undo, it replays them.
+      throw new LeaseLostError(`${updates.length - saved} runs were taken over`);
+    }
+  }).catch((err: unknown) => {
+    if (err instanceof LeaseLostError) {
+      deps.logger.warn({ err }, 'flow tick lost its lease; the batch is left to the worker that holds it');
+      messages = 0;
+      return;
+    }
+    throw err;
+  });
+  return { claimed: runs.length, steps, messages };
+}
+
+class LeaseLostError extends Error {}
+
+function advanceEnd(run: FlowRun): Advance {
+  return {
+    status: 'exited',
+    currentStep: null,
+    nextAt: null,
+    stepCount: run.stepCount,
+    context: run.context,
+    waitMetric: null,
+    endReason: null,
+    effects: [],
+    logs: [],
+    pendingWebhook: null,
+  };
+}

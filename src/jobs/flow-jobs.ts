@@ -1,0 +1,36 @@
+// Flow work on the worker: entries from the trigger queue, ticks over due runs, date triggers.
+// Each job loops while there is work, up to a time budget, so a backlog drains at full speed
+// without one job holding its Agenda lock for long.
+import type { Runtime } from '../boot.ts';
+import { processTriggerQueue, runDateTriggers } from '../flows/enter-flows.ts';
+import { runFlowTick } from '../flows/tick.ts';
+
+/** How many tick jobs may run at once across all workers (each is its own Agenda job). */
+export const FLOW_TICK_SLOTS = 4;
+const BUDGET_MS = 20_000;
+
+export async function runTriggerJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
+  const deadline = Date.now() + BUDGET_MS;
+  let taken = 0;
+  while (Date.now() < deadline) {
+    const r = await processTriggerQueue(rt.db.pool, { now: clock() });
+    taken += r.taken;
+    if (r.taken === 0) break;
+  }
+  return taken;
+}
+
+export async function runTickJob(rt: Runtime, clock: () => Date = () => new Date(), batch = 500): Promise<number> {
+  const deadline = Date.now() + BUDGET_MS;
+  let steps = 0;
+  while (Date.now() < deadline) {
+    const r = await runFlowTick({ pool: rt.db.pool, config: rt.config, secrets: rt.secrets, logger: rt.logger }, { now: clock(), batch });
+    steps += r.steps;
+    if (r.claimed < batch) break;
+  }
+  return steps;
+}
+
+export async function runDateJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
+  return runDateTriggers(rt.db.pool, { now: clock() });
+}
