@@ -4,6 +4,7 @@ import type { Platform } from '../src/model/store.ts';
 import type { Connector } from './connector.ts';
 import { customConnector } from './custom/custom-connector.ts';
 import { bigcommerceConnector } from './bigcommerce/bigcommerce-connector.ts';
+import { createShopifyConnector } from './shopify/shopify-connector.ts';
 import { createWixConnector } from './wix/wix-connector.ts';
 
 export type Connectors = Readonly<Partial<Record<Platform, Connector>>>;
@@ -12,6 +13,7 @@ export function createConnectors(config: Config): Connectors {
   return {
     custom: customConnector,
     bigcommerce: bigcommerceConnector(config),
+    shopify: createShopifyConnector(config),
     wix: createWixConnector(config.wix),
   };
 }

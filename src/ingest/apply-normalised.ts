@@ -6,6 +6,7 @@ import type { Normalised } from '../model/normalised.ts';
 import type { Store } from '../model/store.ts';
 import { markProductsDeleted } from '../db/repositories/catalog.ts';
 import { markUninstalled } from '../db/repositories/stores.ts';
+import { erasePersonalData, exportPersonalData } from '../db/repositories/personal-data.ts';
 import { ingestCatalog } from './ingest-catalog.ts';
 import { ingestEvents } from './ingest-events.ts';
 import { ingestProfiles } from './ingest-profiles.ts';
@@ -48,6 +49,16 @@ export async function applyNormalised(
       case 'uninstalled': {
         const r = await transactOnce(deps.pool, store.id, d, (tx) => markUninstalled(tx, store.id));
         outcomes.push(r === DUPLICATE ? 'uninstalled: duplicate' : 'uninstalled');
+        break;
+      }
+      case 'erase-personal-data': {
+        const r = await transactOnce(deps.pool, store.id, d, (tx) => erasePersonalData(tx, store.id, part.people));
+        outcomes.push(r === DUPLICATE ? 'erase: duplicate' : `erase: ${r.profiles} profiles, ${r.events} events`);
+        break;
+      }
+      case 'export-personal-data': {
+        const r = await transactOnce(deps.pool, store.id, d, (tx) => exportPersonalData(tx, store.id, part.requestId, part.people));
+        outcomes.push(r === DUPLICATE ? 'export: duplicate' : `export: ${r.profiles} profiles, ${r.events} events`);
         break;
       }
       case 'ignored':

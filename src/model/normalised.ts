@@ -1,6 +1,6 @@
 import type { ProductInput } from './catalog.ts';
 import type { EventInput } from './event.ts';
-import type { ProfileInput } from './profile.ts';
+import type { ProfileIdentity, ProfileInput } from './profile.ts';
 import type { ExternalProductId } from './ids.ts';
 
 /** What one platform payload means in the common model; ingest applies it. */
@@ -10,4 +10,8 @@ export type Normalised =
   | { kind: 'events'; events: EventInput[] }
   | { kind: 'profiles'; profiles: ProfileInput[] }
   | { kind: 'uninstalled' }
+  /** Privacy law: forget these people (or everyone in the store): profiles emptied, events gone. */
+  | { kind: 'erase-personal-data'; people: ProfileIdentity[] | 'everyone' }
+  /** Privacy law: keep a copy of what we hold on these people for the merchant, under the request id. */
+  | { kind: 'export-personal-data'; requestId: string; people: ProfileIdentity[] }
   | { kind: 'ignored'; reason: string };

@@ -1,0 +1,123 @@
+// Reading products from the Admin GraphQL API: the resumable full-catalog walk and the single
+// product behind an inventory item. Page sizes keep each query well under the 1,000-point cap.
+import { z } from 'zod';
+import type { CatalogPage } from '../connector.ts';
+import type { GraphqlCall } from './admin-graphql.ts';
+import { toProductInput, type ShopifyProduct } from './normalise-catalog.ts';
+
+export const PRODUCTS_PER_PAGE = 10;
+const VARIANTS_INLINE = 40;
+const VARIANTS_PER_PAGE = 100;
+
+const VARIANT_FIELDS = `legacyResourceId title sku price inventoryQuantity inventoryItem { tracked }`;
+
+const PRODUCT_FIELDS = `
+  legacyResourceId title handle onlineStoreUrl updatedAt
+  featuredMedia { preview { image { url } } }
+  variants(first: ${VARIANTS_INLINE}) { pageInfo { hasNextPage endCursor } nodes { ${VARIANT_FIELDS} } }`;
+
+export const CATALOG_PAGE_QUERY = `query StoreflowCatalogPage($first: Int!, $after: String) {
+  products(first: $first, after: $after, sortKey: ID) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ${PRODUCT_FIELDS} }
+  }
+}`;
+
+export const MORE_VARIANTS_QUERY = `query StoreflowMoreVariants($id: ID!, $after: String) {
+  product(id: $id) {
+    variants(first: ${VARIANTS_PER_PAGE}, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${VARIANT_FIELDS} } }
+  }
+}`;
+
+export const INVENTORY_ITEM_QUERY = `query StoreflowInventoryItem($id: ID!) {
+  inventoryItem(id: $id) { variant { product { ${PRODUCT_FIELDS} } } }
+}`;
+
+const PageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() });
+const VariantNode = z.object({
+  legacyResourceId: z.string(),
+  title: z.string().nullish(),
+  sku: z.string().nullish(),
+  price: z.coerce.number().nullish(),
+  inventoryQuantity: z.number().int().nullish(),
+  inventoryItem: z.object({ tracked: z.boolean() }).nullish(),
+});
+const Variants = z.object({ pageInfo: PageInfo, nodes: z.array(VariantNode) });
+const ProductNode = z.object({
+  legacyResourceId: z.string(),
+  title: z.string(),
+  handle: z.string().nullish(),
+  onlineStoreUrl: z.string().nullish(),
+  updatedAt: z.string().nullish(),
+  featuredMedia: z.object({ preview: z.object({ image: z.object({ url: z.string() }).nullish() }).nullish() }).nullish(),
+  variants: Variants,
+});
+type ProductNode = z.infer<typeof ProductNode>;
+
+const CatalogPageData = z.object({ products: z.object({ pageInfo: PageInfo, nodes: z.array(ProductNode) }) });
+const MoreVariantsData = z.object({ product: z.object({ variants: Variants }).nullable() });
+const InventoryItemData = z.object({
+  inventoryItem: z.object({ variant: z.object({ product: ProductNode.nullable() }).nullable() }).nullable(),
+});
+
+async function allVariants(call: GraphqlCall, node: ProductNode): Promise<z.infer<typeof VariantNode>[]> {
+  const variants = [...node.variants.nodes];
+  let page = node.variants.pageInfo;
+  while (page.hasNextPage && page.endCursor) {
+    const data = MoreVariantsData.parse(
+      await call(MORE_VARIANTS_QUERY, { id: `gid://shopify/Product/${node.legacyResourceId}`, after: page.endCursor }),
+    );
+    if (!data.product) break;
+    variants.push(...data.product.variants.nodes);
+    page = data.product.variants.pageInfo;
+  }
+  return variants;
+}
+
+/**
+ * A product as fetched now. It is stamped with the fetch time rather than its own updatedAt:
+ * stock changes do not always move updatedAt, and what we read is the truth as of this moment.
+ */
+async function toProduct(call: GraphqlCall, node: ProductNode, fetchedAt: Date): Promise<ShopifyProduct> {
+  const variants = await allVariants(call, node);
+  return {
+    id: node.legacyResourceId,
+    title: node.title,
+    handle: node.handle ?? null,
+    url: node.onlineStoreUrl ?? null,
+    imageUrl: node.featuredMedia?.preview?.image?.url ?? null,
+    updatedAt: fetchedAt,
+    variants: variants.map((v) => ({
+      id: v.legacyResourceId,
+      title: v.title ?? null,
+      sku: v.sku ?? null,
+      price: v.price ?? null,
+      tracked: v.inventoryItem?.tracked ?? false,
+      quantity: v.inventoryQuantity ?? null,
+    })),
+  };
+}
+
+/** Walks the catalog from `cursor`; each page carries the cursor to resume after it. */
+export async function* catalogPages(call: GraphqlCall, shopDomain: string, cursor: string | null): AsyncGenerator<CatalogPage> {
+  let after = cursor;
+  for (;;) {
+    const data = CatalogPageData.parse(await call(CATALOG_PAGE_QUERY, { first: PRODUCTS_PER_PAGE, after }));
+    const fetchedAt = new Date();
+    const products = [];
+    for (const node of data.products.nodes) products.push(toProductInput(await toProduct(call, node, fetchedAt), shopDomain));
+    const { hasNextPage, endCursor } = data.products.pageInfo;
+    const next = hasNextPage && endCursor ? endCursor : null;
+    yield { products, cursor: next };
+    if (!next) return;
+    after = next;
+  }
+}
+
+/** The product an inventory item belongs to, with every variant's stock summed over locations. */
+export async function productByInventoryItem(call: GraphqlCall, shopDomain: string, inventoryItemGid: string) {
+  const data = InventoryItemData.parse(await call(INVENTORY_ITEM_QUERY, { id: inventoryItemGid }));
+  const node = data.inventoryItem?.variant?.product;
+  if (!node) return null;
+  return toProductInput(await toProduct(call, node, new Date()), shopDomain);
+}

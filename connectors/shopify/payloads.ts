@@ -1,0 +1,155 @@
+// Webhook payloads as Shopify documents them (REST JSON), only the fields we read. Ids arrive
+// as JSON numbers; they are kept as decimal strings, the form the catalog and events use.
+import { z } from 'zod';
+
+// A JSON number past 2^53 has already lost digits when parsed, so it is refused, not guessed.
+export const ShopifyId = z
+  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,20}$/)])
+  .transform((v) => String(v));
+
+/** Prices are decimal strings ("19.99"); a missing or unparseable one is treated as absent. */
+const Money = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => {
+    const n = v === null || v === undefined || v === '' ? NaN : Number(v);
+    return Number.isFinite(n) && n >= 0 ? n : null;
+  });
+
+const Text = z.string().nullish();
+
+export const ProductPayload = z.object({
+  id: ShopifyId,
+  title: z.string(),
+  handle: Text,
+  status: Text,
+  updated_at: Text,
+  image: z.object({ src: z.string() }).nullish(),
+  images: z.array(z.object({ src: z.string() })).nullish(),
+  variants: z
+    .array(
+      z.object({
+        id: ShopifyId,
+        title: Text,
+        sku: Text,
+        price: Money,
+        inventory_item_id: ShopifyId.nullish(),
+        inventory_quantity: z.number().int().nullish(),
+        inventory_management: Text,
+      }),
+    )
+    .default([]),
+});
+export type ProductPayload = z.infer<typeof ProductPayload>;
+
+export const ProductDeletePayload = z.object({ id: ShopifyId });
+
+export const InventoryLevelPayload = z.object({
+  inventory_item_id: ShopifyId,
+  location_id: ShopifyId,
+  available: z.number().int().nullable(),
+  updated_at: Text,
+  admin_graphql_api_id: Text,
+});
+
+const Customer = z.object({
+  id: ShopifyId,
+  email: Text,
+  phone: Text,
+  first_name: Text,
+  last_name: Text,
+});
+
+const LineItem = z.object({
+  id: ShopifyId.nullish(),
+  product_id: ShopifyId.nullish(),
+  variant_id: ShopifyId.nullish(),
+  sku: Text,
+  title: Text,
+  variant_title: Text,
+  quantity: z.number().int().positive(),
+  price: Money,
+});
+export type LineItem = z.infer<typeof LineItem>;
+
+export const CheckoutPayload = z.object({
+  id: ShopifyId,
+  token: Text,
+  email: Text,
+  phone: Text,
+  created_at: z.string(),
+  updated_at: Text,
+  completed_at: Text,
+  currency: Text,
+  total_price: Money,
+  abandoned_checkout_url: Text,
+  customer: Customer.nullish(),
+  line_items: z.array(LineItem).default([]),
+});
+export type CheckoutPayload = z.infer<typeof CheckoutPayload>;
+
+export const OrderPayload = z.object({
+  id: ShopifyId,
+  name: Text,
+  email: Text,
+  phone: Text,
+  created_at: z.string(),
+  processed_at: Text,
+  currency: Text,
+  total_price: Money,
+  customer: Customer.nullish(),
+  discount_codes: z.array(z.object({ code: z.string() })).nullish(),
+  line_items: z.array(LineItem).default([]),
+});
+export type OrderPayload = z.infer<typeof OrderPayload>;
+
+const Consent = z.object({ state: Text }).nullish();
+
+export const CustomerPayload = Customer.extend({
+  created_at: Text,
+  updated_at: Text,
+  tags: Text,
+  email_marketing_consent: Consent,
+  sms_marketing_consent: Consent,
+});
+export type CustomerPayload = z.infer<typeof CustomerPayload>;
+
+export const UninstalledPayload = z.object({ id: ShopifyId.nullish(), myshopify_domain: Text });
+
+const ComplianceCustomer = z.object({ id: ShopifyId.nullish(), email: Text, phone: Text });
+
+export const CustomerRedactPayload = z.object({
+  shop_domain: z.string(),
+  customer: ComplianceCustomer,
+  orders_to_redact: z.array(ShopifyId).nullish(),
+});
+
+export const DataRequestPayload = z.object({
+  shop_domain: z.string(),
+  customer: ComplianceCustomer,
+  orders_requested: z.array(ShopifyId).nullish(),
+  data_request: z.object({ id: ShopifyId }),
+});
+
+export const ShopRedactPayload = z.object({ shop_domain: z.string() });
+
+const SCHEMAS: Record<string, z.ZodType> = {
+  'products/create': ProductPayload,
+  'products/update': ProductPayload,
+  'products/delete': ProductDeletePayload,
+  'inventory_levels/update': InventoryLevelPayload,
+  'checkouts/create': CheckoutPayload,
+  'checkouts/update': CheckoutPayload,
+  'orders/create': OrderPayload,
+  'customers/create': CustomerPayload,
+  'customers/update': CustomerPayload,
+  'app/uninstalled': UninstalledPayload,
+  'customers/data_request': DataRequestPayload,
+  'customers/redact': CustomerRedactPayload,
+  'shop/redact': ShopRedactPayload,
+};
+
+/** The schema of a topic we handle; undefined for topics we acknowledge and ignore. */
+export function payloadSchemaFor(topic: string): z.ZodType | undefined {
+  return Object.hasOwn(SCHEMAS, topic) ? SCHEMAS[topic] : undefined;
+}

@@ -1,0 +1,117 @@
+// The Shopify connector: signed webhooks in, the common model out, and the catalog pulled
+// through the Admin GraphQL API. Install, token refresh and scheduling live beside it.
+import type { Shopify } from '@shopify/shopify-api';
+import type { Config } from '../../src/config.ts';
+import { Metrics } from '../../src/model/event.ts';
+import { ExternalProductId } from '../../src/model/ids.ts';
+import type { Connector, NormaliseContext, Normalised } from '../connector.ts';
+import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
+import { catalogPages, productByInventoryItem } from './catalog-query.ts';
+import { decodeGrant } from './credentials.ts';
+import { checkoutEvents, customerProfile, identityOf, orderEvents } from './normalise-commerce.ts';
+import { fromProductPayload, toProductInput } from './normalise-catalog.ts';
+import {
+  CheckoutPayload,
+  CustomerPayload,
+  CustomerRedactPayload,
+  DataRequestPayload,
+  InventoryLevelPayload,
+  OrderPayload,
+  ProductDeletePayload,
+  ProductPayload,
+} from './payloads.ts';
+import { COMPLIANCE_TOPICS, createShopifyApi, shopifyCredentials } from './shopify-api.ts';
+import { verifyShopifyWebhook } from './verify-webhook.ts';
+
+export type ShopifyConnector = Connector & { readonly api: Shopify };
+
+const COMPLIANCE = new Set<string>(COMPLIANCE_TOPICS);
+
+const ignored = (reason: string): Normalised[] => [{ kind: 'ignored', reason }];
+
+function adminCall(api: Shopify, ctx: { store: { domain: string }; accessToken: string | null }, throttle: ThrottleOptions) {
+  if (!ctx.accessToken) return undefined;
+  return createAdminGraphql(api, ctx.store.domain, decodeGrant(ctx.accessToken).accessToken, throttle);
+}
+
+async function normalise(api: Shopify, throttle: ThrottleOptions, topic: string, payload: unknown, ctx: NormaliseContext): Promise<Normalised[]> {
+  // After uninstall only the privacy topics still matter (shop/redact comes 48 hours later).
+  if (ctx.store.status !== 'active' && !COMPLIANCE.has(topic)) return ignored(`${topic} for an uninstalled shop`);
+  const receivedAt = ctx.triggeredAt ?? new Date();
+  switch (topic) {
+    case 'products/create':
+    case 'products/update':
+      return [{ kind: 'catalog', products: [toProductInput(fromProductPayload(ProductPayload.parse(payload)), ctx.store.domain)] }];
+    case 'products/delete':
+      return [{ kind: 'product-deleted', externalIds: [ExternalProductId.parse(ProductDeletePayload.parse(payload).id)] }];
+    case 'inventory_levels/update': {
+      // The payload names one inventory item at one location; the product with every variant
+      // summed over all locations is read back, so the stored totals never drift.
+      const level = InventoryLevelPayload.parse(payload);
+      const call = adminCall(api, ctx, throttle);
+      if (!call) return ignored('no access token to look the inventory item up');
+      const gid = level.admin_graphql_api_id?.startsWith('gid://shopify/InventoryItem/')
+        ? level.admin_graphql_api_id
+        : `gid://shopify/InventoryItem/${level.inventory_item_id}`;
+      const product = await productByInventoryItem(call, ctx.store.domain, gid);
+      return product ? [{ kind: 'catalog', products: [product] }] : ignored(`inventory item ${level.inventory_item_id} has no product`);
+    }
+    case 'checkouts/create':
+    case 'checkouts/update': {
+      const events = checkoutEvents(CheckoutPayload.parse(payload), receivedAt);
+      return events.length ? [{ kind: 'events', events }] : ignored('checkout names no shopper or no catalog item yet');
+    }
+    case 'orders/create': {
+      const events = orderEvents(OrderPayload.parse(payload), receivedAt);
+      return events.length ? [{ kind: 'events', events }] : ignored('order names no shopper');
+    }
+    case 'customers/create':
+    case 'customers/update': {
+      const profile = customerProfile(CustomerPayload.parse(payload));
+      return profile ? [{ kind: 'profiles', profiles: [profile] }] : ignored('customer has no usable identifier');
+    }
+    case 'app/uninstalled':
+      return [{ kind: 'uninstalled' }];
+    case 'customers/redact': {
+      const person = identityOf(CustomerRedactPayload.parse(payload).customer);
+      return person ? [{ kind: 'erase-personal-data', people: [person] }] : ignored('redaction names no customer');
+    }
+    case 'customers/data_request': {
+      const req = DataRequestPayload.parse(payload);
+      const person = identityOf(req.customer);
+      return person
+        ? [{ kind: 'export-personal-data', requestId: `shopify:${req.data_request.id}`, people: [person] }]
+        : ignored('data request names no customer');
+    }
+    case 'shop/redact':
+      return [{ kind: 'erase-personal-data', people: 'everyone' }];
+    default:
+      return ignored(`topic ${topic} is not handled`);
+  }
+}
+
+export function createShopifyConnector(config: Config, opts: { throttle?: ThrottleOptions } = {}): ShopifyConnector | undefined {
+  const creds = shopifyCredentials(config);
+  if (!creds) return undefined;
+  const api = createShopifyApi(config, creds);
+  const throttle = opts.throttle ?? {};
+  return {
+    platform: 'shopify',
+    api,
+    capabilities: {
+      // Shopify's row of the low-inventory table (DESIGN §5).
+      lowInventory: [
+        { level: 'product', metrics: [Metrics.startedCheckout, Metrics.viewedProduct] },
+        { level: 'variant', metrics: [Metrics.startedCheckout] },
+      ],
+      pullsCatalog: true,
+    },
+    verifyWebhook: (req) => verifyShopifyWebhook(req, creds.apiSecret),
+    normalise: (topic, payload, ctx) => normalise(api, throttle, topic, payload, ctx),
+    async *fetchCatalog(ctx) {
+      const call = adminCall(api, ctx, throttle);
+      if (!call) throw new Error(`no access token for ${ctx.store.domain}; reinstall the app`);
+      yield* catalogPages(call, ctx.store.domain, ctx.cursor);
+    },
+  };
+}

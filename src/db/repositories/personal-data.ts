@@ -1,0 +1,103 @@
+// Privacy-law requests: erase or export what identifies a person. Profiles are emptied in place
+// rather than deleted, so rows elsewhere that point at them stay valid while naming no one.
+import type { StoreId } from '../../model/ids.ts';
+import type { ProfileIdentity } from '../../model/profile.ts';
+import type { Queryable } from '../pool.ts';
+
+export type People = ProfileIdentity[] | 'everyone';
+
+function keys(people: ProfileIdentity[]) {
+  const emails = [...new Set(people.flatMap((p) => (p.email ? [p.email.toLowerCase()] : [])))];
+  const phones = [...new Set(people.flatMap((p) => (p.phone ? [p.phone] : [])))];
+  const externalIds = [...new Set(people.flatMap((p) => (p.externalId ? [p.externalId] : [])))];
+  return { emails, phones, externalIds };
+}
+
+async function profileIds(db: Queryable, storeId: StoreId, people: People): Promise<string[]> {
+  if (people === 'everyone') {
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM profiles WHERE store_id = $1', [storeId]);
+    return rows.map((r) => r.id);
+  }
+  const k = keys(people);
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM profiles WHERE store_id = $1 AND (email = ANY($2::text[]) OR phone = ANY($3::text[]) OR external_id = ANY($4::text[]))`,
+    [storeId, k.emails, k.phones, k.externalIds],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * A JSON document (webhook payload, export) mentions one of these people: an email or phone as
+ * a whole JSON string, or a platform customer id where payloads put it.
+ */
+const MENTIONS = (col: string) => `(
+  EXISTS (SELECT 1 FROM unnest($2::text[]) e WHERE strpos(lower(${col}::text), '"' || e || '"') > 0)
+  OR EXISTS (SELECT 1 FROM unnest($3::text[]) p WHERE strpos(${col}::text, '"' || p || '"') > 0)
+  OR ${col} -> 'customer' ->> 'id' = ANY($4::text[]))`;
+
+export async function erasePersonalData(db: Queryable, storeId: StoreId, people: People): Promise<{ profiles: number; events: number }> {
+  const ids = await profileIds(db, storeId, people);
+  const { rowCount: events } = await db.query('DELETE FROM events WHERE store_id = $1 AND profile_id = ANY($2::uuid[])', [storeId, ids]);
+  await db.query('DELETE FROM profile_lists WHERE store_id = $1 AND profile_id = ANY($2::uuid[])', [storeId, ids]);
+  await db.query(
+    `UPDATE profiles SET email = NULL, phone = NULL, external_id = NULL, first_name = NULL, last_name = NULL, timezone = NULL,
+       properties = '{}', email_consent = 'unsubscribed', sms_consent = 'unsubscribed', updated_at = now()
+     WHERE store_id = $1 AND id = ANY($2::uuid[])`,
+    [storeId, ids],
+  );
+  // Raw webhook payloads hold names, addresses and emails too; keep the rows (they dedupe
+  // retries) but not their content.
+  const scrub = `UPDATE webhook_inbox SET payload = '{"redacted":true}', processed_at = COALESCE(processed_at, now()),
+                   outcome = COALESCE(outcome, 'redacted'), last_error = NULL`;
+  if (people === 'everyone') {
+    await db.query(`${scrub} WHERE store_id = $1`, [storeId]);
+    await db.query('DELETE FROM personal_data_exports WHERE store_id = $1', [storeId]);
+  } else {
+    const k = keys(people);
+    const params = [storeId, k.emails, k.phones, k.externalIds];
+    await db.query(`${scrub} WHERE store_id = $1 AND (${MENTIONS('payload')} OR (topic LIKE 'customers/%' AND payload ->> 'id' = ANY($4::text[])))`, params);
+    await db.query(
+      `DELETE FROM personal_data_exports WHERE store_id = $1 AND (${MENTIONS('data')}
+         OR EXISTS (SELECT 1 FROM unnest($4::text[]) x WHERE data -> 'requested' @> jsonb_build_array(jsonb_build_object('externalId', x))))`,
+      params,
+    );
+  }
+  return { profiles: ids.length, events: events ?? 0 };
+}
+
+/** Stores a copy of the people's profiles and events under the request id; a repeat keeps the first. */
+export async function exportPersonalData(
+  db: Queryable,
+  storeId: StoreId,
+  requestId: string,
+  people: ProfileIdentity[],
+): Promise<{ profiles: number; events: number }> {
+  const ids = await profileIds(db, storeId, people);
+  const { rows: profiles } = await db.query(
+    `SELECT id, email, phone, external_id, first_name, last_name, timezone, properties, email_consent, sms_consent, created_at, updated_at,
+       ARRAY(SELECT list FROM profile_lists l WHERE l.store_id = p.store_id AND l.profile_id = p.id) AS lists
+     FROM profiles p WHERE store_id = $1 AND id = ANY($2::uuid[])`,
+    [storeId, ids],
+  );
+  const { rows: events } = await db.query(
+    `SELECT e.profile_id, e.metric, e.time, e.value, e.properties,
+       COALESCE((SELECT jsonb_agg(jsonb_build_object('productId', i.product_external_id, 'variantId', i.variant_external_id,
+                 'quantity', i.quantity, 'price', i.price) ORDER BY i.position)
+        FROM event_items i WHERE i.store_id = e.store_id AND i.event_id = e.id), '[]') AS items
+     FROM events e WHERE e.store_id = $1 AND e.profile_id = ANY($2::uuid[]) ORDER BY e.time`,
+    [storeId, ids],
+  );
+  await db.query(
+    `INSERT INTO personal_data_exports (store_id, request_id, data) VALUES ($1, $2, $3::jsonb) ON CONFLICT (store_id, request_id) DO NOTHING`,
+    [storeId, requestId, JSON.stringify({ requested: people, profiles, events })],
+  );
+  return { profiles: profiles.length, events: events.length };
+}
+
+export async function findPersonalDataExport(db: Queryable, storeId: StoreId, requestId: string): Promise<unknown> {
+  const { rows } = await db.query<{ data: unknown }>('SELECT data FROM personal_data_exports WHERE store_id = $1 AND request_id = $2', [
+    storeId,
+    requestId,
+  ]);
+  return rows[0]?.data;
+}

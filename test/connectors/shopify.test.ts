@@ -1,0 +1,50 @@
+// The Shopify connector against the shared connector contract, with signed, real-shaped
+// payloads for every topic it handles.
+import { createShopifyConnector } from '../../connectors/shopify/shopify-connector.ts';
+import type { Normalised } from '../../connectors/connector.ts';
+import { runConnectorContract, type SignedDelivery } from './contract.ts';
+import { ENV, SHOP, fixture, productNode, signedDelivery, startAdminStub } from '../fixtures/shopify/kit.ts';
+
+const delivery = (topic: string, file: string, kinds: Array<Normalised['kind']>, opts: { unprefixed?: boolean } = {}): SignedDelivery => ({
+  name: `${topic}${opts.unprefixed ? ' (un-prefixed headers)' : ''}`,
+  topic,
+  kinds,
+  request: () => signedDelivery(topic, fixture(file), opts),
+});
+
+runConnectorContract({
+  platform: 'shopify',
+  env: ENV,
+  connector: (rt) => createShopifyConnector(rt.config)!,
+  store: { domain: SHOP, accessToken: 'shpat_contract' },
+  deliveries: [
+    delivery('products/create', 'products-update', ['catalog']),
+    delivery('products/update', 'products-update', ['catalog'], { unprefixed: true }),
+    delivery('checkouts/create', 'checkouts-create', ['events']),
+    delivery('checkouts/update', 'checkouts-create', ['events']),
+    delivery('orders/create', 'orders-create', ['events']),
+    delivery('customers/create', 'customers-create', ['profiles']),
+    delivery('customers/update', 'customers-create', ['profiles']),
+    delivery('products/delete', 'products-delete', ['product-deleted']),
+    delivery('customers/data_request', 'customers-data-request', ['export-personal-data']),
+    delivery('customers/redact', 'customers-redact', ['erase-personal-data']),
+    delivery('shop/redact', 'shop-redact', ['erase-personal-data']),
+    delivery('app/uninstalled', 'app-uninstalled', ['uninstalled']),
+  ],
+});
+
+// inventory_levels/update reads the product back from the Admin API, so it runs against the stub.
+runConnectorContract({
+  platform: 'shopify',
+  env: ENV,
+  connector: (rt) => createShopifyConnector(rt.config)!,
+  store: { domain: SHOP, accessToken: 'shpat_contract' },
+  deliveries: [delivery('inventory_levels/update', 'inventory-levels-update', ['catalog'])],
+  setup: async () => {
+    const stub = await startAdminStub();
+    stub.graphql.set('StoreflowInventoryItem', () => ({
+      inventoryItem: { variant: { product: productNode('8123456789012', [{ id: '44123456789001', qty: 75 }, { id: '44123456789002', qty: 3 }]) } },
+    }));
+    return () => stub.close();
+  },
+});
