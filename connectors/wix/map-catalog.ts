@@ -35,7 +35,8 @@ export const V3Product = z.looseObject({
   _id: z.string().min(1),
   name: str,
   slug: str,
-  url: z.looseObject({ url: str }).nullish(),
+  // The SDK flattens the REST `{ relativePath, url }` to the absolute URL string.
+  url: z.union([z.string(), z.looseObject({ url: str })]).nullish(),
   media: z.looseObject({ main: z.looseObject({ url: str, image: str }).nullish() }).nullish(),
   actualPriceRange: z.looseObject({ minValue: z.looseObject({ amount: str }).nullish() }).nullish(),
   variantsInfo: z
@@ -145,7 +146,7 @@ export function mapV3Product(p: V3Product, items: V3InventoryItem[], fetchedAt: 
     {
       externalId: p._id as ExternalProductId,
       title: title(p),
-      url: safeUrl(p.url?.url),
+      url: safeUrl(typeof p.url === 'string' ? p.url : p.url?.url),
       imageUrl: safeUrl(p.media?.main?.url ?? p.media?.main?.image),
       price: money(p.actualPriceRange?.minValue?.amount),
     },

@@ -15,7 +15,6 @@ const Parsed = z.object({
   payload: z.unknown(),
 });
 const WithEventId = z.looseObject({ id: z.string().trim().min(1).max(255) });
-const Times = z.looseObject({ eventTime: z.string().optional(), updatedDate: z.string().optional() });
 
 function decodeSegment(segment: string): unknown {
   try {
@@ -32,11 +31,6 @@ export function normalisePublicKey(key: string): string {
 
 function refuse(detail: string): WebhookVerdict {
   return { ok: false, reason: 'unauthenticated', detail };
-}
-
-function validDate(v: string | undefined): Date | undefined {
-  const d = v ? new Date(v) : undefined;
-  return d && !Number.isNaN(d.getTime()) ? d : undefined;
 }
 
 export type WixVerifier = (req: WebhookRequest) => Promise<WebhookVerdict>;
@@ -72,15 +66,9 @@ export function createWixVerifier(app: { appId?: string | undefined; publicKey?:
     const deliveryId = eventId.success
       ? eventId.data.id
       : `h:${createHash('sha256').update(JSON.stringify([parsed.eventType, parsed.instanceId, parsed.payload, iat ?? null])).digest('base64url')}`;
-    const times = Times.safeParse(parsed.payload).data;
-    const triggeredAt = validDate(times?.eventTime) ?? validDate(times?.updatedDate) ?? (iat ? new Date(iat * 1000) : undefined);
-    return {
-      ok: true,
-      topic: parsed.eventType,
-      shop: parsed.instanceId,
-      deliveryId,
-      payload: parsed.payload ?? {},
-      ...(triggeredAt ? { triggeredAt } : {}),
-    };
+    // No triggeredAt: catalog state is re-read and stamped with our clock when the worker fetches
+    // it, so deletes must be ordered by that clock too, not by Wix's (legacy events only carry a
+    // whole-second signing time). Events take their time from the checkout or order itself.
+    return { ok: true, topic: parsed.eventType, shop: parsed.instanceId, deliveryId, payload: parsed.payload ?? {} };
   };
 }
