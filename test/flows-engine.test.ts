@@ -10,6 +10,7 @@ import { ingestProfiles } from '../src/ingest/ingest-profiles.ts';
 import { ingestCatalog } from '../src/ingest/ingest-catalog.ts';
 import { processTriggerQueue, runDateTriggers } from '../src/flows/enter-flows.ts';
 import { runFlowTick } from '../src/flows/tick.ts';
+import { runTriggerJob, runSegmentJob } from '../src/jobs/flow-jobs.ts';
 import type { EventInput } from '../src/model/event.ts';
 import type { ExternalProductId, StoreId } from '../src/model/ids.ts';
 
@@ -267,6 +268,31 @@ describe('flow engine', () => {
     assert.equal(await runDateTriggers(rt.db.pool, { now: new Date(startOfDay.getTime() + 600_000) }), 0, 'once a year');
     await tick(new Date(startOfDay.getTime() + HOUR + 1000));
     assert.equal((await messagesFor(birthday.id)).length, 1);
+  });
+
+  test('segment entry: scheduled and event-driven evaluation enter new members once', async () => {
+    const seg = await request(app).post('/api/v1/segments').set(auth).send({
+      name: 'Engaged VIPs',
+      conditions: [
+        { path: 'profile.properties.vip', op: 'eq', value: true },
+        { metric: 'Viewed Product', within: 'P7D', atLeast: 2 },
+      ],
+    });
+    assert.equal(seg.status, 201, JSON.stringify(seg.body));
+    assert.equal(seg.body.members, 0);
+    const flow = await createFlowApi({ name: 'VIP', status: 'live', trigger: { type: 'segment', segmentId: seg.body.id }, smartSending: { enabled: false }, start: 'm', steps: [{ id: 'm', type: 'email', subject: 'VIP', html: 'h' }] });
+    await ingestProfiles(rt.db.pool, storeId, [{ email: 'vip@example.com', properties: { vip: true } }, { email: 'notvip@example.com', properties: { vip: false } }]);
+    const views = (email: string, n: number) => Array.from({ length: n }, (_, i) => event(email, 'Viewed Product', `seg-${email}-${i}`, { time: new Date(Date.now() - 1000) }));
+    await ingestEvents(rt.db.pool, storeId, [...views('vip@example.com', 2), ...views('notvip@example.com', 3)]);
+    const clock = () => new Date();
+    await runTriggerJob(rt, clock);
+    assert.equal((await request(app).get(`/api/v1/segments/${seg.body.id}`).set(auth)).body.members, 1);
+    await runSegmentJob(rt, clock);
+    await tick(new Date(Date.now() + 1000));
+    const msgs = await messagesFor(flow.id);
+    assert.deepEqual(msgs.map((m) => m.recipient), ['vip@example.com'], 'entered once, though evaluated twice');
+    const unknown = await request(app).post('/api/v1/flows').set(auth).send({ name: 'x', trigger: { type: 'segment', segmentId: '00000000-0000-4000-8000-000000000000' }, start: 'm', steps: [{ id: 'm', type: 'exit' }] });
+    assert.equal(unknown.status, 422);
   });
 
   test('invalid definitions are refused naming the step', async () => {

@@ -64,7 +64,13 @@ export async function enterFlow(db: Queryable, flow: TriggerableFlow, candidates
   return inserted.length;
 }
 
-export type TriggerResult = { taken: number; entered: number; woken: number };
+export type TriggerResult = {
+  taken: number;
+  entered: number;
+  woken: number;
+  /** Who did what: segments that count these metrics look at these profiles again. */
+  touched: Array<{ storeId: string; profileId: string; metric: string }>;
+};
 
 /** Consumes the trigger queue: metric and list flows enter, waiting runs wake. */
 export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; batch?: number } = {}): Promise<TriggerResult> {
@@ -73,10 +79,12 @@ export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; bat
     const queued = await takeTriggers(tx, opts.batch ?? 2000);
     let entered = 0;
     let woken = 0;
+    const touched: TriggerResult['touched'] = [];
     const byStore = Map.groupBy(queued, (q) => q.storeId);
     for (const [storeId, items] of byStore) {
       const sid = storeId as StoreId;
       const events = await triggerEvents(tx, storeId, items.filter((q) => q.kind === 'event').map((q) => q.eventId!));
+      for (const e of events.values()) touched.push({ storeId, profileId: e.profileId, metric: e.metric });
       const fresh = [...events.values()].filter((e) => now.getTime() - new Date(e.time).getTime() <= MAX_TRIGGER_AGE_MS);
       const metrics = [...new Set(fresh.map((e) => e.metric))];
       if (metrics.length > 0) {
@@ -110,7 +118,7 @@ export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; bat
         }
       }
     }
-    return { taken: queued.length, entered, woken };
+    return { taken: queued.length, entered, woken, touched };
   });
 }
 

@@ -9,6 +9,7 @@ import { withTransaction } from '../db/pool.ts';
 import { findFlow, findFlowVersion, insertFlow, insertFlowVersion, listFlows, setFlowStatus } from '../db/repositories/flows.ts';
 import { pauseFlowRuns, resumeFlowRuns } from '../db/repositories/flow-runs.ts';
 import { releaseHeldForFlow } from '../db/repositories/messages.ts';
+import { findSegment } from '../db/repositories/segments.ts';
 import { checkTemplate } from '../messaging/templates.ts';
 import { FlowDefinition, type Trigger } from './definition.ts';
 import { validateFlow, type FlowIssue } from './validate-flow.ts';
@@ -69,9 +70,17 @@ function header(def: FlowDefinition) {
   return { name: def.name, tags: def.tags, status: def.status, triggerType: t.type, triggerKey };
 }
 
+/** A segment trigger must name one of the store's own segments. */
+async function checkReferences(pool: pg.Pool, store: Store, def: FlowDefinition): Promise<FlowIssue[]> {
+  if (def.trigger.type !== 'segment') return [];
+  return (await findSegment(pool, store.id, def.trigger.segmentId)) ? [] : [{ stepId: null, path: 'trigger.segmentId', message: 'no such segment in this store' }];
+}
+
 export async function createFlow(pool: pg.Pool, store: Store, body: unknown, policy: TriggerPolicy): Promise<FlowResult> {
   const r = parseDefinition(body, policy);
   if (!r.ok) return r;
+  const refErrors = await checkReferences(pool, store, r.definition);
+  if (refErrors.length) return { ok: false, errors: refErrors };
   const flow = await insertFlow(pool, store.id, header(r.definition), r.definition);
   return { ok: true, flow, definition: r.definition, warnings: r.warnings };
 }
@@ -80,6 +89,8 @@ export async function createFlow(pool: pg.Pool, store: Store, body: unknown, pol
 export async function updateFlow(pool: pg.Pool, store: Store, flowId: FlowId, body: unknown, policy: TriggerPolicy, now = new Date()): Promise<FlowResult | undefined> {
   const r = parseDefinition(body, policy);
   if (!r.ok) return r;
+  const refErrors = await checkReferences(pool, store, r.definition);
+  if (refErrors.length) return { ok: false, errors: refErrors };
   const result = await withTransaction(pool, async (tx) => {
     const before = await findFlow(tx, store.id, flowId);
     if (!before) return undefined;

@@ -4,6 +4,7 @@
 import type { Runtime } from '../boot.ts';
 import { processTriggerQueue, runDateTriggers } from '../flows/enter-flows.ts';
 import { runFlowTick } from '../flows/tick.ts';
+import { evaluateAllSegments, evaluateForEvents } from '../flows/segments.ts';
 
 /** How many tick jobs may run at once across all workers (each is its own Agenda job). */
 export const FLOW_TICK_SLOTS = 4;
@@ -13,8 +14,10 @@ export async function runTriggerJob(rt: Runtime, clock: () => Date = () => new D
   const deadline = Date.now() + BUDGET_MS;
   let taken = 0;
   while (Date.now() < deadline) {
-    const r = await processTriggerQueue(rt.db.pool, { now: clock() });
+    const now = clock();
+    const r = await processTriggerQueue(rt.db.pool, { now });
     taken += r.taken;
+    for (const [storeId, touched] of Map.groupBy(r.touched, (t) => t.storeId)) await evaluateForEvents(rt.db.pool, storeId, touched, now);
     if (r.taken === 0) break;
   }
   return taken;
@@ -33,4 +36,8 @@ export async function runTickJob(rt: Runtime, clock: () => Date = () => new Date
 
 export async function runDateJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
   return runDateTriggers(rt.db.pool, { now: clock() });
+}
+
+export async function runSegmentJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
+  return evaluateAllSegments(rt.db.pool, clock());
 }

@@ -9,8 +9,9 @@ import { runExpireDeliveries } from './expire-deliveries.ts';
 import { drainWebhooks } from './process-webhooks.ts';
 import { runCatalogSyncs } from './sync-catalog.ts';
 import { createMessageDelivery } from './deliver-messages.ts';
-import { FLOW_TICK_SLOTS, runDateJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
+import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
 import { runBigCommerceHookCheck } from '../../connectors/bigcommerce/hook-health.ts';
+import { scheduleShopifyJobs } from '../../connectors/shopify/jobs.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
 
@@ -71,16 +72,21 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   agenda.define(JobNames.flowDates, async () => {
     await runDateJob(rt);
   }, { concurrency: 1 });
+  agenda.define(JobNames.segments, async () => {
+    await runSegmentJob(rt);
+  }, { concurrency: 1, lockLifetime: 30 * 60_000 });
 
   await agenda.start();
   await agenda.every('1 hour', JobNames.expireDeliveries);
   await agenda.every('1 second', JobNames.flowTriggers);
   for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) await agenda.every('1 second', `${JobNames.flowTick}:${slot}`);
   await agenda.every('15 minutes', JobNames.flowDates);
+  await agenda.every('5 minutes', JobNames.segments);
   await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
   await agenda.every('10 seconds', JobNames.syncCatalogs);
   await agenda.every('3 seconds', JobNames.deliverMessages);
   await agenda.every('1 hour', JobNames.bigcommerceHooks);
+  await scheduleShopifyJobs(agenda, rt);
   rt.logger.info('worker started');
   return {
     agenda,

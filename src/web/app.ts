@@ -10,12 +10,14 @@ import { problemHandler, sendProblem } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { trackRoutes } from './routes/track.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { shopifyRoutes } from './routes/shopify-install.ts';
 import { wixRoutes } from './routes/wix-install.ts';
 import { bigcommerceRoutes } from './routes/bigcommerce-callbacks.ts';
 import { catalogRoutes } from './routes/api-catalog.ts';
 import { eventRoutes } from './routes/api-events.ts';
 import { profileRoutes } from './routes/api-profiles.ts';
 import { flowRoutes } from './routes/api-flows.ts';
+import { segmentRoutes } from './routes/api-segments.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
 import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
@@ -42,6 +44,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(healthRoutes(ctx));
   app.use(trackRoutes(ctx));
   app.use(wixRoutes(ctx));
+  app.use(shopifyRoutes(ctx));
   app.use(webhookRoutes(ctx));
   app.use(messagingTrackingRoutes(ctx));
   app.use(messagingUnsubscribeRoutes(ctx));
@@ -71,6 +74,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(eventRoutes(ctx));
   api.use(profileRoutes(ctx));
   api.use(flowRoutes(ctx));
+  api.use(segmentRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   app.use('/api/v1', api);
 
