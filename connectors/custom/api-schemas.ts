@@ -1,18 +1,21 @@
 // Request bodies of the custom-catalog API (DESIGN §3). Each batch is parsed item by item so
 // a refusal can name every bad item by index and field.
 import { z } from 'zod';
-import { ProductInput } from '../../src/model/catalog.ts';
+import { MAX_MONEY, ProductInput } from '../../src/model/catalog.ts';
 import { ProfileIdentity, ProfileInput } from '../../src/model/profile.ts';
 
 export const MAX_BATCH = 1000;
 
 export const CatalogItem = ProductInput;
 
+/** An event's value lands in a numeric(14, 2) column. */
+const EventValue = z.coerce.number().finite().min(-MAX_MONEY).max(MAX_MONEY);
+
 export const EventItem = z.object({
   metric: z.string().trim().min(1).max(255),
   profile: ProfileIdentity,
   properties: z.record(z.string().max(255), z.unknown()).default({}),
-  value: z.coerce.number().finite().min(-1e12).max(1e12).nullish(),
+  value: EventValue.nullish(),
   time: z.coerce
     .date()
     .refine((d) => d.getTime() >= Date.UTC(2000, 0, 1), 'must be after 2000-01-01')
@@ -36,7 +39,7 @@ export const TrackBody = z.object({
   metric: z.enum(['Viewed Product', 'Added to Cart', 'Started Checkout']),
   profile: ProfileIdentity,
   properties: z.record(z.string().max(255), z.unknown()).default({}),
-  value: z.coerce.number().finite().nullish(),
+  value: EventValue.nullish(),
   uniqueId: z.string().trim().min(1).max(255).optional(),
 });
 export type TrackBody = z.infer<typeof TrackBody>;

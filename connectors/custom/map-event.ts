@@ -3,6 +3,7 @@
 import type { EventInput, EventItemInput } from '../../src/model/event.ts';
 import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
 import type { EventMapping } from '../../src/model/store.ts';
+import { MAX_MONEY } from '../../src/model/catalog.ts';
 import type { EventItem } from './api-schemas.ts';
 
 export function readPath(source: unknown, path: string): unknown {
@@ -24,6 +25,12 @@ function asId(v: unknown): string | null {
 function asNumber(v: unknown): number | null {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+
+/** Prices come from free-form properties; one the item column cannot hold is treated as absent. */
+function asPrice(v: unknown): number | null {
+  const n = asNumber(v);
+  return n !== null && Math.abs(n) <= MAX_MONEY ? n : null;
 }
 
 function asQuantity(v: unknown): number {
@@ -49,7 +56,7 @@ export function extractItems(metric: string, properties: Record<string, unknown>
           productExternalId: productId as ExternalProductId | null,
           variantExternalId: variantId as ExternalVariantId | null,
           quantity: asQuantity(readPath(item, mapping.itemQuantity)),
-          price: asNumber(readPath(item, mapping.itemPrice)),
+          price: asPrice(readPath(item, mapping.itemPrice)),
         },
       ];
     });
@@ -62,7 +69,7 @@ export function extractItems(metric: string, properties: Record<string, unknown>
       productExternalId: productId as ExternalProductId | null,
       variantExternalId: variantId as ExternalVariantId | null,
       quantity: asQuantity(readPath(properties, mapping.itemQuantity)),
-      price: asNumber(readPath(properties, m.price)),
+      price: asPrice(readPath(properties, m.price)),
     },
   ];
 }

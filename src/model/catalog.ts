@@ -4,7 +4,12 @@ import { ExternalProductId, ExternalVariantId, ProductId, StoreId, VariantId } f
 export const InventoryTracking = z.enum(['product', 'variant', 'none']);
 export type InventoryTracking = z.infer<typeof InventoryTracking>;
 
-const money = z.coerce.number().finite().min(0).max(1e12);
+/** The largest amount a numeric(14, 2) money column holds. */
+export const MAX_MONEY = 999_999_999_999.99;
+/** Quantities are stored as Postgres integer. */
+const MAX_QUANTITY = 2_147_483_647;
+
+const money = z.coerce.number().finite().min(0).max(MAX_MONEY);
 const quantity = z.number().int().min(-1_000_000_000).max(1_000_000_000);
 
 /** A variant as a connector normalises it, before it has our id. */
@@ -29,6 +34,12 @@ export const ProductInput = z.object({
   variants: z.array(VariantInput).max(2000).default([]),
   /** When the source last changed this item; an older update never overwrites a newer one. */
   updatedAt: z.coerce.date().optional(),
+}).superRefine((p, ctx) => {
+  // Each variant is in range, but their sum becomes the product's stored quantity.
+  const total = productQuantity(p.inventoryTracking, p.inventoryQuantity, p.variants);
+  if (total !== null && Math.abs(total) > MAX_QUANTITY) {
+    ctx.addIssue({ code: 'custom', path: ['variants'], message: `the variants' quantities add up to ${total}, beyond what a product can hold (${MAX_QUANTITY})` });
+  }
 });
 export type ProductInput = z.infer<typeof ProductInput>;
 

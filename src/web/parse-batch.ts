@@ -7,6 +7,31 @@ function issuePath(path: PropertyKey[]): string {
   return path.map(String).join('.') || '(item)';
 }
 
+const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
+
+/**
+ * Postgres text and jsonb cannot hold U+0000, so a string (or key) carrying one would fail the
+ * whole write with a server error; finding it here names the field instead. Iterative, so a
+ * deeply nested property cannot overflow the stack.
+ */
+function nulPath(value: unknown): PropertyKey[] | undefined {
+  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return path;
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) stack.push({ value: x, path: [...path, i] });
+    } else if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\u0000')) return path;
+        stack.push({ value: x, path: [...path, k] });
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * Parses `{ [key]: [...] }` item by item. Over MAX_BATCH items → 413; any invalid item → 422
  * naming each by index and field. Nothing is returned (or stored) unless every item is valid.
@@ -30,8 +55,9 @@ export function parseBatch<S extends z.ZodType>(body: unknown, key: string, item
   const errors: FieldError[] = [];
   for (const [index, raw] of list.entries()) {
     const r = item.safeParse(raw);
-    if (r.success) out.push(r.data);
-    else for (const issue of r.error.issues) errors.push({ index, path: issuePath(issue.path), message: issue.message });
+    const problems = problemsOf(r, index);
+    if (r.success && problems.length === 0) out.push(r.data);
+    else errors.push(...problems);
   }
   if (errors.length > 0) {
     const bad = new Set(errors.map((e) => e.index)).size;
@@ -42,21 +68,25 @@ export function parseBatch<S extends z.ZodType>(body: unknown, key: string, item
   return out;
 }
 
+/** Every problem with a parse result: zod's issues, or a NUL character the database would refuse. */
+function problemsOf<T>(r: z.ZodSafeParseResult<T>, index: number | null): FieldError[] {
+  if (!r.success) return r.error.issues.map((i) => ({ index, path: issuePath(i.path), message: i.message }));
+  const nul = nulPath(r.data);
+  return nul ? [{ index, path: issuePath(nul), message: NUL_MESSAGE }] : [];
+}
+
 /** Parses query parameters; a bad one is a 400 naming the parameter. */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
   const r = schema.safeParse(query);
-  if (r.success) return r.data;
-  throw new ProblemError(400, 'Invalid query parameters.', {
-    slug: 'bad-query',
-    errors: r.error.issues.map((i) => ({ index: null, path: issuePath(i.path), message: i.message })),
-  });
+  const errors = problemsOf(r, null);
+  if (r.success && errors.length === 0) return r.data;
+  throw new ProblemError(400, 'Invalid query parameters.', { slug: 'bad-query', errors });
 }
 
 /** Parses one JSON body; an invalid one is a 422 naming each field. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  throw new ProblemError(422, 'The request body is invalid.', {
-    errors: r.error.issues.map((i) => ({ index: null, path: issuePath(i.path), message: i.message })),
-  });
+  const errors = problemsOf(r, null);
+  if (r.success && errors.length === 0) return r.data;
+  throw new ProblemError(422, 'The request body is invalid.', { errors });
 }
