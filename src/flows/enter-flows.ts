@@ -1,68 +1,19 @@
-// Flow entry for every trigger: candidates pass the flow filters and the re-entry rule, then
-// become runs under a deterministic key, so the same trigger can never start a second run.
+// The triggers that start flows: the queue of new events, list joins and inventory falls, and
+// the date-property schedule. Entry itself (filters, re-entry, keys) is in flow-entry.ts.
 import type pg from 'pg';
 import type { ProfileId, StoreId } from '../model/ids.ts';
-import type { RunContext, TriggerEvent } from '../model/flow.ts';
-import type { Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
-import { findAllTriggerableFlows, findTriggerableFlows, type TriggerableFlow } from '../db/repositories/flows.ts';
-import { insertRuns, recentEntrants, wakeWaitingRuns } from '../db/repositories/flow-runs.ts';
-import { loadProfiles } from '../db/repositories/flow-facts.ts';
+import { findAllTriggerableFlows, findTriggerableFlows } from '../db/repositories/flows.ts';
+import { wakeWaitingRuns } from '../db/repositories/flow-runs.ts';
 import { dateCandidates, takeTriggers, triggerEvents } from '../db/repositories/flow-triggers.ts';
 import { FlowDefinition } from './definition.ts';
-import { allHold, conditionFacts } from './conditions.ts';
-import { durationMs, nextAnniversary } from './flow-time.ts';
-
-export type Candidate = {
-  profileId: ProfileId;
-  /** Unique per trigger occurrence and profile. */
-  key: string;
-  triggerEvent: TriggerEvent | null;
-  context?: RunContext;
-  /** When the first step is due (date triggers start at the local time of day). */
-  startAt?: Date;
-};
+import { allHold } from './conditions.ts';
+import { nextAnniversary } from './flow-time.ts';
+import { enterFlow, type Candidate } from './flow-entry.ts';
+import { enterLowInventory } from './low-inventory-trigger.ts';
 
 /** Events older than this start no flow: a backfill of last year's orders must not mail anyone. */
 const MAX_TRIGGER_AGE_MS = 24 * 3_600_000;
-
-export async function enterFlow(db: Queryable, flow: TriggerableFlow, candidates: Candidate[], now: Date): Promise<number> {
-  if (candidates.length === 0) return 0;
-  const def = FlowDefinition.parse(flow.definition);
-  const profiles = await loadProfiles(db, candidates.map((c) => ({ storeId: flow.storeId, id: c.profileId })));
-  let eligible = candidates.filter((c) => {
-    const p = profiles.get(c.profileId);
-    return p && allHold(def.filters, conditionFacts(p, c.triggerEvent as unknown as Record<string, unknown> | null));
-  });
-  if (def.reentry.mode !== 'always') {
-    const since = def.reentry.mode === 'after' ? new Date(now.getTime() - durationMs(def.reentry.after!)) : null;
-    const recent = await recentEntrants(db, flow.storeId, flow.id, eligible.map((c) => c.profileId), since);
-    const seen = new Set<string>();
-    eligible = eligible.filter((c) => {
-      if (recent.has(c.profileId) || seen.has(c.profileId)) return false;
-      seen.add(c.profileId);
-      return true;
-    });
-  }
-  const inserted = await insertRuns(
-    db,
-    eligible.map((c) => ({
-      storeId: flow.storeId,
-      flowId: flow.id,
-      version: flow.version,
-      profileId: c.profileId,
-      // "once" is enforced by the key itself, so even two workers racing cannot enter twice.
-      key: def.reentry.mode === 'once' ? `once:${c.profileId}` : c.key,
-      status: 'active',
-      startStep: def.start,
-      nextAt: c.startAt ?? now,
-      enteredAt: now,
-      triggerEvent: c.triggerEvent,
-      context: c.context ?? { webhooks: {}, branches: {} },
-    })),
-  );
-  return inserted.length;
-}
 
 export type TriggerResult = {
   taken: number;
@@ -102,6 +53,8 @@ export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; bat
         }
         woken += await wakeWaitingRuns(tx, sid, [...events.values()].map((e) => ({ profileId: e.profileId as ProfileId, metric: e.metric })), now);
       }
+      const falls = items.filter((q) => q.kind === 'inventory').map((q) => q.observationId!);
+      if (falls.length > 0) entered += await enterLowInventory(tx, sid, falls, now);
       const joins = items.filter((q) => q.kind === 'list');
       const lists = [...new Set(joins.map((q) => q.list!))];
       if (lists.length > 0) {
@@ -112,7 +65,7 @@ export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; bat
           entered += await enterFlow(
             tx,
             flow,
-            joins.filter((j) => j.list === list).map((j) => ({ profileId: j.profileId as ProfileId, key: `list:${list}:${j.at.toISOString()}:${j.profileId}`, triggerEvent: null })),
+            joins.filter((j) => j.list === list && j.profileId).map((j) => ({ profileId: j.profileId as ProfileId, key: `list:${list}:${j.at.toISOString()}:${j.profileId}`, triggerEvent: null })),
             now,
           );
         }

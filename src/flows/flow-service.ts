@@ -18,7 +18,7 @@ import { PRESETS, PRESET_NAMES, type PresetName } from './presets.ts';
 export type LowInventoryRule = { level: 'product' | 'variant'; metrics: readonly string[] };
 
 /** What the store's platform allows a low-inventory trigger to use (the connector's capability rows). */
-export type TriggerPolicy = { lowInventory: readonly LowInventoryRule[] };
+export type TriggerPolicy = { lowInventory: readonly LowInventoryRule[]; blocked?: string };
 
 export type FlowResult = { ok: true; flow: Flow; definition: FlowDefinition; warnings: FlowIssue[] } | { ok: false; errors: FlowIssue[] };
 
@@ -44,6 +44,7 @@ function zodIssues(err: z.ZodError): FlowIssue[] {
 
 function checkTrigger(trigger: Trigger, policy: TriggerPolicy): FlowIssue[] {
   if (trigger.type !== 'low-inventory') return [];
+  if (policy.blocked) return [{ stepId: null, path: 'trigger', message: policy.blocked }];
   const issues: FlowIssue[] = [];
   const rows = policy.lowInventory.filter((r) => r.level === trigger.level);
   if (rows.length === 0) return [{ stepId: null, path: 'trigger.level', message: `this store's platform does not track low inventory at ${trigger.level} level` }];

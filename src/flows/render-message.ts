@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { FlowRun } from '../model/flow.ts';
 import type { FactProfile, FlowHead, TemplateProduct } from '../db/repositories/flow-facts.ts';
-import { templateProducts } from '../db/repositories/flow-facts.ts';
+import { itemQuantities, templateProducts } from '../db/repositories/flow-facts.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { messageLinkKey, unsubscribeUrl } from '../messaging/links.ts';
 import type { Effect } from './orchestrator.ts';
@@ -31,6 +31,12 @@ export async function templateVariables(
     const externalIds = (event?.items ?? []).map((i) => i.productId).filter((x): x is string => Boolean(x));
     const found = await templateProducts(deps.pool, run.storeId, ownIds, externalIds);
     product = run.context.item ? found.find((p) => p.id === run.context.item!.productId) : found.find((p) => p.externalId === externalIds[0]);
+    const variantId = run.context.item?.variantId;
+    if (product && variantId) {
+      // A variant-level run is about the variant's stock, not the product's total.
+      const quantities = await itemQuantities(deps.pool, [{ storeId: run.storeId, level: 'variant', id: variantId }]);
+      product = { ...product, inventoryQuantity: quantities.get(variantId) ?? null };
+    }
     items = (event?.items ?? []).map((i) => ({ ...productVars(found.find((p) => p.externalId === i.productId)), productId: i.productId, variantId: i.variantId, quantity: i.quantity, price: i.price ?? null }));
   }
   return {

@@ -11,7 +11,7 @@ import { findTriggerableFlows } from '../db/repositories/flows.ts';
 import { IsoDuration, PathCondition } from './definition.ts';
 import { conditionFacts, holds } from './conditions.ts';
 import { durationMs } from './flow-time.ts';
-import { enterFlow } from './enter-flows.ts';
+import { enterFlow } from './flow-entry.ts';
 
 const SegmentMetricCondition = z.object({
   metric: z.string().trim().min(1).max(255),

@@ -53,6 +53,8 @@ export const Store = z.object({
   scopes: z.array(z.string()),
   publicKey: z.string(),
   lowInventoryCatalog: LowInventoryCatalog,
+  /** Support has checked the custom catalog's data and turned the trigger on for it. */
+  customLowInventoryEnabled: z.boolean(),
   eventMapping: EventMapping,
   createdAt: z.date(),
 });

@@ -2,18 +2,26 @@
 import type { Queryable } from '../pool.ts';
 import type { TriggerEvent } from '../../model/flow.ts';
 
-export type QueuedTrigger = { storeId: string; kind: 'event' | 'list'; eventId: string | null; list: string | null; profileId: string; at: Date };
+export type QueuedTrigger = {
+  storeId: string;
+  kind: 'event' | 'list' | 'inventory';
+  eventId: string | null;
+  list: string | null;
+  observationId: string | null;
+  profileId: string | null;
+  at: Date;
+};
 
 /** Takes queued triggers (deleting them in the caller's transaction: a rollback puts them back). */
 export async function takeTriggers(db: Queryable, limit: number): Promise<QueuedTrigger[]> {
-  const { rows } = await db.query<{ store_id: string; kind: 'event' | 'list'; event_id: string | null; list: string | null; profile_id: string; at: Date }>(
+  const { rows } = await db.query<{ store_id: string; kind: QueuedTrigger['kind']; event_id: string | null; list: string | null; observation_id: string | null; profile_id: string | null; at: Date }>(
     `DELETE FROM flow_trigger_queue q USING (
        SELECT store_id, id FROM flow_trigger_queue ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
      ) t WHERE q.store_id = t.store_id AND q.id = t.id
-     RETURNING q.store_id, q.kind, q.event_id::text AS event_id, q.list, q.profile_id, q.at`,
+     RETURNING q.store_id, q.kind, q.event_id::text AS event_id, q.list, q.observation_id::text AS observation_id, q.profile_id, q.at`,
     [limit],
   );
-  return rows.map((r) => ({ storeId: r.store_id, kind: r.kind, eventId: r.event_id, list: r.list, profileId: r.profile_id, at: r.at }));
+  return rows.map((r) => ({ storeId: r.store_id, kind: r.kind, eventId: r.event_id, list: r.list, observationId: r.observation_id, profileId: r.profile_id, at: r.at }));
 }
 
 /** Events with their items, shaped as a run remembers its trigger. */
@@ -50,4 +58,89 @@ export async function dateCandidates(db: Queryable, storeId: string, property: s
     [storeId, property],
   );
   return rows.map((r) => ({ profileId: r.id, value: r.value, timezone: r.timezone }));
+}
+
+export type Observation = {
+  id: string;
+  level: 'product' | 'variant';
+  productId: string;
+  variantId: string | null;
+  productExternalId: string;
+  variantExternalId: string | null;
+  oldQuantity: number;
+  newQuantity: number;
+  observedAt: Date;
+};
+
+export async function inventoryObservations(db: Queryable, storeId: string, ids: string[]): Promise<Observation[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ id: string; level: 'product' | 'variant'; product_id: string; variant_id: string | null; product_external_id: string; variant_external_id: string | null; old_quantity: number; new_quantity: number; observed_at: Date }>(
+    `SELECT o.id::text AS id, o.level, o.product_id, o.variant_id, p.external_id AS product_external_id, v.external_id AS variant_external_id,
+       o.old_quantity, o.new_quantity, o.observed_at
+     FROM inventory_observations o
+     JOIN products p ON p.store_id = o.store_id AND p.id = o.product_id
+     LEFT JOIN variants v ON v.store_id = o.store_id AND v.id = o.variant_id
+     WHERE o.store_id = $1 AND o.id = ANY($2::bigint[]) ORDER BY o.id`,
+    [storeId, ids],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    level: r.level,
+    productId: r.product_id,
+    variantId: r.variant_id,
+    productExternalId: r.product_external_id,
+    variantExternalId: r.variant_external_id,
+    oldQuantity: r.old_quantity,
+    newQuantity: r.new_quantity,
+    observedAt: r.observed_at,
+  }));
+}
+
+/** Every version of a flow with when it was published (the threshold in force at a given time). */
+export async function flowVersionHistory(db: Queryable, storeId: string, flowId: string): Promise<Array<{ version: number; createdAt: Date; definition: unknown }>> {
+  const { rows } = await db.query<{ version: number; created_at: Date; definition: unknown }>(
+    'SELECT version, created_at, definition FROM flow_versions WHERE store_id = $1 AND flow_id = $2 ORDER BY version',
+    [storeId, flowId],
+  );
+  return rows.map((r) => ({ version: r.version, createdAt: r.created_at, definition: r.definition }));
+}
+
+export type AudienceQuery = {
+  storeId: string;
+  level: 'product' | 'variant';
+  productExternalId: string;
+  variantExternalId: string | null;
+  metrics: string[];
+  lookbackDays: number;
+  excludePurchasedWithinDays: number;
+  channel: 'email' | 'sms';
+  now: Date;
+};
+
+/**
+ * The low-inventory audience in one statement (DESIGN §5): profiles with a trigger-metric event
+ * on the item within the lookback window, minus anyone who ordered it within the exclusion
+ * window, minus those the channel may not reach.
+ */
+export async function lowInventoryAudience(db: Queryable, q: AudienceQuery): Promise<string[]> {
+  const { rows } = await db.query<{ profile_id: string }>(
+    `SELECT DISTINCT e.profile_id
+     FROM event_items i
+     JOIN events e ON e.store_id = i.store_id AND e.id = i.event_id
+     JOIN profiles p ON p.store_id = e.store_id AND p.id = e.profile_id
+     WHERE i.store_id = $1 AND i.product_external_id = $2
+       AND ($4 = 'product' OR i.variant_external_id = $3)
+       AND e.metric = ANY($5::text[])
+       AND e.time > $9::timestamptz - make_interval(days => $6) AND e.time <= $9
+       AND CASE $8 WHEN 'email' THEN p.email IS NOT NULL AND p.email_consent <> 'unsubscribed'
+                   ELSE p.phone IS NOT NULL AND p.sms_consent = 'subscribed' END
+       AND NOT EXISTS (
+         SELECT 1 FROM event_items oi JOIN events o ON o.store_id = oi.store_id AND o.id = oi.event_id
+         WHERE oi.store_id = $1 AND oi.product_external_id = $2
+           AND ($4 = 'product' OR oi.variant_external_id = $3 OR oi.variant_external_id IS NULL)
+           AND o.profile_id = e.profile_id AND o.metric IN ('Ordered Product', 'Placed Order')
+           AND o.time > $9::timestamptz - make_interval(days => $7))`,
+    [q.storeId, q.productExternalId, q.variantExternalId, q.level, q.metrics, q.lookbackDays, q.excludePurchasedWithinDays, q.channel, q.now],
+  );
+  return rows.map((r) => r.profile_id);
 }

@@ -11,11 +11,12 @@ type StoreRow = {
   scopes: string[];
   public_key: string;
   low_inventory_catalog: LowInventoryCatalog;
+  custom_low_inventory_enabled: boolean;
   event_mapping: unknown;
   created_at: Date;
 };
 
-const COLUMNS = 'id, platform, domain, external_id, status, scopes, public_key, low_inventory_catalog, event_mapping, created_at';
+const COLUMNS = 'id, platform, domain, external_id, status, scopes, public_key, low_inventory_catalog, custom_low_inventory_enabled, event_mapping, created_at';
 
 function toStore(row: StoreRow): Store {
   return {
@@ -27,6 +28,7 @@ function toStore(row: StoreRow): Store {
     scopes: row.scopes,
     publicKey: row.public_key,
     lowInventoryCatalog: row.low_inventory_catalog,
+    customLowInventoryEnabled: row.custom_low_inventory_enabled,
     // JSON columns are parsed on the way out: a hand-edited row cannot smuggle a bad shape in.
     eventMapping: EventMapping.parse(row.event_mapping ?? {}),
     createdAt: row.created_at,

@@ -9,11 +9,14 @@ import { changeFlowStatus, createFlow, getFlow, listStoreFlows, updateFlow, type
 import { flowReport } from '../../flows/report.ts';
 import type { Store } from '../../model/store.ts';
 import type { AppContext } from '../context.ts';
+import { lowInventoryPolicy } from '../../../connectors/low-inventory-policy.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
-import { parseBody } from '../parse-batch.ts';
+import { parseBody, parseQuery } from '../parse-batch.ts';
+import { previewAudience } from '../../flows/low-inventory-preview.ts';
 import { ProblemError } from '../problem.ts';
 
 const StatusBody = z.object({ status: FlowStatus });
+const AudienceQuery = z.object({ productId: z.string().min(1).max(255), variantId: z.string().min(1).max(255).optional() });
 
 function flowJson(flow: Flow, definition?: FlowDefinition, warnings?: FlowIssue[]) {
   return {
@@ -49,7 +52,7 @@ function notFound(): never {
 
 export function flowRoutes(ctx: AppContext): Router {
   const r = Router();
-  const policy = (store: Store): TriggerPolicy => ({ lowInventory: ctx.connectors[store.platform]?.capabilities.lowInventory ?? [] });
+  const policy = (store: Store): TriggerPolicy => lowInventoryPolicy(store, ctx.connectors);
 
   r.post('/flows', async (req, res) => {
     const { store } = res.locals as AuthedLocals;
@@ -86,6 +89,14 @@ export function flowRoutes(ctx: AppContext): Router {
       resumedRuns: changed.resumedRuns,
       releasedMessages: changed.releasedMessages,
     });
+  });
+  r.get('/flows/:id/audience', async (req, res) => {
+    const { store } = res.locals as AuthedLocals;
+    const q = parseQuery(AudienceQuery, req.query);
+    const preview = await previewAudience(ctx.db.pool, store, flowIdOf(req.params.id), q.productId, q.variantId ?? null);
+    if (!preview.ok) throw new ProblemError(preview.status, preview.detail);
+    const { ok: _ok, ...body } = preview;
+    res.json(body);
   });
   r.get('/flows/:id/report', async (req, res) => {
     const { store } = res.locals as AuthedLocals;
