@@ -1,0 +1,120 @@
+// Reads and writes behind the support console: catalog readiness, how stored events carry the
+// fields support names, the store's trigger settings, and the audit trail.
+import type { Queryable } from '../pool.ts';
+import type { EventMapping } from '../../model/store.ts';
+
+export type CatalogReadiness = { products: number; withInventory: number; withoutVariants: number; variantsWithInventory: number };
+
+export async function catalogReadiness(db: Queryable, storeId: string): Promise<CatalogReadiness> {
+  const { rows } = await db.query<CatalogReadiness>(
+    `SELECT count(*)::int AS products,
+       count(*) FILTER (WHERE p.inventory_tracking <> 'none' AND p.inventory_quantity IS NOT NULL)::int AS "withInventory",
+       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM variants v WHERE v.store_id = p.store_id AND v.product_id = p.id AND v.deleted_at IS NULL))::int AS "withoutVariants",
+       (SELECT count(*)::int FROM variants v WHERE v.store_id = $1 AND v.deleted_at IS NULL AND v.inventory_quantity IS NOT NULL) AS "variantsWithInventory"
+     FROM products p WHERE p.store_id = $1 AND p.deleted_at IS NULL`,
+    [storeId],
+  );
+  return rows[0]!;
+}
+
+export type FieldCoverage = { events: number; withField: number; matchingCatalog: number; sample: unknown };
+
+/**
+ * How stored events of one metric carry a field: how many have it, and how many of those name
+ * a product in the catalog. `itemsPath` reads the field inside each element of an item list.
+ */
+export async function fieldCoverage(
+  db: Queryable,
+  q: { storeId: string; metric: string; path: string; itemsPath?: string | null; since: Date },
+): Promise<FieldCoverage> {
+  const toArray = (p: string) => p.split('.');
+  const { rows } = await db.query<FieldCoverage>(
+    `WITH sample AS (
+       SELECT e.properties FROM events e WHERE e.store_id = $1 AND e.metric = $2 AND e.time >= $5 ORDER BY e.id DESC LIMIT 2000
+     ), ids AS (
+       SELECT CASE WHEN $4::text[] IS NULL THEN s.properties #>> $3::text[] ELSE NULL END AS single,
+              CASE WHEN $4::text[] IS NOT NULL AND jsonb_typeof(s.properties #> $4::text[]) = 'array'
+                   THEN (SELECT array_agg(x #>> $3::text[]) FROM jsonb_array_elements(s.properties #> $4::text[]) x) END AS listed
+       FROM sample s
+     )
+     SELECT (SELECT count(*)::int FROM sample) AS events,
+       count(*) FILTER (WHERE single IS NOT NULL OR array_position(listed, NULL) IS NULL AND cardinality(listed) > 0)::int AS "withField",
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM products p WHERE p.store_id = $1 AND (p.external_id = single OR p.external_id = ANY(listed))))::int AS "matchingCatalog",
+       (SELECT properties FROM sample LIMIT 1) AS sample
+     FROM ids`,
+    [q.storeId, q.metric, toArray(q.path), q.itemsPath ? toArray(q.itemsPath) : null, q.since],
+  );
+  return rows[0]!;
+}
+
+export type TriggerSettings = { lowInventoryCatalog: 'integration' | 'custom'; customLowInventoryEnabled: boolean; eventMapping: unknown };
+
+export async function readTriggerSettings(db: Queryable, storeId: string): Promise<TriggerSettings | undefined> {
+  const { rows } = await db.query<{ low_inventory_catalog: 'integration' | 'custom'; custom_low_inventory_enabled: boolean; event_mapping: unknown }>(
+    'SELECT low_inventory_catalog, custom_low_inventory_enabled, event_mapping FROM stores WHERE id = $1 FOR UPDATE',
+    [storeId],
+  );
+  const r = rows[0];
+  return r && { lowInventoryCatalog: r.low_inventory_catalog, customLowInventoryEnabled: r.custom_low_inventory_enabled, eventMapping: r.event_mapping };
+}
+
+export async function writeTriggerSettings(db: Queryable, storeId: string, s: { lowInventoryCatalog: 'integration' | 'custom'; customLowInventoryEnabled: boolean; eventMapping: EventMapping }): Promise<void> {
+  await db.query(
+    'UPDATE stores SET low_inventory_catalog = $2, custom_low_inventory_enabled = $3, event_mapping = $4::jsonb, updated_at = now() WHERE id = $1',
+    [storeId, s.lowInventoryCatalog, s.customLowInventoryEnabled, JSON.stringify(s.eventMapping)],
+  );
+}
+
+export async function insertAudit(db: Queryable, a: { storeId: string; actor: string; action: string; before: unknown; after: unknown }): Promise<void> {
+  await db.query('INSERT INTO support_audit (store_id, actor, action, before, after) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)', [
+    a.storeId,
+    a.actor,
+    a.action,
+    JSON.stringify(a.before ?? null),
+    JSON.stringify(a.after ?? null),
+  ]);
+}
+
+export type AuditEntry = { id: number; actor: string; action: string; before: unknown; after: unknown; at: Date };
+
+export async function listAudit(db: Queryable, storeId: string, limit = 100): Promise<AuditEntry[]> {
+  const { rows } = await db.query<AuditEntry>(
+    'SELECT id, actor, action, before, after, at FROM support_audit WHERE store_id = $1 ORDER BY id DESC LIMIT $2',
+    [storeId, limit],
+  );
+  return rows;
+}
+
+/** Recent events of the given metric names with their properties, to derive their items again. */
+export async function recentEventsOf(db: Queryable, storeId: string, metrics: string[], since: Date, afterId: string | null, limit: number): Promise<Array<{ id: string; metric: string; properties: Record<string, unknown> }>> {
+  const { rows } = await db.query<{ id: string; metric: string; properties: Record<string, unknown> }>(
+    `SELECT id::text AS id, metric, properties FROM events WHERE store_id = $1 AND metric = ANY($2::text[]) AND time >= $3
+       AND ($4::bigint IS NULL OR id > $4::bigint) ORDER BY id LIMIT $5`,
+    [storeId, metrics, since, afterId, limit],
+  );
+  return rows;
+}
+
+/** Replaces the items of these events (derived data: the properties they came from stay as sent). */
+export async function replaceEventItems(
+  db: Queryable,
+  storeId: string,
+  eventIds: string[],
+  items: Array<{ eventId: string; position: number; productExternalId: string | null; variantExternalId: string | null; quantity: number; price: number | null }>,
+): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db.query('DELETE FROM event_items WHERE store_id = $1 AND event_id = ANY($2::bigint[])', [storeId, eventIds]);
+  if (items.length === 0) return;
+  await db.query(
+    `INSERT INTO event_items (store_id, event_id, position, product_external_id, variant_external_id, quantity, price)
+     SELECT $1, event_id, position, product_external_id, variant_external_id, quantity, price
+     FROM jsonb_to_recordset($2::jsonb) AS x(event_id bigint, position smallint, product_external_id text, variant_external_id text, quantity integer, price numeric)`,
+    [storeId, JSON.stringify(items.map((i) => ({ event_id: i.eventId, position: i.position, product_external_id: i.productExternalId, variant_external_id: i.variantExternalId, quantity: i.quantity, price: i.price })))],
+  );
+}
+
+/** Renames stored events from the name the store sends to the canonical metric. */
+export async function renameMetric(db: Queryable, storeId: string, from: string, to: string): Promise<number> {
+  const { rowCount } = await db.query('UPDATE events SET metric = $3 WHERE store_id = $1 AND metric = $2', [storeId, from, to]);
+  return rowCount ?? 0;
+}
