@@ -176,6 +176,39 @@ describe('low-inventory flow', () => {
     assert.match((await messagesOf(created.body.id))[0]!.html!, /Only 2 left/);
   });
 
+  test('the exclusion window holds at its boundary: ordered 6 days ago is excluded, 8 days ago is not', async () => {
+    const s = await addStore('boundary', 'bigcommerce');
+    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(10)]);
+    await ingestEvents(rt.db.pool, s.id, [
+      ev('six@example.com', 'Viewed Product', 'b-v6', 1),
+      ev('six@example.com', 'Ordered Product', 'b-o6', 6),
+      ev('eight@example.com', 'Viewed Product', 'b-v8', 1),
+      ev('eight@example.com', 'Ordered Product', 'b-o8', 8),
+    ]);
+    const created = await request(app).post('/api/v1/flows').set(s.auth).send(flowBody({ level: 'product', threshold: 5, metrics: ['Viewed Product'], excludePurchasedWithinDays: 7 }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(5)]);
+    await triggers();
+    assert.deepEqual((await runsOf(created.body.id)).map((r) => r.email), ['eight@example.com']);
+  });
+
+  test('bad trigger settings are refused with the field named and nothing saved', async () => {
+    const s = await addStore('bad-settings', 'shopify');
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ level: 'product', threshold: 0, metrics: ['Viewed Product'] }, /trigger\.threshold/],
+      [{ level: 'product', threshold: 2.5, metrics: ['Viewed Product'] }, /trigger\.threshold/],
+      [{ level: 'product', threshold: 3, metrics: ['Viewed Product'], excludePurchasedWithinDays: 10 }, /trigger\.excludePurchasedWithinDays/],
+      [{ level: 'shelf', threshold: 3, metrics: ['Viewed Product'] }, /trigger\.level/],
+      [{ level: 'product', threshold: 3, metrics: ['Placed Order'] }, /Placed Order cannot trigger/],
+    ];
+    for (const [trigger, expected] of cases) {
+      const res = await request(app).post('/api/v1/flows').set(s.auth).send(flowBody(trigger));
+      assert.equal(res.status, 422, JSON.stringify(trigger));
+      assert.match(JSON.stringify(res.body.errors), expected);
+    }
+    assert.equal((await request(app).get('/api/v1/flows').set(s.auth)).body.data.length, 0);
+  });
+
   test('the capability table decides what each platform may use', async () => {
     const bc = await addStore('bc', 'bigcommerce');
     const wix = await addStore('wix', 'wix');
