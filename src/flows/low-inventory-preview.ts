@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { FlowId } from '../model/ids.ts';
 import type { Store } from '../model/store.ts';
 import { findProductByExternalId } from '../db/repositories/catalog.ts';
-import { lowInventoryAudience } from '../db/repositories/flow-triggers.ts';
+import { lowInventoryAudienceSize } from '../db/repositories/flow-triggers.ts';
 import { getFlow } from './flow-service.ts';
 import { firstMessageChannel } from './low-inventory-trigger.ts';
 
@@ -20,7 +20,7 @@ export async function previewAudience(pool: pg.Pool, store: Store, flowId: FlowI
   if (!product) return { ok: false, status: 404, detail: `No product ${productId} in the catalog.` };
   if (trigger.level === 'variant' && !variantId) return { ok: false, status: 422, detail: 'A variant-level flow needs variantId.' };
   if (variantId && !product.variants.some((v) => v.externalId === variantId)) return { ok: false, status: 404, detail: `No variant ${variantId} on product ${productId}.` };
-  const audience = await lowInventoryAudience(pool, {
+  const audience = await lowInventoryAudienceSize(pool, {
     storeId: store.id,
     level: trigger.level,
     productExternalId: productId,
@@ -33,7 +33,7 @@ export async function previewAudience(pool: pg.Pool, store: Store, flowId: FlowI
   });
   return {
     ok: true,
-    audience: audience.length,
+    audience,
     level: trigger.level,
     productId,
     variantId: trigger.level === 'variant' ? variantId : null,

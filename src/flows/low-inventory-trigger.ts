@@ -6,7 +6,7 @@ import type { ProfileId, StoreId } from '../model/ids.ts';
 import type { Store } from '../model/store.ts';
 import { findStoreById } from '../db/repositories/stores.ts';
 import { findTriggerableFlows } from '../db/repositories/flows.ts';
-import { flowVersionHistory, inventoryObservations, lowInventoryAudience, type Observation } from '../db/repositories/flow-triggers.ts';
+import { flowVersionHistory, insertAudienceRuns, inventoryObservations, lowInventoryAudience, type Observation } from '../db/repositories/flow-triggers.ts';
 import { FlowDefinition, successors, type Step } from './definition.ts';
 import { enterFlow } from './flow-entry.ts';
 
@@ -61,7 +61,7 @@ export async function enterLowInventory(db: Queryable, storeId: StoreId, observa
       const def = versionAt(history, o.observedAt);
       if (!def || def.trigger.type !== 'low-inventory' || !crosses(def.trigger, o)) continue;
       const trigger = def.trigger;
-      const audience = await lowInventoryAudience(db, {
+      const query = {
         storeId,
         level: trigger.level,
         productExternalId: o.productExternalId,
@@ -71,16 +71,18 @@ export async function enterLowInventory(db: Queryable, storeId: StoreId, observa
         excludePurchasedWithinDays: trigger.excludePurchasedWithinDays,
         channel: firstMessageChannel(current),
         now,
-      });
+      };
+      const keyPrefix = `low-inventory:${o.id}:`;
+      const context = { item: { level: o.level, productId: o.productId, variantId: o.variantId, threshold: trigger.threshold }, webhooks: {}, branches: {} };
+      if (current.filters.length === 0 && current.reentry.mode === 'always') {
+        entered += await insertAudienceRuns(db, query, { flowId: flow.id, version: flow.version, startStep: current.start, keyPrefix, context });
+        continue;
+      }
+      const audience = await lowInventoryAudience(db, query);
       entered += await enterFlow(
         db,
         flow,
-        audience.map((profileId) => ({
-          profileId: profileId as ProfileId,
-          key: `low-inventory:${o.id}:${profileId}`,
-          triggerEvent: null,
-          context: { item: { level: o.level, productId: o.productId, variantId: o.variantId, threshold: trigger.threshold }, webhooks: {}, branches: {} },
-        })),
+        audience.map((profileId) => ({ profileId: profileId as ProfileId, key: `${keyPrefix}${profileId}`, triggerEvent: null, context })),
         now,
       );
     }

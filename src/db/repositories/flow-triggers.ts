@@ -118,13 +118,11 @@ export type AudienceQuery = {
 };
 
 /**
- * The low-inventory audience in one statement (DESIGN §5): profiles with a trigger-metric event
+ * The low-inventory audience as one statement (DESIGN §5): profiles with a trigger-metric event
  * on the item within the lookback window, minus anyone who ordered it within the exclusion
- * window, minus those the channel may not reach.
+ * window, minus those the channel may not reach. Parameters $1–$9 as in audienceParams.
  */
-export async function lowInventoryAudience(db: Queryable, q: AudienceQuery): Promise<string[]> {
-  const { rows } = await db.query<{ profile_id: string }>(
-    `SELECT DISTINCT e.profile_id
+const AUDIENCE_SQL = `SELECT DISTINCT e.profile_id
      FROM event_items i
      JOIN events e ON e.store_id = i.store_id AND e.id = i.event_id
      JOIN profiles p ON p.store_id = e.store_id AND p.id = e.profile_id
@@ -139,8 +137,38 @@ export async function lowInventoryAudience(db: Queryable, q: AudienceQuery): Pro
          WHERE oi.store_id = $1 AND oi.product_external_id = $2
            AND ($4 = 'product' OR oi.variant_external_id = $3 OR oi.variant_external_id IS NULL)
            AND o.profile_id = e.profile_id AND o.metric IN ('Ordered Product', 'Placed Order')
-           AND o.time > $9::timestamptz - make_interval(days => $7))`,
-    [q.storeId, q.productExternalId, q.variantExternalId, q.level, q.metrics, q.lookbackDays, q.excludePurchasedWithinDays, q.channel, q.now],
-  );
+           AND o.time > $9::timestamptz - make_interval(days => $7))`;
+
+const audienceParams = (q: AudienceQuery) => [
+  q.storeId, q.productExternalId, q.variantExternalId, q.level, q.metrics, q.lookbackDays, q.excludePurchasedWithinDays, q.channel, q.now,
+];
+
+export async function lowInventoryAudience(db: Queryable, q: AudienceQuery): Promise<string[]> {
+  const { rows } = await db.query<{ profile_id: string }>(AUDIENCE_SQL, audienceParams(q));
   return rows.map((r) => r.profile_id);
+}
+
+export async function lowInventoryAudienceSize(db: Queryable, q: AudienceQuery): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${AUDIENCE_SQL}) a`, audienceParams(q));
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Enters the whole audience into a flow in the same statement that finds it: one INSERT …
+ * SELECT, so a 100,000-shopper audience never travels through the application. Only for
+ * flows whose entry needs no per-profile check in code (no filters, re-entry "always").
+ */
+export async function insertAudienceRuns(
+  db: Queryable,
+  q: AudienceQuery,
+  run: { flowId: string; version: number; startStep: string; keyPrefix: string; context: unknown },
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, context)
+     SELECT $1, $10, $11, a.profile_id, $13 || a.profile_id::text, 'active', $12, $9, $9, $14::jsonb
+     FROM (${AUDIENCE_SQL}) a
+     ON CONFLICT (store_id, flow_id, key) DO NOTHING`,
+    [...audienceParams(q), run.flowId, run.version, run.startStep, run.keyPrefix, JSON.stringify(run.context)],
+  );
+  return rowCount ?? 0;
 }
