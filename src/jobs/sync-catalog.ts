@@ -6,10 +6,17 @@ import { findStoreById, readSealedAccessToken } from '../db/repositories/stores.
 import { claimSync, finishSync, recordPage } from '../db/repositories/catalog-syncs.ts';
 import { ingestCatalog } from '../ingest/ingest-catalog.ts';
 
-const STALE_AFTER_MS = 2 * 60_000;
+/** A running sync whose heartbeat is older than this is taken over: its worker is presumed dead. */
+export const STALE_AFTER_MS = 2 * 60_000;
 
-/** Works through claimable syncs; returns how many it finished. */
-export async function runCatalogSyncs(rt: Runtime, opts: { staleAfterMs?: number; maxSyncs?: number } = {}): Promise<number> {
+/**
+ * Works through claimable syncs; returns how many it finished. `onPage` runs after every stored
+ * page, beside the sync's own heartbeat (the worker renews its job lock there).
+ */
+export async function runCatalogSyncs(
+  rt: Runtime,
+  opts: { staleAfterMs?: number; maxSyncs?: number; onPage?: () => Promise<unknown> } = {},
+): Promise<number> {
   let finished = 0;
   for (let n = 0; n < (opts.maxSyncs ?? 10); n++) {
     const sync = await claimSync(rt.db.pool, opts.staleAfterMs ?? STALE_AFTER_MS);
@@ -26,6 +33,7 @@ export async function runCatalogSyncs(rt: Runtime, opts: { staleAfterMs?: number
       for await (const page of pages) {
         await ingestCatalog(rt.db.pool, rt.signals, store.id, page.products);
         await recordPage(rt.db.pool, store.id, page.cursor, page.products.length);
+        await opts.onPage?.();
       }
       await finishSync(rt.db.pool, store.id, null);
       finished++;

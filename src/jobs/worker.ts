@@ -7,7 +7,7 @@ import type { Runtime } from '../boot.ts';
 import { JobNames } from './job-names.ts';
 import { runExpireDeliveries } from './expire-deliveries.ts';
 import { drainWebhooks } from './process-webhooks.ts';
-import { runCatalogSyncs } from './sync-catalog.ts';
+import { runCatalogSyncs, STALE_AFTER_MS as CATALOG_SYNC_STALE_MS } from './sync-catalog.ts';
 import { createMessageDelivery } from './deliver-messages.ts';
 import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
 import { runBigCommerceHookCheck } from '../../connectors/bigcommerce/hook-health.ts';
@@ -48,9 +48,14 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await drainWebhooks(rt);
   }, { concurrency: 1 });
 
-  agenda.define(JobNames.syncCatalogs, async () => {
-    await runCatalogSyncs(rt);
-  }, { concurrency: 1, lockLifetime: 30 * 60_000 });
+  // The lock lives as long as a sync's heartbeat and is renewed with it after every page. A fixed
+  // 30-minute lock let a worker killed mid-pull stall every store's sync for that long.
+  agenda.define(JobNames.syncCatalogs, async (job) => {
+    await runCatalogSyncs(rt, {
+      // A failed renewal must not fail the pull; at worst another worker joins in, and the sync's own claim keeps them apart.
+      onPage: () => job.touch().catch((err: unknown) => rt.logger.warn({ err, job: job.attrs.name }, 'could not renew a job lock')),
+    });
+  }, { concurrency: 1, lockLifetime: CATALOG_SYNC_STALE_MS });
 
   const delivery = createMessageDelivery(rt);
   agenda.define(JobNames.deliverMessages, async () => {
