@@ -7,6 +7,9 @@ import { createLogger } from './logger.ts';
 import { Platform } from './model/store.ts';
 import { createStore } from './stores/create-store.ts';
 import { seedDemo } from './demo/seed-demo.ts';
+import { issueMerchantLogin, MerchantEmail } from './accounts/merchant-accounts.ts';
+import { findStoreById } from './db/repositories/stores.ts';
+import { StoreId } from './model/ids.ts';
 import { startServer } from './web/server.ts';
 import { startWorker } from './jobs/worker.ts';
 import { exitWithError, onShutdown } from './lifecycle.ts';
@@ -16,7 +19,8 @@ const USAGE = `usage: storeflow <command>
   serve                                     run the web server
   worker                                    run the job worker
   store add --platform shopify|bigcommerce|wix|custom --domain <domain> [--token <access token>] [--json]
-  demo                                      create the demo store with catalog, profiles and events`;
+  demo                                      create the demo store with catalog, profiles and events, and its sign-in
+  user add --store <store id> --email <email>  create (or reset) a merchant sign-in and print its password`;
 
 class UsageError extends Error {}
 
@@ -72,6 +76,23 @@ async function storeAdd(args: string[]): Promise<void> {
   });
 }
 
+async function userAdd(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { store: { type: 'string' }, email: { type: 'string' } }, strict: true });
+  const storeId = StoreId.safeParse(values.store);
+  if (!storeId.success) throw new UsageError('--store must be a store id (a uuid, as `store add` prints it)');
+  const email = MerchantEmail.safeParse(values.email);
+  if (!email.success) throw new UsageError('--email must be an email address');
+  await withRuntime(async (rt) => {
+    if (!(await findStoreById(rt.db.pool, storeId.data))) throw new UsageError(`no store ${storeId.data}`);
+    const { password } = await issueMerchantLogin(rt.db.pool, storeId.data, email.data);
+    process.stdout.write(`sign in at ${rt.config.appUrl}/app/login
+email:    ${email.data}
+password: ${password}
+The password is shown only now.
+`);
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -99,16 +120,21 @@ async function main(argv: string[]): Promise<void> {
       });
       return;
     }
+    case 'user':
+      if (rest[0] !== 'add') throw new UsageError(`unknown user command ${rest[0] ?? '(none)'}; try: user add`);
+      return userAdd(rest.slice(1));
     case 'store':
       if (rest[0] !== 'add') throw new UsageError(`unknown store command ${rest[0] ?? '(none)'}; try: store add`);
       return storeAdd(rest.slice(1));
     case 'demo':
       return withRuntime(async (rt) => {
         const demo = await seedDemo(rt);
+        const login = await issueMerchantLogin(rt.db.pool, demo.store.id, `merchant@${demo.store.domain}`);
         process.stdout.write(
           `demo store ${demo.store.id} (${demo.store.domain})${demo.reusedStore ? ' refreshed, keys rotated' : ''}\n` +
             `${demo.products} products, ${demo.profiles} profiles, ${demo.events} events\n` +
-            `public key:  ${demo.publicKey}\nprivate key: ${demo.privateKey}\n`,
+            `public key:  ${demo.publicKey}\nprivate key: ${demo.privateKey}\n` +
+            `sign in at ${rt.config.appUrl}/app/login as ${login.account.email} with password ${login.password}\n`,
         );
       });
     case undefined:

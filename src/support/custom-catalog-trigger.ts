@@ -31,7 +31,8 @@ export const CustomTriggerInput = z
   });
 export type CustomTriggerInput = z.infer<typeof CustomTriggerInput>;
 
-export type Check = { name: string; ok: boolean; detail: string };
+/** `sample` is one recent event's properties, so support can see the shape the store sends. */
+export type Check = { name: string; ok: boolean; detail: string; sample?: unknown };
 export type CheckReport = { ok: boolean; checks: Check[] };
 
 const LOOKBACK_DAYS = 90;
@@ -71,6 +72,7 @@ export async function checkCustomTrigger(pool: pg.Pool, storeId: StoreId, input:
         cov.events === 0
           ? `no "${m.metric}" events in the last ${LOOKBACK_DAYS} days`
           : `${cov.withField} of ${cov.events} recent "${m.metric}" events have ${where}; ${cov.matchingCatalog} name a catalog product`,
+      sample: cov.sample ?? undefined,
     });
   }
   return { ok: checks.every((c) => c.ok), checks };

@@ -22,6 +22,7 @@ import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
 import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
 import { messagingInboundSmsRoutes } from './routes/messaging-inbound-sms.ts';
+import { uiRoutes } from './ui/ui-routes.ts';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -77,6 +78,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(segmentRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   app.use('/api/v1', api);
+  app.use(uiRoutes(ctx));
 
   app.use((_req, res) => sendProblem(res, 404, 'No such route.'));
   app.use(problemHandler(ctx.logger));

@@ -1,0 +1,53 @@
+// Server-side browser sessions, looked up by the hash of the cookie's random id.
+import type { StoreId } from '../../model/ids.ts';
+import type { Queryable } from '../pool.ts';
+
+export type Audience = 'app' | 'support';
+
+export type WebSession = {
+  idHash: Buffer;
+  audience: Audience;
+  csrfToken: string;
+  staffId: string | null;
+  storeId: StoreId | null;
+  actor: string | null;
+  via: string | null;
+  expiresAt: Date;
+};
+
+type Row = { id_hash: Buffer; audience: Audience; csrf_token: string; staff_id: string | null; store_id: string | null; actor: string | null; via: string | null; expires_at: Date };
+
+const toSession = (r: Row): WebSession => ({
+  idHash: r.id_hash,
+  audience: r.audience,
+  csrfToken: r.csrf_token,
+  staffId: r.staff_id,
+  storeId: r.store_id as StoreId | null,
+  actor: r.actor,
+  via: r.via,
+  expiresAt: r.expires_at,
+});
+
+export async function insertSession(
+  db: Queryable,
+  s: { idHash: Buffer; audience: Audience; csrfToken: string; staffId?: string | null; storeId?: StoreId | null; actor?: string | null; via?: string | null; expiresAt: Date },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO web_sessions (id_hash, audience, csrf_token, staff_id, store_id, actor, via, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [s.idHash, s.audience, s.csrfToken, s.staffId ?? null, s.storeId ?? null, s.actor ?? null, s.via ?? null, s.expiresAt],
+  );
+}
+
+export async function findSession(db: Queryable, idHash: Buffer, audience: Audience, now: Date): Promise<WebSession | undefined> {
+  const { rows } = await db.query<Row>('SELECT * FROM web_sessions WHERE id_hash = $1 AND audience = $2 AND expires_at > $3', [idHash, audience, now]);
+  return rows[0] && toSession(rows[0]);
+}
+
+export async function deleteSession(db: Queryable, idHash: Buffer): Promise<void> {
+  await db.query('DELETE FROM web_sessions WHERE id_hash = $1', [idHash]);
+}
+
+export async function deleteExpiredSessions(db: Queryable, now: Date): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM web_sessions WHERE expires_at <= $1', [now]);
+  return rowCount ?? 0;
+}

@@ -1,0 +1,155 @@
+// The builder's view of a definition: steps in the order a run meets them, each with a one-line
+// summary and its outgoing edges; and the edits (insert on an edge, replace, remove) that
+// produce the next definition. Pure functions: the flow service validates and saves the result.
+import type { FlowDefinition, Step, Trigger } from '../flows/definition.ts';
+
+export type Edge = { key: string; label: string; to: string | null };
+export type GraphNode = { step: Step; index: number; summary: string; edges: Edge[] };
+
+type Slot = { key: string; label: string; get: (s: Step) => string | undefined; set: (s: Step, to: string | undefined) => Step };
+
+function slotsOf(step: Step): Slot[] {
+  switch (step.type) {
+    case 'split':
+    case 'trigger-split':
+      return [
+        { key: 'yes', label: 'yes', get: (s) => (s as typeof step).yes, set: (s, to) => ({ ...(s as typeof step), yes: to }) },
+        { key: 'no', label: 'no', get: (s) => (s as typeof step).no, set: (s, to) => ({ ...(s as typeof step), no: to }) },
+      ];
+    case 'wait-for':
+      return [
+        { key: 'onEvent', label: `on ${step.metric}`, get: (s) => (s as typeof step).onEvent, set: (s, to) => ({ ...(s as typeof step), onEvent: to }) },
+        { key: 'onTimeout', label: `after ${step.timeout} without it`, get: (s) => (s as typeof step).onTimeout, set: (s, to) => ({ ...(s as typeof step), onTimeout: to }) },
+      ];
+    case 'ab':
+      return step.branches.map((b, i) => ({
+        key: `branch.${i}`,
+        label: `branch ${i + 1} (${b.weight}%)`,
+        get: (s) => (s as typeof step).branches[i]?.next,
+        set: (s, to) => ({ ...(s as typeof step), branches: (s as typeof step).branches.map((x, j) => (j === i ? { ...x, next: to } : x)) }),
+      }));
+    case 'exit':
+      return [];
+    default:
+      return [{ key: 'next', label: 'then', get: (s) => (s as { next?: string }).next, set: (s, to) => ({ ...s, next: to }) as Step }];
+  }
+}
+
+const cond = (c: { path?: string; op?: string; value?: unknown; metric?: string; since?: string; atLeast?: number }) =>
+  c.metric !== undefined ? `has done ${c.metric}${(c.atLeast ?? 1) > 1 ? ` ${c.atLeast}×` : ''} since ${c.since === 'entry' || !c.since ? 'entering' : c.since}` : `${c.path} ${c.op}${c.value === undefined ? '' : ` ${JSON.stringify(c.value)}`}`;
+
+export function summarize(step: Step): string {
+  switch (step.type) {
+    case 'email': return `Email “${step.subject}”`;
+    case 'sms': return `SMS “${step.text.length > 60 ? `${step.text.slice(0, 60)}…` : step.text}”`;
+    case 'webhook': return `Webhook to ${step.url}`;
+    case 'delay': return step.duration ? `Wait ${step.duration}` : `Wait until ${step.until?.time}${step.until?.weekdays?.length ? ` on ${step.until.weekdays.join(', ')}` : ''}`;
+    case 'split': return `If ${cond(step.condition)}`;
+    case 'trigger-split': return `If the trigger event has ${step.where.map(cond).join(' and ')}`;
+    case 'wait-for': return `Wait up to ${step.timeout} for ${step.metric}`;
+    case 'ab': return `A/B split into ${step.branches.length} branches`;
+    case 'update-profile': return `Set ${Object.keys(step.set).join(', ') || 'nothing'} on the profile`;
+    case 'exit': return 'Exit the flow';
+  }
+}
+
+export function describeTrigger(t: Trigger): string {
+  switch (t.type) {
+    case 'metric': return `When someone does ${t.metric}${t.where.length ? ` where ${t.where.map(cond).join(' and ')}` : ''}`;
+    case 'list': return `When someone joins the list ${t.list}`;
+    case 'segment': return `When someone enters segment ${t.segmentId}`;
+    case 'date': return `On ${t.property}${t.offsetDays ? ` ${t.offsetDays > 0 ? '+' : ''}${t.offsetDays} days` : ''} at ${t.at} in the shopper’s timezone`;
+    case 'low-inventory': return `When a ${t.level} falls to ${t.threshold} or fewer in stock: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
+  }
+}
+
+/** Steps in the order a run meets them from the start; unreachable ones last. */
+export function graph(def: FlowDefinition): GraphNode[] {
+  const byId = new Map(def.steps.map((s, i) => [s.id, { step: s, index: i }]));
+  const seen = new Set<string>();
+  const order: string[] = [];
+  const queue = [def.start];
+  while (queue.length) {
+    const id = queue.shift()!;
+    if (seen.has(id) || !byId.has(id)) continue;
+    seen.add(id);
+    order.push(id);
+    for (const slot of slotsOf(byId.get(id)!.step)) {
+      const to = slot.get(byId.get(id)!.step);
+      if (to) queue.push(to);
+    }
+  }
+  for (const s of def.steps) if (!seen.has(s.id)) order.push(s.id);
+  return order.map((id) => {
+    const { step, index } = byId.get(id)!;
+    return { step, index, summary: summarize(step), edges: slotsOf(step).map((slot) => ({ key: `${step.id}:${slot.key}`, label: slot.label, to: slot.get(step) ?? null })) };
+  });
+}
+
+/** Every place a new step can go: before the start, or on any edge. */
+export function insertionPoints(def: FlowDefinition): Array<{ value: string; label: string }> {
+  const points = [{ value: 'start', label: `at the start (before ${def.start})` }];
+  for (const node of graph(def)) {
+    for (const e of node.edges) points.push({ value: e.key, label: `after ${node.step.id}${e.label === 'then' ? '' : ` (${e.label})`}${e.to ? ` → ${e.to}` : ' → end'}` });
+  }
+  return points;
+}
+
+export const STEP_TYPES = ['email', 'sms', 'delay', 'split', 'trigger-split', 'wait-for', 'ab', 'webhook', 'update-profile', 'exit'] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+
+function newStep(type: StepType, id: string, to: string | undefined): Step {
+  switch (type) {
+    case 'email': return { id, type, subject: 'A note from {{ store.domain }}', html: '<p>Hi {{ profile.firstName | default: "there" }},</p>\n<p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>', next: to };
+    case 'sms': return { id, type, text: 'Hi {{ profile.firstName | default: "there" }}! Reply STOP to opt out.', next: to };
+    case 'delay': return { id, type, duration: 'P1D', next: to };
+    case 'split': return { id, type, condition: { metric: 'Placed Order', since: 'entry', atLeast: 1 }, yes: to, no: to };
+    case 'trigger-split': return { id, type, where: [{ path: 'event.value', op: 'gte', value: 100 }], yes: to, no: to };
+    case 'wait-for': return { id, type, metric: 'Placed Order', timeout: 'P3D', onEvent: to, onTimeout: to };
+    case 'ab': return { id, type, branches: [{ weight: 50, next: to }, { weight: 50, next: to }] };
+    case 'webhook': return { id, type, url: 'https://example.com/hook', next: to };
+    case 'update-profile': return { id, type, set: { lastFlow: 'yes' }, next: to };
+    case 'exit': return { id, type };
+  }
+}
+
+function freshId(def: FlowDefinition, type: string): string {
+  for (let n = 1; ; n++) if (!def.steps.some((s) => s.id === `${type}-${n}`)) return `${type}-${n}`;
+}
+
+/** Puts a new step of the type on the edge (or at the start); it continues where the edge went. */
+export function insertStep(def: FlowDefinition, at: string, type: StepType): { definition: FlowDefinition; stepId: string } | undefined {
+  const id = freshId(def, type);
+  if (at === 'start') return { definition: { ...def, start: id, steps: [...def.steps, newStep(type, id, def.start)] }, stepId: id };
+  const [fromId, slotKey] = at.split(':');
+  const from = def.steps.find((s) => s.id === fromId);
+  const slot = from && slotsOf(from).find((s) => s.key === slotKey);
+  if (!from || !slot) return undefined;
+  const step = newStep(type, id, slot.get(from));
+  const steps = def.steps.map((s) => (s.id === from.id ? slot.set(s, id) : s));
+  return { definition: { ...def, steps: [...steps, step] }, stepId: id };
+}
+
+/** Swaps in an edited step; a new id is followed by every edge and the start. */
+export function replaceStep(def: FlowDefinition, id: string, step: unknown): unknown {
+  const newId = (step as { id?: unknown }).id;
+  const renamed = typeof newId === 'string' && newId !== id ? newId : null;
+  const steps = def.steps.map((s) => {
+    if (s.id === id) return step;
+    if (!renamed) return s;
+    return slotsOf(s).reduce<Step>((acc, slot) => (slot.get(acc) === id ? slot.set(acc, renamed) : acc), s);
+  });
+  return { ...def, start: renamed && def.start === id ? renamed : def.start, steps };
+}
+
+/** Removes a step; edges into it go where it went (when it had one way on), else end the run. */
+export function removeStep(def: FlowDefinition, id: string): FlowDefinition | undefined {
+  const target = def.steps.find((s) => s.id === id);
+  if (!target) return undefined;
+  const outs = [...new Set(slotsOf(target).map((slot) => slot.get(target)).filter((x): x is string => Boolean(x) && x !== id))];
+  const continuation = outs.length === 1 ? outs[0] : undefined;
+  const steps = def.steps
+    .filter((s) => s.id !== id)
+    .map((s) => slotsOf(s).reduce<Step>((acc, slot) => (slot.get(acc) === id ? slot.set(acc, continuation) : acc), s));
+  return { ...def, start: def.start === id ? (continuation ?? steps[0]?.id ?? id) : def.start, steps };
+}

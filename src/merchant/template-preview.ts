@@ -1,0 +1,119 @@
+// The template editor's live preview and test send: a step's templates rendered exactly as
+// the engine renders them, against a sample shopper and a product from the store's catalog.
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Config } from '../config.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { Store } from '../model/store.ts';
+import type { FlowId, ProfileId } from '../model/ids.ts';
+import { Email } from '../model/profile.ts';
+import type { Trigger } from '../flows/definition.ts';
+import type { FactProfile } from '../db/repositories/flow-facts.ts';
+import { findProductByExternalId, listProducts } from '../db/repositories/catalog.ts';
+import { ensureProfiles, identityKey } from '../db/repositories/profiles.ts';
+import { templateVariables } from '../flows/render-message.ts';
+import { renderTemplate } from '../messaging/templates.ts';
+import { enqueueMessage } from '../messaging/outbox.ts';
+
+export type PreviewDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secrets: SecretBox };
+export type PreviewInput = { channel: 'email' | 'sms'; subject: string; html: string; text: string; productId?: string | undefined };
+export type Preview = { subject: string; html: string; text: string; missing: string[]; errors: string[]; product: string | null };
+
+const SAMPLE_PROFILE: FactProfile = {
+  id: '00000000-0000-4000-8000-000000000000',
+  email: 'sample.shopper@example.com',
+  phone: '+14155550100',
+  firstName: 'Sam',
+  lastName: 'Sample',
+  timezone: 'Europe/London',
+  properties: { vip: true },
+  consent: { email: 'subscribed', sms: 'subscribed' },
+};
+
+async function sampleProduct(pool: pg.Pool, store: Store, productId: string | undefined) {
+  if (productId) {
+    const chosen = await findProductByExternalId(pool, store.id, productId);
+    if (chosen) return chosen;
+  }
+  return (await listProducts(pool, store.id, undefined, 1))[0];
+}
+
+async function variables(deps: PreviewDeps, store: Store, trigger: Trigger, channel: 'email' | 'sms', productId: string | undefined) {
+  const product = await sampleProduct(deps.pool, store, productId);
+  const variant = product?.variants[0];
+  const items = product ? [{ productId: product.externalId, variantId: variant?.externalId ?? null, quantity: 1, price: product.price }] : [];
+  const metric = trigger.type === 'metric' ? trigger.metric : 'Started Checkout';
+  const triggerEvent = {
+    id: '0',
+    metric,
+    time: new Date().toISOString(),
+    value: product?.price ?? null,
+    properties: { ProductID: product?.externalId, Items: items.map((i) => ({ ProductID: i.productId, VariantID: i.variantId, Quantity: 1, ItemPrice: i.price })), CheckoutURL: `https://${store.domain}/checkout` },
+    items,
+  };
+  const context = trigger.type === 'low-inventory' && product
+    ? { item: { level: 'product' as const, productId: product.id, variantId: null, threshold: trigger.threshold }, webhooks: {}, branches: {} }
+    : { webhooks: {}, branches: {} };
+  const vars = await templateVariables(deps, {
+    run: { storeId: store.id, profileId: SAMPLE_PROFILE.id as ProfileId, triggerEvent, context },
+    profile: SAMPLE_PROFILE,
+    head: { storeDomain: store.domain },
+    channel,
+    needsProducts: true,
+  });
+  return { vars, product: product ? `${product.title} (${product.externalId})` : null };
+}
+
+async function safely(source: string, vars: Record<string, unknown>, escapeHtml: boolean, errors: string[], label: string) {
+  try {
+    return await renderTemplate(source, vars, { escapeHtml });
+  } catch (err) {
+    errors.push(`${label}: ${(err as Error).message}`);
+    return { output: '', missing: [] };
+  }
+}
+
+export async function previewTemplate(deps: PreviewDeps, store: Store, trigger: Trigger, input: PreviewInput): Promise<Preview> {
+  const { vars, product } = await variables(deps, store, trigger, input.channel, input.productId);
+  const errors: string[] = [];
+  if (input.channel === 'sms') {
+    const text = await safely(input.text, vars, false, errors, 'text');
+    return { subject: '', html: '', text: text.output.trim(), missing: text.missing, errors, product };
+  }
+  const subject = await safely(input.subject, vars, false, errors, 'subject');
+  const html = await safely(input.html, vars, true, errors, 'body');
+  return { subject: subject.output.trim(), html: html.output, text: '', missing: [...new Set([...subject.missing, ...html.missing])].sort(), errors, product };
+}
+
+export type TestSendResult = { ok: true; messageId: string } | { ok: false; field: string; message: string };
+
+/**
+ * Renders the step against the sample data and puts it in the outbox for the address given.
+ * It carries no flow id, so it never counts in a flow's report.
+ */
+export async function sendTest(deps: PreviewDeps, store: Store, trigger: Trigger, flowId: FlowId, stepId: string, input: PreviewInput & { to: string }): Promise<TestSendResult> {
+  if (input.channel !== 'email') return { ok: false, field: 'to', message: 'test sends are for email steps' };
+  const to = Email.safeParse(input.to);
+  if (!to.success) return { ok: false, field: 'to', message: 'enter the email address to send the test to' };
+  const preview = await previewTemplate(deps, store, trigger, input);
+  if (preview.errors.length) return { ok: false, field: 'html', message: preview.errors.join('; ') };
+  if (!preview.subject) return { ok: false, field: 'subject', message: 'the subject renders empty' };
+  const ids = await ensureProfiles(deps.pool, store.id, [{ email: to.data }]);
+  const profileId = ids.get(identityKey({ email: to.data }))!;
+  const { id } = await enqueueMessage(deps.pool, {
+    storeId: store.id,
+    flowId: null,
+    flowVersion: null,
+    runId: null,
+    stepId: `test:${flowId}:${stepId}`.slice(0, 200),
+    profileId,
+    channel: 'email',
+    to: to.data,
+    subject: `[Test] ${preview.subject}`,
+    html: preview.html,
+    text: null,
+    dedupeKey: `test:${randomUUID()}`,
+    status: 'queued',
+  });
+  return { ok: true, messageId: id };
+}

@@ -1,0 +1,96 @@
+// Server-side sessions for the merchant app and the support console. The cookie holds only a
+// random id; the row (found by the id's hash) holds who is signed in and the CSRF token.
+// Each audience has its own cookie, scoped to its path, so a staff session never reaches /app.
+import { createHash, randomBytes } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { StoreId } from '../model/ids.ts';
+import { deleteExpiredSessions, deleteSession, findSession, insertSession, type Audience, type WebSession } from '../db/repositories/web-sessions.ts';
+import type { AppContext } from './context.ts';
+
+export type { Audience, WebSession };
+
+const COOKIE: Record<Audience, string> = { app: 'sf_app', support: 'sf_support' };
+const PATH: Record<Audience, string> = { app: '/app', support: '/support' };
+const SIGNED_IN_TTL_MS: Record<Audience, number> = { app: 12 * 3_600_000, support: 8 * 3_600_000 };
+/** A signed-out visitor's session exists only to carry the login form's CSRF token. */
+const ANONYMOUS_TTL_MS = 3_600_000;
+
+export type Principal = { staffId?: string; storeId?: StoreId; actor: string; via: string };
+
+export type SessionLocals = { session?: WebSession; audience: Audience };
+
+const hashId = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function setCookie(ctx: AppContext, res: Response, audience: Audience, token: string, ttlMs: number): void {
+  res.cookie(COOKIE[audience], token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.config.appUrl.startsWith('https:'),
+    path: PATH[audience],
+    maxAge: ttlMs,
+  });
+}
+
+async function create(ctx: AppContext, res: Response, audience: Audience, principal: Principal | null, ttlMs: number): Promise<WebSession> {
+  const token = randomBytes(32).toString('base64url');
+  const session: WebSession = {
+    idHash: hashId(token),
+    audience,
+    csrfToken: randomBytes(32).toString('base64url'),
+    staffId: principal?.staffId ?? null,
+    storeId: principal?.storeId ?? null,
+    actor: principal?.actor ?? null,
+    via: principal?.via ?? null,
+    expiresAt: new Date(Date.now() + ttlMs),
+  };
+  await insertSession(ctx.db.pool, session);
+  setCookie(ctx, res, audience, token, ttlMs);
+  (res.locals as SessionLocals).session = session;
+  return session;
+}
+
+/** Loads the audience's session (if any) into res.locals.session. */
+export function loadSession(ctx: AppContext, audience: Audience): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const locals = res.locals as SessionLocals;
+    locals.audience = audience;
+    const token = readCookie(req, COOKIE[audience]);
+    if (token && /^[\w-]{20,100}$/.test(token)) {
+      const found = await findSession(ctx.db.pool, hashId(token), audience, new Date());
+      if (found) locals.session = found;
+    }
+    next();
+  };
+}
+
+/** The session to render a form with: the current one, or a fresh anonymous one. */
+export async function ensureSession(ctx: AppContext, res: Response, audience: Audience): Promise<WebSession> {
+  return (res.locals as SessionLocals).session ?? create(ctx, res, audience, null, ANONYMOUS_TTL_MS);
+}
+
+/**
+ * Signs in: the old session (anonymous or another account's) is dropped and a new id issued,
+ * so an id planted before sign-in is worth nothing after it.
+ */
+export async function startSession(ctx: AppContext, res: Response, audience: Audience, principal: Principal): Promise<WebSession> {
+  const previous = (res.locals as Partial<SessionLocals>).session;
+  if (previous) await deleteSession(ctx.db.pool, previous.idHash);
+  // Sign-ins are rare enough to carry the sweep of expired rows.
+  await deleteExpiredSessions(ctx.db.pool, new Date());
+  return create(ctx, res, audience, principal, SIGNED_IN_TTL_MS[audience]);
+}
+
+export async function endSession(ctx: AppContext, res: Response, audience: Audience): Promise<void> {
+  const session = (res.locals as Partial<SessionLocals>).session;
+  if (session) await deleteSession(ctx.db.pool, session.idHash);
+  res.clearCookie(COOKIE[audience], { path: PATH[audience] });
+  delete (res.locals as Partial<SessionLocals>).session;
+}

@@ -1,0 +1,201 @@
+// Flow pages: the list with a week's numbers, create from a preset, the builder (trigger and
+// steps as a vertical graph), settings, review and turn on, the report, and raw JSON editing.
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { FlowId } from '../../model/ids.ts';
+import type { Store } from '../../model/store.ts';
+import { FlowStatus, type FlowDefinition } from '../../flows/definition.ts';
+import type { FlowIssue } from '../../flows/validate-flow.ts';
+import { changeFlowStatus, createFlow, getFlow, updateFlow, type TriggerPolicy } from '../../flows/flow-service.ts';
+import { PRESETS, PRESET_NAMES } from '../../flows/presets.ts';
+import { previewAudience } from '../../flows/low-inventory-preview.ts';
+import { lowInventoryPolicy } from '../../../connectors/low-inventory-policy.ts';
+import { flowReportPage, flowsWithWeek } from '../../merchant/flow-numbers.ts';
+import { describeTrigger, graph, insertionPoints, STEP_TYPES } from '../../merchant/flow-graph.ts';
+import { EXCLUSION_WINDOWS, formOfSettings, lowInventoryChoices, settingsErrors, settingsOfForm, type SettingsForm } from '../../merchant/trigger-form.ts';
+import { browseCatalog } from '../../merchant/catalog-browse.ts';
+import { ProblemError } from '../problem.ts';
+import { render } from './views.ts';
+import type { MerchantLocals } from './app-routes.ts';
+
+const BLANK = {
+  name: 'New flow',
+  status: 'draft',
+  trigger: { type: 'metric', metric: 'Placed Order', where: [] },
+  start: 'email-1',
+  steps: [{ id: 'email-1', type: 'email', subject: 'Thanks from {{ store.domain }}', html: '<p>Hi {{ profile.firstName | default: "there" }},</p>\n<p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>' }],
+};
+
+const CreateForm = z.object({ preset: z.enum(['blank', ...PRESET_NAMES] as [string, ...string[]], 'choose a starting point') });
+const StatusForm = z.object({ status: FlowStatus });
+const AudienceQuery = z.object({ product: z.string().trim().max(255).optional(), variant: z.string().trim().max(255).optional() });
+
+export function flowIdOf(raw: unknown): FlowId {
+  const id = FlowId.safeParse(raw);
+  if (!id.success) throw new ProblemError(404, 'No such flow in your store.');
+  return id.data;
+}
+
+/** The flow of this store, or a 404 (also for another store's flow id). */
+export async function loadFlow(ctx: AppContext, store: Store, raw: unknown) {
+  const found = await getFlow(ctx.db.pool, store, flowIdOf(raw));
+  if (!found) throw new ProblemError(404, 'No such flow in your store.');
+  return found;
+}
+
+export const policyOf = (ctx: AppContext, store: Store): TriggerPolicy => lowInventoryPolicy(store, ctx.connectors);
+
+/** Publishes an edited definition as the flow's next version, keeping its current status. */
+export async function saveDefinition(ctx: AppContext, store: Store, flowId: FlowId, status: string, body: unknown) {
+  const result = await updateFlow(ctx.db.pool, store, flowId, { ...(body as object), status }, policyOf(ctx, store));
+  if (!result) throw new ProblemError(404, 'No such flow in your store.');
+  return result;
+}
+
+const presetChoices = () => [...PRESET_NAMES.map((p) => ({ value: p, label: PRESETS[p].name })), { value: 'blank', label: 'Blank flow' }];
+
+export function appFlowPages(r: Router, ctx: AppContext): void {
+  const listPage = async (res: Response, errors: Record<string, string> = {}, other: string[] = [], status = 200) => {
+    const { store } = res.locals as MerchantLocals;
+    const rows = await flowsWithWeek(ctx.db.pool, store);
+    await render(res, 'app/flows', { title: 'Flows', nav: 'flows', rows, presets: presetChoices(), errors, other }, status);
+  };
+  r.get('/flows', async (_req, res) => listPage(res));
+  r.post('/flows', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const form = CreateForm.safeParse(req.body);
+    if (!form.success) return listPage(res, { preset: 'choose a starting point' }, [], 422);
+    const body = form.data.preset === 'blank' ? BLANK : { preset: form.data.preset };
+    const created = await createFlow(ctx.db.pool, store, body, policyOf(ctx, store));
+    if (!created.ok) return listPage(res, {}, created.errors.map((e) => e.message), 422);
+    res.redirect(303, `/app/flows/${created.flow.id}?done=created`);
+  });
+
+  const notices: Record<string, string> = {
+    created: 'Flow created as a draft. Adjust the steps, then review and turn it on.',
+    saved: 'Saved as a new version. Runs in flight finish on the version they started with.',
+    removed: 'Step removed.',
+    status: 'Status changed.',
+  };
+
+  r.get('/flows/:id', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const { flow, definition, warnings } = await loadFlow(ctx, store, req.params.id);
+    await render(res, 'app/flow', {
+      title: flow.name,
+      nav: 'flows',
+      flow,
+      definition,
+      trigger: describeTrigger(definition.trigger),
+      nodes: graph(definition),
+      points: insertionPoints(definition),
+      stepTypes: STEP_TYPES,
+      warnings: warnings.map((w) => (w.stepId ? `Step “${w.stepId}”: ${w.message}` : w.message)),
+      notice: notices[String(req.query.done ?? '')],
+    });
+  });
+
+  const settingsPage = async (req: Request, res: Response, form: SettingsForm | null, issues: FlowIssue[] = [], status = 200) => {
+    const { store } = res.locals as MerchantLocals;
+    const { flow, definition } = await loadFlow(ctx, store, req.params.id);
+    const policy = policyOf(ctx, store);
+    const { fields, other } = settingsErrors(issues);
+    const aq = AudienceQuery.parse(req.query);
+    let audience: unknown = null;
+    if (definition.trigger.type === 'low-inventory' && aq.product) audience = await previewAudience(ctx.db.pool, store, flow.id, aq.product, aq.variant || null);
+    const products = definition.trigger.type === 'low-inventory' ? (await browseCatalog(ctx.db.pool, store, { text: '', page: 1 })).rows : [];
+    await render(
+      res,
+      'app/flow-settings',
+      {
+        title: `Settings · ${flow.name}`,
+        nav: 'flows',
+        flow,
+        isLowInventory: definition.trigger.type === 'low-inventory',
+        form: form ?? formOfSettings(definition),
+        errors: fields,
+        other,
+        lowInventory: lowInventoryChoices(policy),
+        windows: EXCLUSION_WINDOWS.map(String),
+        audience,
+        aq,
+        products,
+      },
+      status,
+    );
+  };
+  r.get('/flows/:id/settings', async (req, res) => settingsPage(req, res, null));
+  r.post('/flows/:id/settings', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const { flow, definition } = await loadFlow(ctx, store, req.params.id);
+    const form = req.body as SettingsForm;
+    const result = await saveDefinition(ctx, store, flow.id, flow.status, settingsOfForm(definition, form));
+    if (!result.ok) return settingsPage(req, res, form, result.errors, 422);
+    res.redirect(303, `/app/flows/${flow.id}?done=saved`);
+  });
+
+  r.get('/flows/:id/review', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const { flow, definition, warnings } = await loadFlow(ctx, store, req.params.id);
+    await render(res, 'app/flow-review', {
+      title: `Review · ${flow.name}`,
+      nav: 'flows',
+      flow,
+      trigger: describeTrigger(definition.trigger),
+      nodes: graph(definition),
+      warnings: warnings.map((w) => (w.stepId ? `Step “${w.stepId}”: ${w.message}` : w.message)),
+      statuses: [
+        { value: 'draft', label: 'Draft', help: 'Nobody enters; runs in progress pause where they are.' },
+        { value: 'manual', label: 'Manual', help: 'Shoppers enter and runs advance, but every message waits in the outbox for you to send or skip.' },
+        { value: 'live', label: 'Live', help: 'Shoppers enter and messages go out on their own.' },
+      ],
+    });
+  });
+  r.post('/flows/:id/status', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const id = flowIdOf(req.params.id);
+    const form = StatusForm.safeParse(req.body);
+    if (!form.success) throw new ProblemError(422, 'Choose draft, manual or live.');
+    const changed = await changeFlowStatus(ctx.db.pool, store, id, form.data.status);
+    if (!changed) throw new ProblemError(404, 'No such flow in your store.');
+    res.redirect(303, `/app/flows/${id}?done=status`);
+  });
+
+  r.get('/flows/:id/report', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const page = await flowReportPage(ctx.db.pool, store, flowIdOf(req.params.id));
+    if (!page) throw new ProblemError(404, 'No such flow in your store.');
+    const labels = page.series.map((p) => p.day);
+    const pick = (k: 'entered' | 'sent' | 'opened' | 'clicked' | 'converted' | 'revenue') => page.series.map((p) => p[k]);
+    await render(res, 'app/flow-report', {
+      title: `Report · ${page.flow.name}`,
+      nav: 'flows',
+      ...page,
+      skipped: Object.entries(page.report.skipped).map(([reason, n]) => ({ reason, n })),
+      activity: { type: 'line', labels, series: ['entered', 'sent', 'opened', 'clicked', 'converted'].map((k) => ({ label: k, data: pick(k as 'sent') })) },
+      revenue: { type: 'bar', labels, series: [{ label: 'revenue', data: pick('revenue') }] },
+    });
+  });
+
+  const jsonPage = async (req: Request, res: Response, text: string | null, issues: FlowIssue[] = [], status = 200) => {
+    const { store } = res.locals as MerchantLocals;
+    const { flow, definition } = await loadFlow(ctx, store, req.params.id);
+    await render(res, 'app/flow-json', { title: `Definition · ${flow.name}`, nav: 'flows', flow, text: text ?? JSON.stringify(definition, null, 2), issues }, status);
+  };
+  r.get('/flows/:id/definition', async (req, res) => jsonPage(req, res, null));
+  r.post('/flows/:id/definition', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const { flow } = await loadFlow(ctx, store, req.params.id);
+    const text = String((req.body as { definition?: unknown }).definition ?? '');
+    let body: FlowDefinition;
+    try {
+      body = JSON.parse(text) as FlowDefinition;
+    } catch (err) {
+      return jsonPage(req, res, text, [{ stepId: null, path: '(definition)', message: `not valid JSON: ${(err as Error).message}` }], 422);
+    }
+    const result = await saveDefinition(ctx, store, flow.id, flow.status, body);
+    if (!result.ok) return jsonPage(req, res, text, result.errors, 422);
+    res.redirect(303, `/app/flows/${flow.id}?done=saved`);
+  });
+}

@@ -1,0 +1,59 @@
+// The outbox and message log, with Send / Skip for messages held for review.
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { MessageId } from '../../model/ids.ts';
+import { ProblemError } from '../problem.ts';
+import { parseQuery } from '../parse-batch.ts';
+import { listMessages } from '../../db/repositories/messages.ts';
+import { listStoreFlows } from '../../flows/flow-service.ts';
+import { releaseHeld, skipHeld } from '../../messaging/outbox.ts';
+import { render } from './views.ts';
+import type { MerchantLocals } from './app-routes.ts';
+
+const PAGE = 50;
+const STATUSES = ['queued', 'held', 'sending', 'sent', 'skipped', 'failed'] as const;
+const MessagesQuery = z.object({
+  status: z.enum(STATUSES).or(z.literal('')).default(''),
+  flowId: z.uuid().or(z.literal('')).default(''),
+  before: z.coerce.number().int().positive().optional(),
+  done: z.enum(['sent', 'skipped', 'gone']).optional(),
+});
+const Decision = z.object({ reason: z.string().trim().max(300).default('') });
+
+export function appMessagePages(r: Router, ctx: AppContext): void {
+  r.get('/messages', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const q = parseQuery(MessagesQuery, req.query);
+    const [messages, flows] = await Promise.all([
+      listMessages(ctx.db.pool, store.id, { status: q.status || undefined, flowId: q.flowId || undefined, beforeSeq: q.before, limit: PAGE + 1 }),
+      listStoreFlows(ctx.db.pool, store),
+    ]);
+    const flowName = new Map(flows.map((f) => [f.id as string, f.name]));
+    const notices = { sent: 'Released: the message goes out with the next delivery run.', skipped: 'Skipped: the message will not be sent.', gone: 'That message was already decided.' };
+    await render(res, 'app/messages', {
+      title: 'Outbox',
+      nav: 'messages',
+      messages: messages.slice(0, PAGE).map((m) => ({ ...m, flowName: m.flowId ? (flowName.get(m.flowId) ?? 'deleted flow') : m.stepId?.startsWith('test:') ? 'test send' : '—' })),
+      nextBefore: messages.length > PAGE ? messages[PAGE - 1]!.seq : null,
+      flows,
+      statuses: STATUSES,
+      status: q.status,
+      flowId: q.flowId,
+      notice: q.done ? notices[q.done] : undefined,
+    });
+  });
+
+  const decide = (action: 'send' | 'skip') => async (req: Request, res: Response) => {
+    const { store, actor } = res.locals as MerchantLocals;
+    const id = MessageId.safeParse(req.params.id);
+    if (!id.success) throw new ProblemError(404, 'No such message.');
+    const { reason } = Decision.parse(req.body ?? {});
+    const changed = action === 'send'
+      ? await releaseHeld(ctx.db.pool, store.id, id.data, actor)
+      : await skipHeld(ctx.db.pool, store.id, id.data, actor, reason || `skipped by ${actor}`);
+    res.redirect(303, `/app/messages?status=held&done=${changed ? (action === 'send' ? 'sent' : 'skipped') : 'gone'}`);
+  };
+  r.post('/messages/:id/send', decide('send'));
+  r.post('/messages/:id/skip', decide('skip'));
+}

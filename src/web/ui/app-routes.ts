@@ -1,0 +1,79 @@
+// The merchant app under /app. Custom-catalog stores sign in with email and password; platform
+// stores arrive signed in from their platform's callback. Every page after the guard works on
+// res.locals.store, the session's store, and nothing else.
+import type { Response, Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import type { Store } from '../../model/store.ts';
+import { ensureSession, endSession, startSession, type SessionLocals } from '../session.ts';
+import { ProblemError } from '../problem.ts';
+import { authenticateMerchant } from '../../accounts/merchant-accounts.ts';
+import { findStoreById } from '../../db/repositories/stores.ts';
+import { browserRouter, finishRouter } from './browser-router.ts';
+import { parseForm } from './forms.ts';
+import { loginLimiter } from './login-limit.ts';
+import { render } from './views.ts';
+import { appHomePages } from './app-home.ts';
+import { appFlowPages } from './app-flows.ts';
+import { appStepPages } from './app-steps.ts';
+import { appCatalogPages } from './app-catalog.ts';
+import { appMessagePages } from './app-messages.ts';
+
+export type MerchantLocals = SessionLocals & { store: Store; actor: string };
+
+const LoginForm = z.object({ email: z.string().trim().min(1, 'enter your email'), password: z.string().min(1, 'enter your password') });
+
+const HINT = 'Shopify, BigCommerce and Wix stores open Storeflow from their admin instead; custom-catalog stores sign in here.';
+
+const loginPage = (res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) =>
+  render(res, 'login', { title: 'Sign in', heading: 'Sign in to Storeflow', values, errors, hint: HINT }, status);
+
+export function appRoutes(ctx: AppContext): Router {
+  const r = browserRouter(ctx, 'app');
+
+  r.get('/login', async (_req, res) => {
+    await ensureSession(ctx, res, 'app');
+    await loginPage(res, {}, {});
+  });
+  r.post(
+    '/login',
+    loginLimiter(async (req, res) => loginPage(res, { email: (req.body as { email?: string }).email }, { _form: 'Too many sign-in attempts. Wait 15 minutes and try again.' }, 429)),
+    async (req, res) => {
+      const form = parseForm(LoginForm, req.body);
+      if (!form.ok) return loginPage(res, form.values, form.errors, 422);
+      const account = await authenticateMerchant(ctx.db.pool, form.data.email, form.data.password);
+      if (!account) return loginPage(res, { email: form.data.email }, { _form: 'That email and password do not match an account.' }, 401);
+      await startSession(ctx, res, 'app', { storeId: account.storeId, actor: account.email, via: 'password' });
+      res.redirect(303, '/app');
+    },
+  );
+  r.post('/logout', async (_req, res) => {
+    await endSession(ctx, res, 'app');
+    res.redirect(303, '/app/login');
+  });
+
+  r.use(async (req, res, next) => {
+    const locals = res.locals as MerchantLocals & { viewer?: unknown };
+    const store = locals.session?.storeId ? await findStoreById(ctx.db.pool, locals.session.storeId) : undefined;
+    if (!store || store.status !== 'active') {
+      if (req.method === 'GET') return res.redirect(303, '/app/login');
+      return next(new ProblemError(401, 'Sign in first.'));
+    }
+    locals.store = store;
+    locals.actor = locals.session!.actor ?? `${store.platform} admin`;
+    locals.viewer = { label: `${locals.actor} · ${store.domain}` };
+    next();
+  });
+  appHomePages(r, ctx);
+  appFlowPages(r, ctx);
+  appStepPages(r, ctx);
+  appCatalogPages(r, ctx);
+  appMessagePages(r, ctx);
+  finishRouter(r, ctx);
+  return r;
+}
+
+/** Signs a merchant in for a store after a platform's verified callback. */
+export async function startPlatformSession(ctx: AppContext, res: Response, store: Store, via: 'shopify' | 'bigcommerce' | 'wix', actor?: string): Promise<void> {
+  await startSession(ctx, res, 'app', { storeId: store.id, actor: actor ?? `${via} admin`, via });
+}

@@ -1,0 +1,78 @@
+// The support console under /support: staff sign-in, then store lookup, the custom-catalog
+// low-inventory trigger, staff accounts and audit. Viewers read; admins change.
+import type { NextFunction, Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { ensureSession, endSession, startSession, type SessionLocals } from '../session.ts';
+import { ProblemError } from '../problem.ts';
+import { authenticateStaff, bootstrapStaff, type StaffAccount } from '../../accounts/staff.ts';
+import { findStaffById } from '../../db/repositories/web-accounts.ts';
+import { browserRouter, finishRouter } from './browser-router.ts';
+import { parseForm } from './forms.ts';
+import { loginLimiter } from './login-limit.ts';
+import { render } from './views.ts';
+import { supportStorePages } from './support-stores.ts';
+import { supportStaffPages } from './support-staff.ts';
+
+export type StaffLocals = SessionLocals & { staff: StaffAccount };
+
+const LoginForm = z.object({ email: z.string().trim().min(1, 'enter your email'), password: z.string().min(1, 'enter your password') });
+
+const loginPage = (res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) =>
+  render(res, 'login', { title: 'Support sign-in', heading: 'Support console', values, errors }, status);
+
+/** Refuses a viewer: changing anything needs the admin role. */
+export function requireAdmin(_req: Request, res: Response, next: NextFunction): void {
+  if ((res.locals as StaffLocals).staff.role !== 'admin') return next(new ProblemError(403, 'Your role is viewer: you can look, but only an admin can change this.'));
+  next();
+}
+
+export function supportRoutes(ctx: AppContext): Router {
+  const r = browserRouter(ctx, 'support');
+  let bootstrapped: Promise<unknown> | undefined;
+  r.use(async (_req, _res, next) => {
+    // The first admin is created on first use, so every web process may try; only one row lands.
+    bootstrapped ??= bootstrapStaff(ctx.db.pool, ctx.config.supportBootstrap).then((created) => {
+      if (created) ctx.logger.info({ email: ctx.config.supportBootstrap.email }, 'support admin created from SUPPORT_BOOTSTRAP_EMAIL');
+    });
+    await bootstrapped;
+    next();
+  });
+
+  r.get('/login', async (_req, res) => {
+    await ensureSession(ctx, res, 'support');
+    await loginPage(res, {}, {});
+  });
+  r.post(
+    '/login',
+    loginLimiter(async (req, res) => loginPage(res, { email: (req.body as { email?: string }).email }, { _form: 'Too many sign-in attempts. Wait 15 minutes and try again.' }, 429)),
+    async (req, res) => {
+      const form = parseForm(LoginForm, req.body);
+      if (!form.ok) return loginPage(res, form.values, form.errors, 422);
+      const staff = await authenticateStaff(ctx.db.pool, form.data.email, form.data.password);
+      if (!staff) return loginPage(res, { email: form.data.email }, { _form: 'That email and password do not match a staff account.' }, 401);
+      await startSession(ctx, res, 'support', { staffId: staff.id, actor: staff.email, via: 'password' });
+      res.redirect(303, '/support');
+    },
+  );
+  r.post('/logout', async (_req, res) => {
+    await endSession(ctx, res, 'support');
+    res.redirect(303, '/support/login');
+  });
+
+  r.use(async (req, res, next) => {
+    const locals = res.locals as StaffLocals & { viewer?: unknown };
+    const staff = locals.session?.staffId ? await findStaffById(ctx.db.pool, locals.session.staffId) : undefined;
+    if (!staff) {
+      if (req.method === 'GET') return res.redirect(303, '/support/login');
+      return next(new ProblemError(401, 'Sign in first.'));
+    }
+    locals.staff = staff;
+    locals.viewer = { label: `${staff.email} (${staff.role})`, role: staff.role };
+    next();
+  });
+  supportStorePages(r, ctx);
+  supportStaffPages(r, ctx);
+  finishRouter(r, ctx);
+  return r;
+}
