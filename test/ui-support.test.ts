@@ -1,0 +1,120 @@
+// Support console: the bootstrap admin, staff sign-in, viewer vs admin, the custom-catalog
+// trigger checked then enabled, switching back, and every change in the audit log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import type { Express } from 'express';
+import { testRuntime, type TestRuntime } from './helpers/db.ts';
+import { csrfOf, signIn } from './helpers/browser-client.ts';
+import { createApp } from '../src/web/app.ts';
+import { createStore } from '../src/stores/create-store.ts';
+import { ingestCatalog } from '../src/ingest/ingest-catalog.ts';
+import { ingestEvents } from '../src/ingest/ingest-events.ts';
+import { demoCatalog, demoEvents } from '../src/demo/seed-demo.ts';
+import { addStaff, allStaff, bootstrapStaff } from '../src/accounts/staff.ts';
+import { findStoreById } from '../src/db/repositories/stores.ts';
+import { auditTrail } from '../src/support/custom-catalog-trigger.ts';
+import type { Store } from '../src/model/store.ts';
+
+const ADMIN = { email: 'lead@support.example', password: 'a-long-admin-password' };
+const VIEWER = { email: 'reader@support.example', password: 'a-long-viewer-password' };
+
+let rt: TestRuntime;
+let app: Express;
+let store: Store;
+
+const mapping = {
+  ordered_metric: 'Ordered Product', ordered_product: 'ProductID', ordered_price: 'Price',
+  viewed_on: 'on', viewed_metric: 'Viewed Product', viewed_product: 'ProductID', viewed_price: 'Price',
+};
+
+before(async () => {
+  rt = await testRuntime({ env: { SUPPORT_BOOTSTRAP_EMAIL: ADMIN.email, SUPPORT_BOOTSTRAP_PASSWORD: ADMIN.password } });
+  app = createApp(rt);
+  store = (await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'custom.example' })).store;
+  await ingestCatalog(rt.db.pool, rt.signals, store.id, demoCatalog(), { now: new Date() });
+  await ingestEvents(rt.db.pool, store.id, demoEvents(new Date()));
+});
+
+after(async () => {
+  await rt.dispose();
+});
+
+test('the first admin comes from the environment once; passwords are stored as salted scrypt', async () => {
+  assert.equal((await request(app).get('/support')).status, 303);
+  const staff = await allStaff(rt.db.pool);
+  assert.deepEqual(staff.map((s) => [s.email, s.role]), [[ADMIN.email, 'admin']]);
+  assert.match(staff[0]!.passwordHash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]{24}\$/);
+  assert.ok(!staff[0]!.passwordHash.includes(ADMIN.password));
+  assert.equal(await bootstrapStaff(rt.db.pool, { email: 'other@support.example', password: 'another-long-password' }), false);
+  await addStaff(rt.db.pool, { email: VIEWER.email, password: VIEWER.password, role: 'viewer' });
+});
+
+test('a merchant session does not open the console, and a staff cookie does not open the app', async () => {
+  const staff = await signIn(app, 'support', ADMIN.email, ADMIN.password);
+  const res = await staff.agent.get('/app');
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.location, '/app/login');
+  const wrong = request.agent(app);
+  const page = await wrong.get('/support/login');
+  assert.equal((await wrong.post('/support/login').type('form').send({ _csrf: csrfOf(page.text), email: ADMIN.email, password: 'nope' })).status, 401);
+});
+
+test('a viewer finds the store and runs the check, but cannot enable, switch back or add staff', async () => {
+  const { agent, csrf } = await signIn(app, 'support', VIEWER.email, VIEWER.password);
+  const found = await agent.get('/support').query({ q: 'custom.exa' }).expect(200);
+  assert.match(found.text, new RegExp(`/support/stores/${store.id}`));
+  const byId = await agent.get('/support').query({ q: store.id }).expect(200);
+  assert.match(byId.text, /custom\.example/);
+  const page = await agent.get(`/support/stores/${store.id}`).expect(200);
+  assert.match(page.text, /12 products/);
+  const check = await agent.post(`/support/stores/${store.id}/custom-trigger`).type('form').send({ _csrf: csrf, action: 'check', ...mapping });
+  assert.equal(check.status, 200);
+  assert.match(check.text, /Ordered Product carries the product ID/);
+  assert.match(check.text, /Sample event/);
+  assert.doesNotMatch(check.text, /value="enable"/, 'no Enable button for a viewer');
+  const enable = await agent.post(`/support/stores/${store.id}/custom-trigger`).type('form').send({ _csrf: csrf, action: 'enable', ...mapping });
+  assert.equal(enable.status, 403);
+  assert.equal((await agent.post(`/support/stores/${store.id}/integration-catalog`).type('form').send({ _csrf: csrf })).status, 403);
+  assert.equal((await agent.post('/support/staff').type('form').send({ _csrf: csrf, email: 'x@support.example', password: 'long-enough-password', role: 'admin' })).status, 403);
+  assert.equal((await findStoreById(rt.db.pool, store.id))!.customLowInventoryEnabled, false);
+  assert.deepEqual(await auditTrail(rt.db.pool, store.id), []);
+});
+
+test('bad mappings are refused inline with what was typed; a mapping that matches nothing cannot be enabled', async () => {
+  const { agent, csrf } = await signIn(app, 'support', ADMIN.email, ADMIN.password);
+  const bad = await agent.post(`/support/stores/${store.id}/custom-trigger`).type('form').send({ _csrf: csrf, action: 'check', ...mapping, ordered_product: 'has space' });
+  assert.equal(bad.status, 422);
+  assert.match(bad.text, /id="ordered_product" name="ordered_product" type="text" value="has space" aria-invalid="true"/);
+  const none = await agent.post(`/support/stores/${store.id}/custom-trigger`).type('form').send({ _csrf: csrf, action: 'enable', ...mapping, viewed_product: 'NoSuchField' });
+  assert.equal(none.status, 422);
+  assert.match(none.text, /Not enabled/);
+  assert.equal((await findStoreById(rt.db.pool, store.id))!.customLowInventoryEnabled, false);
+});
+
+test('an admin enables after the check passes and switches back; both are audited with the admin as actor', async () => {
+  const { agent, csrf } = await signIn(app, 'support', ADMIN.email, ADMIN.password);
+  const check = await agent.post(`/support/stores/${store.id}/custom-trigger`).type('form').send({ _csrf: csrf, action: 'check', ...mapping });
+  assert.match(check.text, /value="enable"/);
+  const enable = await agent.post(`/support/stores/${store.id}/custom-trigger`).type('form').send({ _csrf: csrf, action: 'enable', ...mapping });
+  assert.equal(enable.status, 303);
+  assert.equal((await findStoreById(rt.db.pool, store.id))!.customLowInventoryEnabled, true);
+  const back = await agent.post(`/support/stores/${store.id}/integration-catalog`).type('form').send({ _csrf: csrf });
+  assert.equal(back.status, 303);
+  const after = (await findStoreById(rt.db.pool, store.id))!;
+  assert.equal(after.lowInventoryCatalog, 'integration');
+  const trail = await auditTrail(rt.db.pool, store.id);
+  assert.deepEqual(trail.map((e) => [e.actor, e.action]), [
+    [ADMIN.email, 'low-inventory trigger switched to the integration catalog'],
+    [ADMIN.email, 'custom low-inventory trigger enabled'],
+  ]);
+  const page = await agent.get(`/support/stores/${store.id}/audit`).expect(200);
+  assert.match(page.text, /custom low-inventory trigger enabled/);
+  assert.match(page.text, new RegExp(ADMIN.email.replace('.', '\\.')));
+});
+
+test('signing out ends the session on the server', async () => {
+  const { agent, csrf } = await signIn(app, 'support', ADMIN.email, ADMIN.password);
+  assert.equal((await agent.post('/support/logout').type('form').send({ _csrf: csrf })).status, 303);
+  assert.equal((await agent.get('/support')).status, 303);
+});
