@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { z } from 'zod';
+import { keepExtendedQueriesTogether } from './embedded-queue.ts';
 
 const SocketFile = z.object({ url: z.string(), pid: z.number().int() });
 
@@ -51,9 +52,10 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
   const dir = resolve(dataDir);
   await mkdir(dir, { recursive: true });
   const db = await PGlite.create(join(dir, 'pglite'));
-  // The socket server queues statements and keeps a transaction on its own connection,
-  // so a pooled client sees ordinary transactional behaviour.
+  // The socket server queues protocol messages; with the scheduler fix, each connection's
+  // transactions and extended queries stay whole, so pooled clients behave as on a server.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
+  keepExtendedQueriesTogether(server, db);
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   await writeFile(socketFilePath(dir), JSON.stringify({ url, pid: process.pid }));
