@@ -31,8 +31,11 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     }
   }
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
-  // An idle client losing its server (restart, failover) must not crash the process.
+  // A client losing its server (restart, failover) must not crash the process. The pool's own
+  // 'error' covers idle clients only; a checked-out one (a transaction, a LISTEN) emits on itself,
+  // and unheard that event killed the process. Its queries still fail (→ 503) and the pool drops it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   let closed = false;
   return {
     pool,

@@ -27,12 +27,16 @@ export type WorkerOptions = {
 };
 
 export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promise<Worker> {
+  const backend = new PostgresBackend({
+    pool: rt.db.pool,
+    // The embedded database multiplexes one backend: LISTEN would not reach this client.
+    disableNotifications: rt.db.mode !== 'server',
+  });
+  // The LISTEN connection emits 'error' when the server restarts or fails over; unheard, that
+  // event killed the process. The channel reconnects by itself and polling covers the gap.
+  backend.notificationChannel?.on('error', (err) => rt.logger.warn({ err }, 'job notifications lost their connection; reconnecting'));
   const agenda = new Agenda({
-    backend: new PostgresBackend({
-      pool: rt.db.pool,
-      // The embedded database multiplexes one backend: LISTEN would not reach this client.
-      disableNotifications: rt.db.mode !== 'server',
-    }),
+    backend,
     name: `${hostname()}:${process.pid}`,
     processEvery: opts.processEvery ?? '1 second',
     defaultLockLifetime: opts.lockLifetimeMs ?? 10 * 60_000,
