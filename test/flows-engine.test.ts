@@ -13,6 +13,7 @@ import { runFlowTick } from '../src/flows/tick.ts';
 import { runTriggerJob, runSegmentJob } from '../src/jobs/flow-jobs.ts';
 import type { EventInput } from '../src/model/event.ts';
 import type { ExternalProductId, StoreId } from '../src/model/ids.ts';
+import { markUninstalled, saveInstallation } from '../src/db/repositories/stores.ts';
 
 const HOUR = 3_600_000;
 
@@ -293,6 +294,23 @@ describe('flow engine', () => {
     assert.deepEqual(msgs.map((m) => m.recipient), ['vip@example.com'], 'entered once, though evaluated twice');
     const unknown = await request(app).post('/api/v1/flows').set(auth).send({ name: 'x', trigger: { type: 'segment', segmentId: '00000000-0000-4000-8000-000000000000' }, start: 'm', steps: [{ id: 'm', type: 'exit' }] });
     assert.equal(unknown.status, 422);
+  });
+
+  test('an uninstalled store pauses its runs and a reinstall resumes them', async () => {
+    const created = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'uninstalled.example.com' });
+    const otherAuth = { Authorization: `Bearer ${created.privateKey}` };
+    const res = await request(app).post('/api/v1/flows').set(otherAuth).send({ name: 'U', status: 'live', trigger: { type: 'metric', metric: 'U Start' }, smartSending: { enabled: false }, start: 'm', steps: [{ id: 'm', type: 'email', subject: 's', html: 'h' }] });
+    assert.equal(res.status, 201);
+    await ingestEvents(rt.db.pool, created.store.id, [event('u@example.com', 'U Start', 'u-1')]);
+    await triggers(at(1000));
+    await markUninstalled(rt.db.pool, created.store.id);
+    await tick(at(2000));
+    assert.equal((await messagesFor(res.body.id)).length, 0);
+    const { rows } = await rt.db.pool.query<{ status: string }>('SELECT status FROM flow_runs WHERE flow_id = $1', [res.body.id]);
+    assert.equal(rows[0]!.status, 'paused');
+    await saveInstallation(rt.db.pool, created.store.id, { accessTokenSealed: null, scopes: [] });
+    await tick(at(3000));
+    assert.equal((await messagesFor(res.body.id)).length, 1);
   });
 
   test('invalid definitions are refused naming the step', async () => {

@@ -124,6 +124,11 @@ export async function saveInstallation(
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, i.accessTokenSealed, i.scopes, i.externalId ?? null],
   );
+  // Runs the uninstall paused pick up where they stood (a waiting run looks at its wait again).
+  await db.query(
+    "UPDATE flow_runs SET status = 'active', next_at = COALESCE(next_at, now()), end_reason = NULL WHERE store_id = $1 AND status = 'paused' AND end_reason = 'store uninstalled'",
+    [id],
+  );
   return toStore(rows[0]!);
 }
 
