@@ -12,6 +12,7 @@ import { previewTemplate, sendTest, type Preview, type PreviewInput } from '../.
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
 import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
+import { allowStyleAttributes } from './browser-router.ts';
 import { loadFlow, saveDefinition } from './app-flows.ts';
 import type { MerchantLocals } from './app-routes.ts';
 
@@ -40,6 +41,7 @@ export function appStepPages(r: Router, ctx: AppContext): void {
     const mapped = issuesForStep(extra.issues ?? [], index, step.id);
     const isMessage = step.type === 'email' || step.type === 'sms';
     const products = isMessage ? (await browseCatalog(ctx.db.pool, store, { text: '', page: 1 })).rows : [];
+    if (isMessage) allowStyleAttributes(res);
     await render(
       res,
       'app/step',

@@ -62,3 +62,12 @@ export function finishRouter(r: Router, ctx: AppContext): void {
   };
   r.use(onError);
 }
+
+/**
+ * The email preview iframe inherits the page's policy, and emails style themselves with style
+ * attributes; pages that show one allow those (attributes only: no inline <style> or script).
+ */
+export function allowStyleAttributes(res: Response): void {
+  const csp = res.getHeader('Content-Security-Policy');
+  if (typeof csp === 'string' && !csp.includes('style-src-attr')) res.setHeader('Content-Security-Policy', `${csp};style-src-attr 'unsafe-inline'`);
+}
