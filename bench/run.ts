@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import type { Benchmark, BenchResult } from './types.ts';
 import { formatLine, formatMarkdown, formatText, passes, type Report } from './report.ts';
 import { ingestEventsBench } from './ingest-events.bench.ts';
+import { loadDrillBench } from './load-drill.bench.ts';
 
-const benchmarks: Benchmark[] = [ingestEventsBench];
+const benchmarks: Benchmark[] = [ingestEventsBench, loadDrillBench];
 
 const only = process.argv.slice(2);
 const selected = only.length ? benchmarks.filter((b) => only.includes(b.id)) : benchmarks;
