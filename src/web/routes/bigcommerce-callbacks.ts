@@ -10,6 +10,7 @@ import type { SignedPayload } from '../../../connectors/bigcommerce/signed-paylo
 import { UnknownStore, installBigCommerceStore, storeForCallback, uninstallBigCommerceStore } from '../../../connectors/bigcommerce/install.ts';
 import type { AppContext } from '../context.ts';
 import { ProblemError } from '../problem.ts';
+import { startSession } from '../session.ts';
 
 const AuthQuery = z.object({ code: z.string().min(1).max(500), scope: z.string().max(2000), context: StoreContext });
 const SignedQuery = z.object({ signed_payload_jwt: z.string().min(1).max(8192) });
@@ -79,7 +80,9 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
     const payload = verified(bigcommerceApp(ctx), req);
     const store = await known(storeForCallback(ctx.db.pool, payload));
     if (store.status !== 'active') throw new ProblemError(404, 'This store has uninstalled Storeflow.', { slug: 'unknown-store' });
-    renderInPanel(res, 'Storeflow', `<p>Connected to ${escape(store.domain)}.</p><p>Public key: <code>${escape(store.publicKey)}</code></p>`);
+    // A verified load is the merchant's sign-in: the session is scoped to this store alone.
+    await startSession(ctx, res, 'app', { storeId: store.id, actor: payload.user.email, via: 'bigcommerce' });
+    renderInPanel(res, 'Storeflow', `<p>Connected to ${escape(store.domain)}.</p><p>Public key: <code>${escape(store.publicKey)}</code></p><p><a href="/app" target="_blank" rel="noopener">Open Storeflow</a></p>`);
   });
 
   r.get('/bigcommerce/uninstall', async (req, res) => {

@@ -9,6 +9,7 @@ import type { ShopifyConnector } from '../../../connectors/shopify/shopify-conne
 import { completeInstall, WebhookRegistrationError } from '../../../connectors/shopify/install.ts';
 import type { AppContext } from '../context.ts';
 import { sendProblem } from '../problem.ts';
+import { startSession } from '../session.ts';
 
 const ShopDomain = z
   .string()
@@ -55,13 +56,16 @@ export function shopifyRoutes(ctx: AppContext): Router {
       }
       throw err;
     }
+    let store;
     try {
-      await completeInstall({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector!.api }, session);
+      store = await completeInstall({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector!.api }, session);
     } catch (err) {
       if (!(err instanceof WebhookRegistrationError || err instanceof HttpResponseError)) throw err;
       req.log.error({ err, shop: session.shop }, 'shopify install incomplete');
       return sendProblem(res, 502, 'Shopify did not accept our webhook subscriptions; open the app again to retry.', { slug: 'webhook-registration-failed' });
     }
+    // The merchant who just installed lands in the app signed in to this shop only.
+    await startSession(ctx, res, 'app', { storeId: store.id, actor: `${session.shop} admin`, via: 'shopify' });
     res.redirect(302, `/app?shop=${encodeURIComponent(session.shop)}`);
   });
   return r;

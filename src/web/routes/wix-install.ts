@@ -11,6 +11,7 @@ import { InstanceId, installWixInstance, WixInstanceRefused } from '../../../con
 import { checkState, issueState, STATE_TTL_MS } from '../../../connectors/wix/install-state.ts';
 import type { AppContext } from '../context.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
+import { startSession } from '../session.ts';
 
 const COOKIE = 'sf_wix_install';
 
@@ -50,7 +51,7 @@ function renderInstalled(res: Response, appUrl: string, publicKey: string): void
   res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Storeflow is installed</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;max-width:42rem}pre{background:#f3f3f3;padding:.75rem;white-space:pre-wrap}</style></head>
 <body><h1>Storeflow is installed</h1><p>Your catalog is being imported. To record product views, add this as a custom code
-embed (Settings → Custom Code, all pages, body end):</p><pre>${escape(snippet)}</pre></body></html>`);
+embed (Settings → Custom Code, all pages, body end):</p><pre>${escape(snippet)}</pre><p><a href="/app">Open Storeflow</a></p></body></html>`);
 }
 
 export function wixRoutes(ctx: AppContext): Router {
@@ -75,6 +76,8 @@ export function wixRoutes(ctx: AppContext): Router {
     res.clearCookie(COOKIE, { path: '/wix' });
     try {
       const { store } = await installWixInstance({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector.api }, q.instanceId, { confirmWithWix: true });
+      // Wix confirmed the instance for this browser's install: it signs the merchant in to that store.
+      await startSession(ctx, res, 'app', { storeId: store.id, actor: 'wix admin', via: 'wix' });
       renderInstalled(res, ctx.config.appUrl, store.publicKey);
     } catch (err) {
       if (err instanceof WixInstanceRefused) throw new ProblemError(401, 'Wix did not confirm this app instance.', { slug: 'wix-instance-refused' });

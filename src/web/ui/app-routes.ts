@@ -72,8 +72,3 @@ export function appRoutes(ctx: AppContext): Router {
   finishRouter(r, ctx);
   return r;
 }
-
-/** Signs a merchant in for a store after a platform's verified callback. */
-export async function startPlatformSession(ctx: AppContext, res: Response, store: Store, via: 'shopify' | 'bigcommerce' | 'wix', actor?: string): Promise<void> {
-  await startSession(ctx, res, 'app', { storeId: store.id, actor: actor ?? `${via} admin`, via });
-}
