@@ -8,6 +8,7 @@ import { leaseDue, markFailed, markProcessed, type InboxEntry } from '../db/repo
 import { applyNormalised } from '../ingest/apply-normalised.ts';
 
 const MAX_ATTEMPTS = 10;
+const loggedIgnored = new Set<string>();
 const LEASE_MS = 5 * 60_000;
 
 /** A failure no retry can mend: the delivery is kept as failed for support to see. */
@@ -49,7 +50,11 @@ export async function drainWebhooks(rt: Runtime, opts: { batch?: number; budgetM
       try {
         const outcome = await processEntry(rt, entry);
         await markProcessed(rt.db.pool, entry.storeId, entry.id, outcome);
-        if (outcome.startsWith('ignored')) rt.logger.info({ topic: entry.topic, source: entry.source }, outcome);
+        if (outcome.startsWith('ignored') && !loggedIgnored.has(`${entry.source}:${entry.topic}`)) {
+          // Once per topic and process: an unhandled topic a platform keeps sending must not flood the log.
+          loggedIgnored.add(`${entry.source}:${entry.topic}`);
+          rt.logger.info({ topic: entry.topic, source: entry.source }, `${outcome} (logged once per topic)`);
+        }
       } catch (err) {
         const permanent = err instanceof PermanentWebhookError || err instanceof ZodError || entry.attempts >= MAX_ATTEMPTS;
         const message = err instanceof ZodError ? `payload did not match: ${err.issues[0]?.path.join('.')}: ${err.issues[0]?.message}` : (err as Error).message;
