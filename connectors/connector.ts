@@ -61,6 +61,11 @@ export interface Connector {
   normalise(topic: string, payload: unknown, ctx: NormaliseContext): Normalised[] | Promise<Normalised[]>;
   /** Pulls the catalog a page at a time, resumable from the cursor of the last page stored. */
   fetchCatalog(ctx: { store: Store; accessToken: string | null; cursor: string | null }): AsyncIterable<CatalogPage>;
+  /**
+   * Topics the platform still sends, and we must still act on, after the shop uninstalled us
+   * (Shopify's privacy topics arrive up to 48 hours later). Absent: every topic is refused.
+   */
+  acceptsWhileUninstalled?(topic: string): boolean;
 }
 
 /** Whether the capability table allows this level and metric combination. */

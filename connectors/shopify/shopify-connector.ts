@@ -107,6 +107,7 @@ export function createShopifyConnector(config: Config, opts: { throttle?: Thrott
       pullsCatalog: true,
     },
     verifyWebhook: (req) => verifyShopifyWebhook(req, creds.apiSecret),
+    acceptsWhileUninstalled: (topic) => COMPLIANCE.has(topic),
     normalise: (topic, payload, ctx) => normalise(api, throttle, topic, payload, ctx),
     async *fetchCatalog(ctx) {
       const call = adminCall(api, ctx, throttle);

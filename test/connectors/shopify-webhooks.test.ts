@@ -155,7 +155,7 @@ describe('Shopify webhooks end to end', () => {
     assert.equal(mentions.length, 0);
   });
 
-  test('app/uninstalled wipes the token and marks the store; later topics are ignored, shop/redact still erases', async () => {
+  test('app/uninstalled wipes the token and marks the store; later topics are refused, the privacy topics still accepted', async () => {
     await send('customers/create', { ...fixture('customers-create'), id: 7123456789099, email: 'grace@example.com', phone: null });
     await drainWebhooks(rt);
     await send('app/uninstalled', fixture('app-uninstalled'));
@@ -163,8 +163,26 @@ describe('Shopify webhooks end to end', () => {
     assert.equal((await findStoreById(rt.db.pool, store.id))?.status, 'uninstalled');
     assert.equal(await readSealedAccessToken(rt.db.pool, store.id), null);
 
-    await send('products/update', { ...fixture('products-update'), title: 'After uninstall', updated_at: '2026-11-25T10:00:00-05:00' });
-    await send('shop/redact', fixture('shop-redact'));
+    const before = await inboxCount();
+    const late = await send('products/update', { ...fixture('products-update'), title: 'After uninstall', updated_at: '2026-11-25T10:00:00-05:00' });
+    assert.equal(late.status, 404);
+    assert.equal(late.body.type, 'https://storeflow.dev/problems/uninstalled-shop');
+    const others: Array<[string, string]> = [
+      ['orders/create', 'orders-create'],
+      ['customers/update', 'customers-create'],
+      ['inventory_levels/update', 'inventory-levels-update'],
+      ['app/uninstalled', 'app-uninstalled'],
+    ];
+    for (const [topic, name] of others) assert.equal((await send(topic, fixture(name))).status, 404, topic);
+    assert.equal(await inboxCount(), before, 'nothing of the uninstalled shop was queued');
+
+    const exportRequest = await send('customers/data_request', { ...fixture('customers-data-request'), data_request: { id: 10001 } });
+    assert.deepEqual([exportRequest.status, exportRequest.body.status], [200, 'queued']);
+    const redact = await send('customers/redact', fixture('customers-redact'));
+    assert.deepEqual([redact.status, redact.body.status], [200, 'queued']);
+    const shopRedact = await send('shop/redact', fixture('shop-redact'));
+    assert.deepEqual([shopRedact.status, shopRedact.body.status], [200, 'queued']);
+    assert.equal(await inboxCount(), before + 3);
     await drainWebhooks(rt);
     const product = await findProductByExternalId(rt.db.pool, store.id, '8123456789012');
     assert.equal(product?.title, 'Example T-Shirt');

@@ -26,6 +26,11 @@ export function webhookRoutes(ctx: AppContext): Router {
       req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for unknown shop');
       return sendProblem(res, 401, 'This shop is not installed.', { slug: 'unknown-shop' });
     }
+    if (store.status === 'uninstalled' && !connector.acceptsWhileUninstalled?.(verdict.topic)) {
+      // Refused rather than queued: nothing of an uninstalled shop is kept beyond what privacy law asks.
+      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for uninstalled shop');
+      return sendProblem(res, 404, 'This shop has uninstalled the app.', { slug: 'uninstalled-shop' });
+    }
     const fresh = await enqueueDelivery(ctx.db.pool, {
       storeId: store.id,
       source: platform.data,
