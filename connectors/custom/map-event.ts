@@ -38,13 +38,17 @@ function asQuantity(v: unknown): number {
   return n !== null && Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : 1;
 }
 
+// Own keys only: a metric named "toString", "constructor" or "__proto__" must not resolve to a
+// member of Object.prototype (that turned the metric into a function and the call into a 500).
+const own = <T>(record: Record<string, T>, key: string): T | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+
 export function canonicalMetric(metric: string, mapping: EventMapping): string {
-  return mapping.metricAliases[metric] ?? metric;
+  return own(mapping.metricAliases, metric) ?? metric;
 }
 
 /** The items an event names: its item list when it has one, else its single product. */
 export function extractItems(metric: string, properties: Record<string, unknown>, mapping: EventMapping): EventItemInput[] {
-  const m = { ...mapping, ...mapping.perMetric[metric] };
+  const m = { ...mapping, ...own(mapping.perMetric, metric) };
   const list = readPath(properties, m.items);
   if (Array.isArray(list)) {
     return list.slice(0, 500).flatMap((item) => {

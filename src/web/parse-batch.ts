@@ -9,22 +9,25 @@ function issuePath(path: PropertyKey[]): string {
 
 const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
 
+/** Deeper than any real property bag; Postgres refuses (stack depth) jsonb some thousands deep. */
+export const MAX_DEPTH = 32;
+const DEPTH_MESSAGE = `must not nest objects or arrays more than ${MAX_DEPTH} levels deep`;
+
 /**
- * Postgres text and jsonb cannot hold U+0000, so a string (or key) carrying one would fail the
- * whole write with a server error; finding it here names the field instead. Iterative, so a
- * deeply nested property cannot overflow the stack.
+ * Values the database would refuse with a server error, found here so the field is named instead:
+ * U+0000 (text and jsonb cannot hold it) and very deep nesting. Iterative and bounded by
+ * MAX_DEPTH, so a hostile body costs time in proportion to its size, never its depth squared.
  */
-function nulPath(value: unknown): PropertyKey[] | undefined {
+function unstorable(value: unknown): { path: PropertyKey[]; message: string } | undefined {
   const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
   while (stack.length > 0) {
     const { value: v, path } = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return path;
-    } else if (Array.isArray(v)) {
-      for (const [i, x] of v.entries()) stack.push({ value: x, path: [...path, i] });
-    } else if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
-      for (const [k, x] of Object.entries(v)) {
-        if (k.includes('\u0000')) return path;
+      if (v.includes('\u0000')) return { path, message: NUL_MESSAGE };
+    } else if (Array.isArray(v) || (v !== null && typeof v === 'object' && !(v instanceof Date))) {
+      if (path.length > MAX_DEPTH) return { path: path.slice(0, MAX_DEPTH), message: DEPTH_MESSAGE };
+      for (const [k, x] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+        if (typeof k === 'string' && k.includes('\u0000')) return { path, message: NUL_MESSAGE };
         stack.push({ value: x, path: [...path, k] });
       }
     }
@@ -68,11 +71,11 @@ export function parseBatch<S extends z.ZodType>(body: unknown, key: string, item
   return out;
 }
 
-/** Every problem with a parse result: zod's issues, or a NUL character the database would refuse. */
+/** Every problem with a parse result: zod's issues, or a value the database would refuse. */
 function problemsOf<T>(r: z.ZodSafeParseResult<T>, index: number | null): FieldError[] {
   if (!r.success) return r.error.issues.map((i) => ({ index, path: issuePath(i.path), message: i.message }));
-  const nul = nulPath(r.data);
-  return nul ? [{ index, path: issuePath(nul), message: NUL_MESSAGE }] : [];
+  const bad = unstorable(r.data);
+  return bad ? [{ index, path: issuePath(bad.path), message: bad.message }] : [];
 }
 
 /** Parses query parameters; a bad one is a 400 naming the parameter. */
