@@ -18,7 +18,7 @@ const DEPTH_MESSAGE = `must not nest objects or arrays more than ${MAX_DEPTH} le
  * U+0000 (text and jsonb cannot hold it) and very deep nesting. Iterative and bounded by
  * MAX_DEPTH, so a hostile body costs time in proportion to its size, never its depth squared.
  */
-function unstorable(value: unknown): { path: PropertyKey[]; message: string } | undefined {
+export function unstorable(value: unknown): { path: PropertyKey[]; message: string } | undefined {
   const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
   while (stack.length > 0) {
     const { value: v, path } = stack.pop()!;

@@ -6,6 +6,7 @@ import { findStoreByShop } from '../../db/repositories/stores.ts';
 import { enqueueDelivery } from '../../db/repositories/webhook-inbox.ts';
 import type { AppContext } from '../context.ts';
 import { sendProblem } from '../problem.ts';
+import { unstorable } from '../parse-batch.ts';
 
 export function webhookRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -19,6 +20,13 @@ export function webhookRoutes(ctx: AppContext): Router {
       req.log.warn({ platform: platform.data, reason: verdict.reason }, 'webhook refused');
       const status = verdict.reason === 'malformed' ? 400 : verdict.reason === 'unsupported' ? 404 : 401;
       return sendProblem(res, status, verdict.detail, { slug: `webhook-${verdict.reason}` });
+    }
+    // Signed is not the same as storable: jsonb refuses U+0000 and nesting some thousands deep,
+    // which surfaced as a 500 on every retry. Refused as malformed instead, naming where.
+    const bad = unstorable(verdict.payload);
+    if (bad) {
+      req.log.warn({ platform: platform.data, topic: verdict.topic, path: bad.path.slice(0, 8).map(String) }, 'webhook refused: payload cannot be stored');
+      return sendProblem(res, 400, `The payload cannot be stored: ${bad.path.slice(0, 8).map(String).join('.') || '(body)'} ${bad.message}.`, { slug: 'webhook-malformed' });
     }
     const store = await findStoreByShop(ctx.db.pool, platform.data, verdict.shop);
     if (!store) {
