@@ -8,6 +8,7 @@ import { createApiPool, type ApiOptions, type StoreApi } from './api-client.ts';
 import { fetchBigCommerceCatalog } from './fetch-catalog.ts';
 import { ensureHooks, type HookReport } from './hooks.ts';
 import { normaliseBigCommerce } from './normalise.ts';
+import { ensureStorefrontScript, removeStorefrontScripts, type ScriptReport } from './scripts.ts';
 import { exchangeCode, type Installation } from './oauth.ts';
 import { verifySignedPayload, type SignedPayloadResult } from './signed-payload.ts';
 import { verifyBigCommerceWebhook } from './verify-webhook.ts';
@@ -29,6 +30,8 @@ export type BigCommerceApp = {
   exchangeCode(q: { code: string; scope: string; context: string }): Promise<Installation>;
   api(storeHash: string, accessToken: string): StoreApi;
   ensureHooks(api: StoreApi, opts: { refreshHeaders: boolean }): Promise<HookReport>;
+  ensureStorefrontScript(api: StoreApi, publicKey: string): Promise<ScriptReport>;
+  removeStorefrontScripts(api: StoreApi): Promise<number>;
 };
 
 export type BigCommerceConnector = Connector & { readonly platform: 'bigcommerce'; readonly app: BigCommerceApp };
@@ -53,6 +56,8 @@ export function createBigCommerceConnector(o: BigCommerceOptions): BigCommerceCo
     exchangeCode: (q) => exchangeCode(loginBaseUrl, { ...credentials(), redirectUri: `${o.appUrl}/bigcommerce/auth` }, q),
     api: apiFor,
     ensureHooks: (api, opts) => ensureHooks(api, { appUrl: o.appUrl, clientSecret: credentials().clientSecret }, opts),
+    ensureStorefrontScript: (api, publicKey) => ensureStorefrontScript(api, { appUrl: o.appUrl, publicKey }),
+    removeStorefrontScripts: (api) => removeStorefrontScripts(api, o.appUrl),
   };
   return {
     platform: 'bigcommerce',

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { SecretBox } from '../../src/security/secret-box.ts';
 import type { Store } from '../../src/model/store.ts';
 import { createStore } from '../../src/stores/create-store.ts';
-import { findStoreByDomain, findStoreByShop, markUninstalled, saveInstallation } from '../../src/db/repositories/stores.ts';
+import { findStoreByDomain, findStoreByShop, markUninstalled, readSealedAccessToken, saveInstallation } from '../../src/db/repositories/stores.ts';
 import { requestSync } from '../../src/db/repositories/catalog-syncs.ts';
 import type { BigCommerceApp } from './bigcommerce-connector.ts';
 import { StoreInfo } from './schemas.ts';
@@ -41,7 +41,9 @@ export async function installBigCommerceStore(deps: InstallDeps, q: { code: stri
   }
   const store = await saveInstallation(deps.pool, existing.id, { accessTokenSealed: sealed, scopes: grant.scopes, externalId: grant.storeHash });
   // Headers are rewritten on every install so a reinstall repairs hooks left from before.
-  await deps.app.ensureHooks(deps.app.api(grant.storeHash, grant.accessToken), { refreshHeaders: true });
+  const api = deps.app.api(grant.storeHash, grant.accessToken);
+  await deps.app.ensureHooks(api, { refreshHeaders: true });
+  await deps.app.ensureStorefrontScript(api, store.publicKey);
   await requestSync(deps.pool, store.id);
   return { store, keys };
 }
@@ -57,9 +59,25 @@ export async function storeForCallback(pool: pg.Pool, payload: SignedPayload): P
   return store;
 }
 
-/** Uninstall: the token is wiped and the store marked uninstalled, which stops its flows. */
-export async function uninstallBigCommerceStore(pool: pg.Pool, payload: SignedPayload): Promise<Store> {
-  const store = await storeForCallback(pool, payload);
-  await markUninstalled(pool, store.id);
-  return store;
+/**
+ * Our storefront script is deleted while we still hold the token. BigCommerce may already have
+ * revoked it by the time the uninstall callback arrives, and the script was created with
+ * auto_uninstall for that case, so a failure here must not stop the uninstall: null says so.
+ */
+async function removeScripts(deps: InstallDeps, store: Store): Promise<number | null> {
+  const sealed = await readSealedAccessToken(deps.pool, store.id);
+  if (!sealed || !store.externalId) return null;
+  try {
+    return await deps.app.removeStorefrontScripts(deps.app.api(store.externalId, deps.secrets.open(sealed)));
+  } catch {
+    return null;
+  }
+}
+
+/** Uninstall: the storefront script removed, the token wiped and the store marked uninstalled, which stops its flows. */
+export async function uninstallBigCommerceStore(deps: InstallDeps, payload: SignedPayload): Promise<{ store: Store; scriptsRemoved: number | null }> {
+  const store = await storeForCallback(deps.pool, payload);
+  const scriptsRemoved = await removeScripts(deps, store);
+  await markUninstalled(deps.pool, store.id);
+  return { store, scriptsRemoved };
 }

@@ -71,6 +71,17 @@ describe('BigCommerce app callbacks and webhook intake', () => {
     assert.equal((await findSync(rt.db.pool, store.id))?.status, 'queued');
   });
 
+  test('install puts the storefront script in the Script Manager with the store public key, on every page, as analytics', async () => {
+    const store = (await findStoreByShop(rt.db.pool, 'bigcommerce', STORE_HASH))!;
+    assert.equal(stub.state.scripts.length, 1);
+    const [script] = stub.state.scripts;
+    assert.deepEqual(
+      { src: script!.src, kind: script!.kind, location: script!.location, visibility: script!.visibility, consent_category: script!.consent_category, auto_uninstall: script!.auto_uninstall },
+      { src: `${APP_URL}/bigcommerce/storefront.js?key=${encodeURIComponent(store.publicKey)}`, kind: 'src', location: 'footer', visibility: 'all_pages', consent_category: 'analytics', auto_uninstall: true },
+    );
+    assert.ok(stub.state.seen.some((s) => s.method === 'POST' && s.path === `/stores/${STORE_HASH}/v3/content/scripts`));
+  });
+
   test('reinstall reuses the store and its hooks instead of duplicating them', async () => {
     const before = (await findStoreByShop(rt.db.pool, 'bigcommerce', STORE_HASH))!;
     const res = await auth(installQuery);
@@ -79,6 +90,8 @@ describe('BigCommerce app callbacks and webhook intake', () => {
     const after = (await findStoreByShop(rt.db.pool, 'bigcommerce', STORE_HASH))!;
     assert.equal(after.id, before.id);
     assert.equal(stub.state.hooks.length, HOOK_SCOPES.length);
+    assert.equal(stub.state.scripts.length, 1, 'the script is updated in place, not added again');
+    assert.ok(stub.state.seen.some((s) => s.method === 'PUT' && s.path === `/stores/${STORE_HASH}/v3/content/scripts/${stub.state.scripts[0]!.uuid}`));
   });
 
   test('load renders for a valid signed payload and may be framed by the control panel', async () => {
@@ -160,9 +173,12 @@ describe('BigCommerce app callbacks and webhook intake', () => {
     assert.match(rows[0].outcome, /^ignored/);
   });
 
-  test('uninstall wipes the token and marks the store uninstalled', async () => {
+  test('uninstall deletes the storefront script, wipes the token and marks the store uninstalled', async () => {
+    const uuid = stub.state.scripts[0]!.uuid;
     const res = await request(app).get('/bigcommerce/uninstall').query({ signed_payload_jwt: signedPayloadJwt() });
     assert.equal(res.status, 200);
+    assert.ok(stub.state.seen.some((s) => s.method === 'DELETE' && s.path === `/stores/${STORE_HASH}/v3/content/scripts/${uuid}`));
+    assert.deepEqual(stub.state.scripts, []);
     const store = (await findStoreByShop(rt.db.pool, 'bigcommerce', STORE_HASH))!;
     assert.equal(store.status, 'uninstalled');
     assert.equal(await readSealedAccessToken(rt.db.pool, store.id), null);

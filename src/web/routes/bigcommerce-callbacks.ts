@@ -86,9 +86,10 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
   });
 
   r.get('/bigcommerce/uninstall', async (req, res) => {
-    const payload = verified(bigcommerceApp(ctx), req);
-    const store = await known(uninstallBigCommerceStore(ctx.db.pool, payload));
-    req.log.info({ storeId: store.id }, 'BigCommerce store uninstalled');
+    const app = bigcommerceApp(ctx);
+    const payload = verified(app, req);
+    const { store, scriptsRemoved } = await known(uninstallBigCommerceStore({ pool: ctx.db.pool, secrets: ctx.secrets, app }, payload));
+    req.log.info({ storeId: store.id, scriptsRemoved }, 'BigCommerce store uninstalled');
     res.json({ status: 'uninstalled' });
   });
 
