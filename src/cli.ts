@@ -1,4 +1,4 @@
-// `npm run cli -- <command>`: migrate, serve, worker, store add, demo.
+// `npm run cli -- <command>`: migrate, serve, worker, store add, demo, user add, rotate-key.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { boot, type Runtime } from './boot.ts';
@@ -13,6 +13,8 @@ import { StoreId } from './model/ids.ts';
 import { startServer } from './web/server.ts';
 import { startWorker } from './jobs/worker.ts';
 import { exitWithError, onShutdown } from './lifecycle.ts';
+import { createSecretBox } from './security/secret-box.ts';
+import { replaceKeyFile, resealSecrets } from './security/rotate-key.ts';
 
 const USAGE = `usage: storeflow <command>
   migrate                                   apply database migrations
@@ -20,7 +22,8 @@ const USAGE = `usage: storeflow <command>
   worker                                    run the job worker
   store add --platform shopify|bigcommerce|wix|custom --domain <domain> [--token <access token>] [--json]
   demo                                      create the demo store with catalog, profiles and events, and its sign-in
-  user add --store <store id> --email <email>  create (or reset) a merchant sign-in and print its password`;
+  user add --store <store id> --email <email>  create (or reset) a merchant sign-in and print its password
+  rotate-key                                re-seal every stored access token under NEW_ENCRYPTION_KEY`;
 
 class UsageError extends Error {}
 
@@ -93,6 +96,20 @@ The password is shown only now.
   });
 }
 
+/** Re-seals under NEW_ENCRYPTION_KEY; in embedded mode without ENCRYPTION_KEY, the key file follows. */
+async function rotateKey(): Promise<void> {
+  const next = loadConfig().newEncryptionKey;
+  if (!next) throw new UsageError('set NEW_ENCRYPTION_KEY to the new key (openssl rand -base64 32)');
+  await withRuntime(async (rt) => {
+    const resealed = await resealSecrets(rt.db.pool, rt.secrets, createSecretBox(next));
+    const file = rt.config.encryptionKey ? null : await replaceKeyFile(rt.config.dataDir, next);
+    process.stdout.write(
+      `re-sealed ${resealed} access token${resealed === 1 ? '' : 's'} under the new key\n` +
+        (file ? `${file} now holds the new key\n` : 'now set ENCRYPTION_KEY to the new key on every process and restart them\n'),
+    );
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -137,6 +154,8 @@ async function main(argv: string[]): Promise<void> {
             `sign in at ${rt.config.appUrl}/app/login as ${login.account.email} with password ${login.password}\n`,
         );
       });
+    case 'rotate-key':
+      return rotateKey();
     case undefined:
     case 'help':
     case '--help':

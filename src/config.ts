@@ -19,6 +19,8 @@ const EnvSchema = z.object({
     .optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   ENCRYPTION_KEY: base64Key.optional(),
+  /** Only for `rotate-key`: the key every stored secret is re-sealed under. */
+  NEW_ENCRYPTION_KEY: base64Key.optional(),
   SHOPIFY_API_KEY: optionalString,
   SHOPIFY_API_SECRET: optionalString,
   SHOPIFY_SCOPES: z.string().trim().default('read_products,read_inventory,read_orders,read_customers,read_checkouts'),
@@ -53,6 +55,7 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   encryptionKey: Buffer | undefined;
+  newEncryptionKey: Buffer | undefined;
   shopify: { apiKey?: string; apiSecret?: string; scopes: string[] };
   bigcommerce: { clientId?: string; clientSecret?: string };
   wix: { appId?: string; appSecret?: string; publicKey?: string };
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : undefined,
+    newEncryptionKey: e.NEW_ENCRYPTION_KEY ? Buffer.from(e.NEW_ENCRYPTION_KEY, 'base64') : undefined,
     shopify: {
       apiKey: e.SHOPIFY_API_KEY,
       apiSecret: e.SHOPIFY_API_SECRET,

@@ -6,6 +6,13 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers["x-shopify-access-token"]',
   'req.headers["x-auth-token"]',
+  // The per-store BigCommerce hook secret is a standing credential: logged, it let anyone forge
+  // that store's webhooks. Request signatures go too; they are no use to a reader of the logs.
+  'req.headers["x-storeflow-webhook-token"]',
+  'req.headers["x-shopify-hmac-sha256"]',
+  'req.headers["shopify-hmac-sha256"]',
+  'req.headers["webhook-signature"]',
+  'req.headers["x-twilio-signature"]',
   '*.accessToken',
   '*.access_token',
   '*.privateKey',
