@@ -7,8 +7,9 @@ import type { Benchmark, BenchResult } from './types.ts';
 import { formatLine, formatMarkdown, formatText, passes, type Report } from './report.ts';
 import { ingestEventsBench } from './ingest-events.bench.ts';
 import { loadDrillBench } from './load-drill.bench.ts';
+import { shopifyWebhooksBench, shopifyWebhooksP99Bench } from './shopify-webhooks.bench.ts';
 
-const benchmarks: Benchmark[] = [ingestEventsBench, loadDrillBench];
+const benchmarks: Benchmark[] = [ingestEventsBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench];
 
 const only = process.argv.slice(2);
 const selected = only.length ? benchmarks.filter((b) => only.includes(b.id)) : benchmarks;
