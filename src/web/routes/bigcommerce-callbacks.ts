@@ -8,6 +8,7 @@ import { InstallRefused } from '../../../connectors/bigcommerce/oauth.ts';
 import { StoreContext } from '../../../connectors/bigcommerce/schemas.ts';
 import type { SignedPayload } from '../../../connectors/bigcommerce/signed-payload.ts';
 import { UnknownStore, installBigCommerceStore, storeForCallback, uninstallBigCommerceStore } from '../../../connectors/bigcommerce/install.ts';
+import { isStorefrontBundle, readStorefrontBundle } from '../../../connectors/bigcommerce/storefront/assets.ts';
 import type { AppContext } from '../context.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';
@@ -74,6 +75,18 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
 <p>Public key: <code>${escape(result.keys.publicKey)}</code><br>Private key: <code>${escape(result.keys.privateKey)}</code></p>`
       : '';
     renderInPanel(res, 'Storeflow is installed', `<p>Connected to ${escape(result.store.domain)}. Your catalog is being imported now.</p>${keys}`);
+  });
+
+  // The storefront script the Script Manager loads on the store's own domain, so it must be
+  // loadable cross-origin; it needs no app credentials, only the key its URL carries.
+  r.get('/bigcommerce/:bundle', async (req, res, next) => {
+    const name = req.params.bundle;
+    if (!isStorefrontBundle(name)) return next();
+    const text = await readStorefrontBundle(name);
+    if (text === null) throw new ProblemError(503, 'The storefront script has not been built on this server (npm run build).', { slug: 'storefront-not-built' });
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.type('application/javascript').setHeader('Cache-Control', 'public, max-age=3600');
+    res.send(text);
   });
 
   r.get('/bigcommerce/load', async (req, res) => {
