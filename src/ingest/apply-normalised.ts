@@ -13,6 +13,16 @@ import { ingestProfiles } from './ingest-profiles.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
 import type { IngestSignals } from './signals.ts';
 
+/** Each part of a delivery has its own delivery id: the delivery's own when it is alone. */
+export function partDelivery(delivery: Delivery, index: number, count: number): Delivery {
+  return { source: delivery.source, id: count === 1 ? delivery.id : `${delivery.id}#${index}` };
+}
+
+/** The platform's own time orders updates when the payload carries none per item. */
+export function withSourceTime<T extends { updatedAt?: Date | undefined }>(products: T[], sourceTime: Date | null | undefined): T[] {
+  return sourceTime ? products.map((p) => ({ ...p, updatedAt: p.updatedAt ?? sourceTime })) : products;
+}
+
 export async function applyNormalised(
   deps: { pool: pg.Pool; signals: IngestSignals },
   store: Store,
@@ -21,50 +31,48 @@ export async function applyNormalised(
   opts: { sourceTime?: Date | null } = {},
 ): Promise<string[]> {
   const outcomes: string[] = [];
-  for (const [i, part] of parts.entries()) {
-    const d: Delivery = { source: delivery.source, id: parts.length === 1 ? delivery.id : `${delivery.id}#${i}` };
-    switch (part.kind) {
-      case 'catalog': {
-        // The platform's own time orders updates when the payload carries none per item.
-        const products = opts.sourceTime ? part.products.map((p) => ({ ...p, updatedAt: p.updatedAt ?? opts.sourceTime! })) : part.products;
-        const r = await ingestCatalog(deps.pool, deps.signals, store.id, products, { delivery: d });
-        outcomes.push(r.duplicate ? 'catalog: duplicate' : `catalog: ${r.upserted} upserted, ${r.stale} stale`);
-        break;
-      }
-      case 'product-deleted': {
-        const r = await transactOnce(deps.pool, store.id, d, (tx) => markProductsDeleted(tx, store.id, part.externalIds, opts.sourceTime ?? new Date()));
-        outcomes.push(r === DUPLICATE ? 'delete: duplicate' : `delete: ${r.length} products`);
-        break;
-      }
-      case 'events': {
-        const r = await ingestEvents(deps.pool, store.id, part.events, { delivery: d });
-        outcomes.push(r.duplicateDelivery ? 'events: duplicate' : `events: ${r.accepted} accepted, ${r.duplicates} duplicates`);
-        break;
-      }
-      case 'profiles': {
-        const r = await ingestProfiles(deps.pool, store.id, part.profiles, { delivery: d });
-        outcomes.push(r.duplicateDelivery ? 'profiles: duplicate' : `profiles: ${r.upserted} upserted`);
-        break;
-      }
-      case 'uninstalled': {
-        const r = await transactOnce(deps.pool, store.id, d, (tx) => markUninstalled(tx, store.id));
-        outcomes.push(r === DUPLICATE ? 'uninstalled: duplicate' : 'uninstalled');
-        break;
-      }
-      case 'erase-personal-data': {
-        const r = await transactOnce(deps.pool, store.id, d, (tx) => erasePersonalData(tx, store.id, part.people));
-        outcomes.push(r === DUPLICATE ? 'erase: duplicate' : `erase: ${r.profiles} profiles, ${r.events} events`);
-        break;
-      }
-      case 'export-personal-data': {
-        const r = await transactOnce(deps.pool, store.id, d, (tx) => exportPersonalData(tx, store.id, part.requestId, part.people));
-        outcomes.push(r === DUPLICATE ? 'export: duplicate' : `export: ${r.profiles} profiles, ${r.events} events`);
-        break;
-      }
-      case 'ignored':
-        outcomes.push(`ignored: ${part.reason}`);
-        break;
-    }
-  }
+  for (const [i, part] of parts.entries()) outcomes.push(await applyPart(deps, store, part, partDelivery(delivery, i, parts.length), opts.sourceTime ?? null));
   return outcomes;
+}
+
+export async function applyPart(
+  deps: { pool: pg.Pool; signals: IngestSignals },
+  store: Store,
+  part: Normalised,
+  d: Delivery,
+  sourceTime: Date | null,
+): Promise<string> {
+  switch (part.kind) {
+    case 'catalog': {
+      const products = withSourceTime(part.products, sourceTime);
+      const r = await ingestCatalog(deps.pool, deps.signals, store.id, products, { delivery: d });
+      return r.duplicate ? 'catalog: duplicate' : `catalog: ${r.upserted} upserted, ${r.stale} stale`;
+    }
+    case 'product-deleted': {
+      const r = await transactOnce(deps.pool, store.id, d, (tx) => markProductsDeleted(tx, store.id, part.externalIds, sourceTime ?? new Date()));
+      return r === DUPLICATE ? 'delete: duplicate' : `delete: ${r.length} products`;
+    }
+    case 'events': {
+      const r = await ingestEvents(deps.pool, store.id, part.events, { delivery: d });
+      return r.duplicateDelivery ? 'events: duplicate' : `events: ${r.accepted} accepted, ${r.duplicates} duplicates`;
+    }
+    case 'profiles': {
+      const r = await ingestProfiles(deps.pool, store.id, part.profiles, { delivery: d });
+      return r.duplicateDelivery ? 'profiles: duplicate' : `profiles: ${r.upserted} upserted`;
+    }
+    case 'uninstalled': {
+      const r = await transactOnce(deps.pool, store.id, d, (tx) => markUninstalled(tx, store.id));
+      return r === DUPLICATE ? 'uninstalled: duplicate' : 'uninstalled';
+    }
+    case 'erase-personal-data': {
+      const r = await transactOnce(deps.pool, store.id, d, (tx) => erasePersonalData(tx, store.id, part.people));
+      return r === DUPLICATE ? 'erase: duplicate' : `erase: ${r.profiles} profiles, ${r.events} events`;
+    }
+    case 'export-personal-data': {
+      const r = await transactOnce(deps.pool, store.id, d, (tx) => exportPersonalData(tx, store.id, part.requestId, part.people));
+      return r === DUPLICATE ? 'export: duplicate' : `export: ${r.profiles} profiles, ${r.events} events`;
+    }
+    case 'ignored':
+      return `ignored: ${part.reason}`;
+  }
 }

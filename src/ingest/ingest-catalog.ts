@@ -17,6 +17,8 @@ import {
 } from '../db/repositories/catalog.ts';
 import type { IngestSignals } from './signals.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
+import { withTransaction } from '../db/pool.ts';
+import { recordDeliveries } from '../db/repositories/deliveries.ts';
 
 export type CatalogIngestResult = { upserted: number; stale: number; duplicate: boolean; changes: InventoryChange[] };
 
@@ -34,99 +36,133 @@ export async function ingestCatalog(
   opts: { now?: Date; delivery?: Delivery } = {},
 ): Promise<CatalogIngestResult> {
   const now = opts.now ?? new Date();
-  // Last occurrence wins inside one call; sorted so concurrent calls lock rows in one order.
-  const items = [...new Map(input.map((p) => [p.externalId as string, p])).values()].sort((a, b) =>
-    a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0,
-  );
+  const items = prepare(input);
   if (items.length === 0) return { upserted: 0, stale: 0, duplicate: false, changes: [] };
 
-  const result = await transactOnce(pool, storeId, opts.delivery, async (tx) => {
-    const writes: ProductWrite[] = items.map((p) => ({
-      externalId: p.externalId,
-      title: p.title,
-      url: p.url ?? null,
-      imageUrl: p.imageUrl ?? null,
-      price: p.price ?? null,
-      inventoryTracking: p.inventoryTracking,
-      inventoryQuantity: productQuantity(p.inventoryTracking, p.inventoryQuantity, p.variants),
-      sourceUpdatedAt: p.updatedAt ?? now,
-    }));
-    const created = await insertNewProducts(tx, storeId, writes);
-    const state = await lockProducts(tx, storeId, writes.map((w) => w.externalId));
+  const result = await transactOnce(pool, storeId, opts.delivery, (tx) => applyCatalog(tx, storeId, items, now));
+  if (result === DUPLICATE) return { upserted: 0, stale: 0, duplicate: true, changes: [] };
+  await signals.inventoryChanged(result.changes);
+  return result;
+}
 
-    const changes: InventoryChange[] = [];
-    const fresh: Array<{ item: ProductInput; write: ProductWrite; productId: ProductId }> = [];
-    for (const [i, write] of writes.entries()) {
-      const row = state.get(write.externalId)!;
-      const isNew = created.has(write.externalId);
-      if (!isNew && row.sourceUpdatedAt > write.sourceUpdatedAt) continue;
-      fresh.push({ item: items[i]!, write, productId: row.id });
-      const old = isNew || row.deleted ? null : row.inventoryQuantity;
-      if (old !== write.inventoryQuantity) {
-        changes.push({
-          storeId,
-          level: 'product',
-          productId: row.id,
-          variantId: null,
-          productExternalId: write.externalId as ExternalProductId,
-          variantExternalId: null,
-          oldQuantity: old,
-          newQuantity: write.inventoryQuantity,
-          sourceUpdatedAt: write.sourceUpdatedAt,
-          observedAt: now,
-        });
-      }
-    }
-    await updateProducts(tx, storeId, fresh.filter((f) => !created.has(f.write.externalId)).map((f) => f.write));
+/** Last occurrence wins within one call; sorted so concurrent calls lock rows in one order. */
+function prepare(input: ProductInput[]): ProductInput[] {
+  return [...new Map(input.map((p) => [p.externalId as string, p])).values()].sort((a, b) =>
+    a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0,
+  );
+}
 
-    const variantWrites: VariantWrite[] = fresh.flatMap(({ item, write, productId }) =>
-      item.variants.map((v) => ({
-        productId,
-        externalId: v.externalId,
-        sku: v.sku ?? null,
-        title: v.title ?? null,
-        price: v.price ?? null,
-        inventoryQuantity: item.inventoryTracking === 'none' ? null : (v.inventoryQuantity ?? null),
-        sourceUpdatedAt: write.sourceUpdatedAt,
-      })),
-    );
-    const createdVariants = await insertNewVariants(tx, storeId, variantWrites);
-    const variantState = await lockVariants(tx, storeId, fresh.map((f) => f.productId));
-    const listed = new Set<string>();
-    const productExternal = new Map(fresh.map((f) => [f.productId as string, f.write.externalId]));
-    const variantChange = (productId: ProductId, variantId: VariantId, externalId: string, old: number | null, next: number | null, at: Date) => {
-      if (old === next) return;
+/** The catalog write itself, inside the caller's transaction. */
+async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, items: ProductInput[], now: Date): Promise<CatalogIngestResult> {
+  const writes: ProductWrite[] = items.map((p) => ({
+    externalId: p.externalId,
+    title: p.title,
+    url: p.url ?? null,
+    imageUrl: p.imageUrl ?? null,
+    price: p.price ?? null,
+    inventoryTracking: p.inventoryTracking,
+    inventoryQuantity: productQuantity(p.inventoryTracking, p.inventoryQuantity, p.variants),
+    sourceUpdatedAt: p.updatedAt ?? now,
+  }));
+  const created = await insertNewProducts(tx, storeId, writes);
+  const state = await lockProducts(tx, storeId, writes.map((w) => w.externalId));
+
+  const changes: InventoryChange[] = [];
+  const fresh: Array<{ item: ProductInput; write: ProductWrite; productId: ProductId }> = [];
+  for (const [i, write] of writes.entries()) {
+    const row = state.get(write.externalId)!;
+    const isNew = created.has(write.externalId);
+    if (!isNew && row.sourceUpdatedAt > write.sourceUpdatedAt) continue;
+    fresh.push({ item: items[i]!, write, productId: row.id });
+    const old = isNew || row.deleted ? null : row.inventoryQuantity;
+    if (old !== write.inventoryQuantity) {
       changes.push({
         storeId,
-        level: 'variant',
-        productId,
-        variantId,
-        productExternalId: productExternal.get(productId) as ExternalProductId,
-        variantExternalId: externalId as ExternalVariantId,
+        level: 'product',
+        productId: row.id,
+        variantId: null,
+        productExternalId: write.externalId as ExternalProductId,
+        variantExternalId: null,
         oldQuantity: old,
-        newQuantity: next,
-        sourceUpdatedAt: at,
+        newQuantity: write.inventoryQuantity,
+        sourceUpdatedAt: write.sourceUpdatedAt,
         observedAt: now,
       });
-    };
-    for (const w of variantWrites) {
-      const key = variantKey(w.productId, w.externalId);
-      listed.add(key);
-      const row = variantState.get(key)!;
-      const old = createdVariants.has(key) || row.deleted ? null : row.inventoryQuantity;
-      variantChange(w.productId, row.id, w.externalId, old, w.inventoryQuantity, w.sourceUpdatedAt);
     }
-    await updateVariants(tx, storeId, variantWrites.filter((w) => !createdVariants.has(variantKey(w.productId, w.externalId))));
+  }
+  await updateProducts(tx, storeId, fresh.filter((f) => !created.has(f.write.externalId)).map((f) => f.write));
 
-    // A product's variant list is complete: a variant it no longer lists has been removed.
-    const removed = [...variantState.entries()].filter(([key, v]) => !listed.has(key) && !v.deleted).map(([, v]) => v);
-    await markVariantsDeleted(tx, storeId, removed.map((v) => v.id));
-    for (const v of removed) variantChange(v.productId, v.id, v.externalId, v.inventoryQuantity, null, now);
+  const variantWrites: VariantWrite[] = fresh.flatMap(({ item, write, productId }) =>
+    item.variants.map((v) => ({
+      productId,
+      externalId: v.externalId,
+      sku: v.sku ?? null,
+      title: v.title ?? null,
+      price: v.price ?? null,
+      inventoryQuantity: item.inventoryTracking === 'none' ? null : (v.inventoryQuantity ?? null),
+      sourceUpdatedAt: write.sourceUpdatedAt,
+    })),
+  );
+  const createdVariants = await insertNewVariants(tx, storeId, variantWrites);
+  const variantState = await lockVariants(tx, storeId, fresh.map((f) => f.productId));
+  const listed = new Set<string>();
+  const productExternal = new Map(fresh.map((f) => [f.productId as string, f.write.externalId]));
+  const variantChange = (productId: ProductId, variantId: VariantId, externalId: string, old: number | null, next: number | null, at: Date) => {
+    if (old === next) return;
+    changes.push({
+      storeId,
+      level: 'variant',
+      productId,
+      variantId,
+      productExternalId: productExternal.get(productId) as ExternalProductId,
+      variantExternalId: externalId as ExternalVariantId,
+      oldQuantity: old,
+      newQuantity: next,
+      sourceUpdatedAt: at,
+      observedAt: now,
+    });
+  };
+  for (const w of variantWrites) {
+    const key = variantKey(w.productId, w.externalId);
+    listed.add(key);
+    const row = variantState.get(key)!;
+    const old = createdVariants.has(key) || row.deleted ? null : row.inventoryQuantity;
+    variantChange(w.productId, row.id, w.externalId, old, w.inventoryQuantity, w.sourceUpdatedAt);
+  }
+  await updateVariants(tx, storeId, variantWrites.filter((w) => !createdVariants.has(variantKey(w.productId, w.externalId))));
 
-    await insertObservations(tx, changes);
-    return { upserted: fresh.length, stale: items.length - fresh.length, duplicate: false, changes };
+  // A product's variant list is complete: a variant it no longer lists has been removed.
+  const removed = [...variantState.entries()].filter(([key, v]) => !listed.has(key) && !v.deleted).map(([, v]) => v);
+  await markVariantsDeleted(tx, storeId, removed.map((v) => v.id));
+  for (const v of removed) variantChange(v.productId, v.id, v.externalId, v.inventoryQuantity, null, now);
+
+  await insertObservations(tx, changes);
+  return { upserted: fresh.length, stale: items.length - fresh.length, duplicate: false, changes };
+}
+
+/**
+ * Several deliveries' catalog changes in one transaction (a worker's leased batch). Each
+ * delivery id is recorded with the write; a delivery recorded before (applied, then the worker
+ * died before marking it processed) contributes nothing. Among changes to one product the
+ * newest by source time wins, whatever order the platform delivered them in.
+ */
+export async function ingestCatalogParts(
+  pool: pg.Pool,
+  signals: IngestSignals,
+  storeId: StoreId,
+  parts: Array<{ delivery: Delivery; products: ProductInput[] }>,
+  now: Date = new Date(),
+): Promise<CatalogIngestResult & { applied: Set<string> }> {
+  const result = await withTransaction(pool, async (tx) => {
+    const fresh = await recordDeliveries(tx, storeId, parts.map((p) => p.delivery));
+    const products = parts
+      .filter((p) => fresh.has(`${p.delivery.source}\u0000${p.delivery.id}`))
+      .flatMap((p) => p.products)
+      .sort((a, b) => (a.updatedAt?.getTime() ?? 0) - (b.updatedAt?.getTime() ?? 0));
+    const items = prepare(products);
+    const applied = items.length ? await applyCatalog(tx, storeId, items, now) : { upserted: 0, stale: 0, duplicate: false, changes: [] };
+    return { ...applied, applied: fresh };
   });
-  if (result === DUPLICATE) return { upserted: 0, stale: 0, duplicate: true, changes: [] };
   await signals.inventoryChanged(result.changes);
   return result;
 }

@@ -1,15 +1,23 @@
-// The worker half of webhook intake: lease due deliveries, let the connector normalise them,
-// apply the result through ingest. Several workers drain at once without overlap (SKIP LOCKED).
+// The worker half of webhook intake: lease due deliveries, let the connectors normalise them
+// (several at once: thin payloads wait on platform APIs), then apply a store's catalog changes
+// from the whole batch in one transaction and everything else part by part. Several workers
+// drain at once without overlap (SKIP LOCKED).
 import { ZodError } from 'zod';
 import type { Runtime } from '../boot.ts';
+import type { Normalised } from '../model/normalised.ts';
+import type { Store } from '../model/store.ts';
 import { Platform } from '../model/store.ts';
 import { findStoreById, readSealedAccessToken } from '../db/repositories/stores.ts';
-import { leaseDue, markFailed, markProcessed, type InboxEntry } from '../db/repositories/webhook-inbox.ts';
-import { applyNormalised } from '../ingest/apply-normalised.ts';
+import { leaseDue, markFailed, markProcessedMany, type InboxEntry } from '../db/repositories/webhook-inbox.ts';
+import { applyPart, partDelivery, withSourceTime } from '../ingest/apply-normalised.ts';
+import { ingestCatalogParts } from '../ingest/ingest-catalog.ts';
+import type { Delivery } from '../ingest/record-delivery.ts';
 
 const MAX_ATTEMPTS = 10;
-const loggedIgnored = new Set<string>();
 const LEASE_MS = 5 * 60_000;
+/** Deliveries normalised at once; bounded so a burst does not flood a platform's API. */
+const NORMALISE_CONCURRENCY = 8;
+const loggedIgnored = new Set<string>();
 
 /** A failure no retry can mend: the delivery is kept as failed for support to see. */
 export class PermanentWebhookError extends Error {
@@ -20,50 +28,126 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(3_600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
 }
 
-async function processEntry(rt: Runtime, entry: InboxEntry): Promise<string> {
-  const platform = Platform.parse(entry.source);
-  const connector = rt.connectors[platform];
+type Prepared = { entry: InboxEntry; store: Store; parts: Normalised[]; delivery: Delivery };
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+function createStoreCache(rt: Runtime) {
+  const cache = new Map<string, Promise<{ store: Store; token: string | null } | undefined>>();
+  return (storeId: string) => {
+    let hit = cache.get(storeId);
+    if (!hit) {
+      hit = (async () => {
+        const store = await findStoreById(rt.db.pool, storeId as Store['id']);
+        if (!store) return undefined;
+        const sealed = await readSealedAccessToken(rt.db.pool, store.id);
+        return { store, token: sealed ? rt.secrets.open(sealed) : null };
+      })();
+      cache.set(storeId, hit);
+    }
+    return hit;
+  };
+}
+
+async function prepare(rt: Runtime, entry: InboxEntry, storeOf: ReturnType<typeof createStoreCache>): Promise<Prepared> {
+  const connector = rt.connectors[Platform.parse(entry.source)];
   if (!connector) throw new PermanentWebhookError(`no connector for ${entry.source}`);
-  const store = await findStoreById(rt.db.pool, entry.storeId);
-  if (!store) throw new PermanentWebhookError('store no longer exists');
-  const sealed = await readSealedAccessToken(rt.db.pool, store.id);
+  const found = await storeOf(entry.storeId);
+  if (!found) throw new PermanentWebhookError('store no longer exists');
   const parts = await connector.normalise(entry.topic, entry.payload, {
-    store,
-    mapping: store.eventMapping,
-    accessToken: sealed ? rt.secrets.open(sealed) : null,
+    store: found.store,
+    mapping: found.store.eventMapping,
+    accessToken: found.token,
     triggeredAt: entry.triggeredAt,
   });
-  const outcomes = await applyNormalised({ pool: rt.db.pool, signals: rt.signals }, store, parts, { source: `inbox:${entry.source}`, id: String(entry.id) }, {
-    sourceTime: entry.triggeredAt,
-  });
+  return { entry, store: found.store, parts, delivery: { source: `inbox:${entry.source}`, id: String(entry.id) } };
+}
+
+async function fail(rt: Runtime, entry: InboxEntry, err: unknown): Promise<void> {
+  const permanent = err instanceof PermanentWebhookError || err instanceof ZodError || entry.attempts >= MAX_ATTEMPTS;
+  const message = err instanceof ZodError ? `payload did not match: ${err.issues[0]?.path.join('.')}: ${err.issues[0]?.message}` : (err as Error).message;
+  rt.logger.warn({ err, source: entry.source, topic: entry.topic, inboxId: entry.id, attempts: entry.attempts, permanent }, 'webhook processing failed');
+  await markFailed(rt.db.pool, entry.storeId, entry.id, message, permanent ? null : retryDelayMs(entry.attempts));
+}
+
+/** Applies one delivery part by part (the path for everything but batched catalog changes). */
+async function applyEach(rt: Runtime, p: Prepared, skipCatalog: boolean): Promise<string> {
+  const outcomes: string[] = [];
+  for (const [i, part] of p.parts.entries()) {
+    if (skipCatalog && part.kind === 'catalog') {
+      outcomes.push(`catalog: ${part.products.length} applied with its batch`);
+      continue;
+    }
+    outcomes.push(await applyPart({ pool: rt.db.pool, signals: rt.signals }, p.store, part, partDelivery(p.delivery, i, p.parts.length), p.entry.triggeredAt));
+  }
   return outcomes.join('; ');
+}
+
+/** One store's share of a batch: its catalog changes together, then the rest. */
+async function applyStoreBatch(rt: Runtime, batch: Prepared[]): Promise<Array<{ p: Prepared; outcome: string }>> {
+  const catalog = batch.flatMap((p) =>
+    p.parts.flatMap((part, i) =>
+      part.kind === 'catalog' ? [{ delivery: partDelivery(p.delivery, i, p.parts.length), products: withSourceTime(part.products, p.entry.triggeredAt) }] : [],
+    ),
+  );
+  if (catalog.length > 0) await ingestCatalogParts(rt.db.pool, rt.signals, batch[0]!.store.id, catalog);
+  const done: Array<{ p: Prepared; outcome: string }> = [];
+  for (const p of batch) done.push({ p, outcome: await applyEach(rt, p, true) });
+  return done;
 }
 
 /** Processes due deliveries until none are left or the time budget is spent; returns how many. */
 export async function drainWebhooks(rt: Runtime, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
-  const batch = opts.batch ?? 100;
+  const batchSize = opts.batch ?? 100;
   const deadline = Date.now() + (opts.budgetMs ?? 20_000);
   let done = 0;
   while (Date.now() < deadline) {
-    const due = await leaseDue(rt.db.pool, batch, LEASE_MS);
-    for (const entry of due) {
+    const due = await leaseDue(rt.db.pool, batchSize, LEASE_MS);
+    const storeOf = createStoreCache(rt);
+    const prepared = await mapLimit(due, NORMALISE_CONCURRENCY, (entry) =>
+      prepare(rt, entry, storeOf).then(
+        (p) => ({ ok: true as const, p }),
+        (err: unknown) => ({ ok: false as const, entry, err }),
+      ),
+    );
+    const processed: Array<{ storeId: string; id: number; outcome: string }> = [];
+    for (const r of prepared) if (!r.ok) await fail(rt, r.entry, r.err);
+    const good = prepared.flatMap((r) => (r.ok ? [r.p] : []));
+    for (const [, batch] of Map.groupBy(good, (p) => p.store.id)) {
+      let results: Array<{ p: Prepared; outcome: string }>;
       try {
-        const outcome = await processEntry(rt, entry);
-        await markProcessed(rt.db.pool, entry.storeId, entry.id, outcome);
-        if (outcome.startsWith('ignored') && !loggedIgnored.has(`${entry.source}:${entry.topic}`)) {
-          // Once per topic and process: an unhandled topic a platform keeps sending must not flood the log.
-          loggedIgnored.add(`${entry.source}:${entry.topic}`);
-          rt.logger.info({ topic: entry.topic, source: entry.source }, `${outcome} (logged once per topic)`);
+        results = await applyStoreBatch(rt, batch);
+      } catch {
+        // One bad delivery must not hold the others back: apply them one by one, so only it fails.
+        results = [];
+        for (const p of batch) {
+          try {
+            results.push({ p, outcome: await applyEach(rt, p, false) });
+          } catch (err) {
+            await fail(rt, p.entry, err);
+          }
         }
-      } catch (err) {
-        const permanent = err instanceof PermanentWebhookError || err instanceof ZodError || entry.attempts >= MAX_ATTEMPTS;
-        const message = err instanceof ZodError ? `payload did not match: ${err.issues[0]?.path.join('.')}: ${err.issues[0]?.message}` : (err as Error).message;
-        rt.logger.warn({ err, source: entry.source, topic: entry.topic, inboxId: entry.id, attempts: entry.attempts, permanent }, 'webhook processing failed');
-        await markFailed(rt.db.pool, entry.storeId, entry.id, message, permanent ? null : retryDelayMs(entry.attempts));
       }
-      done++;
+      for (const { p, outcome } of results) {
+        processed.push({ storeId: p.entry.storeId, id: p.entry.id, outcome });
+        if (outcome.startsWith('ignored') && !loggedIgnored.has(`${p.entry.source}:${p.entry.topic}`)) {
+          // Once per topic and process: an unhandled topic a platform keeps sending must not flood the log.
+          loggedIgnored.add(`${p.entry.source}:${p.entry.topic}`);
+          rt.logger.info({ topic: p.entry.topic, source: p.entry.source }, `${outcome} (logged once per topic)`);
+        }
+      }
     }
-    if (due.length < batch) break;
+    await markProcessedMany(rt.db.pool, processed);
+    done += due.length;
+    if (due.length < batchSize) break;
   }
   return done;
 }

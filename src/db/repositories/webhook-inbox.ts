@@ -66,10 +66,14 @@ export async function leaseDue(db: Queryable, limit: number, leaseMs: number): P
   return rows.map(toEntry).sort((a, b) => a.id - b.id);
 }
 
-export async function markProcessed(db: Queryable, storeId: StoreId, id: number, outcome: string): Promise<void> {
+/** Marks a batch processed in one statement. */
+export async function markProcessedMany(db: Queryable, done: Array<{ storeId: string; id: number; outcome: string }>): Promise<void> {
+  if (done.length === 0) return;
   await db.query(
-    'UPDATE webhook_inbox SET processed_at = now(), outcome = $3, last_error = NULL WHERE store_id = $1 AND id = $2',
-    [storeId, id, outcome.slice(0, 500)],
+    `UPDATE webhook_inbox w SET processed_at = now(), outcome = x.outcome, last_error = NULL
+     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id bigint, outcome text)
+     WHERE w.store_id = x.store_id AND w.id = x.id`,
+    [JSON.stringify(done.map((d) => ({ store_id: d.storeId, id: d.id, outcome: d.outcome.slice(0, 500) })))],
   );
 }
 
