@@ -14,6 +14,18 @@ export type RenderDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secret
 
 export type RenderedMessage = { to: string; subject: string | null; html: string | null; text: string | null; missing: string[] };
 
+// Deriving the link key (HKDF) for every message was a measurable share of a tick, and it
+// depends only on the secret box: derive it once per box.
+const linkKeys = new WeakMap<object, Buffer>();
+function linkKey(secrets: SecretBox): Buffer {
+  let key = linkKeys.get(secrets);
+  if (!key) {
+    key = messageLinkKey(secrets);
+    linkKeys.set(secrets, key);
+  }
+  return key;
+}
+
 const productVars = (p: TemplateProduct | undefined) =>
   p && { id: p.externalId, title: p.title, url: p.url, imageUrl: p.imageUrl, price: p.price, inventoryQuantity: p.inventoryQuantity };
 
@@ -45,7 +57,7 @@ export async function templateVariables(
     product: productVars(product) ?? null,
     items,
     store: { domain: input.head.storeDomain },
-    unsubscribeUrl: unsubscribeUrl(deps.config.appUrl, messageLinkKey(deps.secrets), run.storeId, run.profileId, input.channel),
+    unsubscribeUrl: unsubscribeUrl(deps.config.appUrl, linkKey(deps.secrets), run.storeId, run.profileId, input.channel),
   };
 }
 
