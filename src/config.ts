@@ -46,6 +46,11 @@ const EnvSchema = z.object({
   API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   /** Days a webhook delivery id is remembered for dedupe. */
   DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  /**
+   * How long a worker's claim on flow work (a batch of runs, the flow and delivery jobs' locks,
+   * an outbox delivery batch) outlives the worker: after a crash, others take over once it passes.
+   */
+  FLOW_LEASE_SECONDS: z.coerce.number().int().min(2).default(120),
 });
 
 export type Config = {
@@ -66,6 +71,7 @@ export type Config = {
   logLevel: string;
   apiRateLimit: number;
   deliveryRetentionDays: number;
+  flowLeaseSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -105,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     apiRateLimit: e.API_RATE_LIMIT,
     deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
+    flowLeaseSeconds: e.FLOW_LEASE_SECONDS,
   };
 }

@@ -20,6 +20,7 @@ export function createMessageDelivery(rt: Pick<Runtime, 'config' | 'db' | 'secre
     appUrl: rt.config.appUrl,
     mailFrom: rt.config.mailFrom,
     linkKey: messageLinkKey(rt.secrets),
+    outboxLeaseMs: rt.config.flowLeaseSeconds * 1000,
   };
   return {
     run: (opts = {}) => deliverDue(deps, opts),

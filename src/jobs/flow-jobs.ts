@@ -27,7 +27,7 @@ export async function runTickJob(rt: Runtime, clock: () => Date = () => new Date
   const deadline = Date.now() + BUDGET_MS;
   let steps = 0;
   while (Date.now() < deadline) {
-    const r = await runFlowTick({ pool: rt.db.pool, config: rt.config, secrets: rt.secrets, logger: rt.logger }, { now: clock(), batch });
+    const r = await runFlowTick({ pool: rt.db.pool, config: rt.config, secrets: rt.secrets, logger: rt.logger }, { now: clock(), batch, leaseMs: rt.config.flowLeaseSeconds * 1000 });
     steps += r.steps;
     if (r.claimed < batch) break;
   }

@@ -1,7 +1,7 @@
 // The Agenda worker: any number of these may run against one database; Agenda's locks in
 // Postgres make each scheduled run happen once.
 import { hostname } from 'node:os';
-import { Agenda } from 'agenda';
+import { Agenda, type Job } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import type { Runtime } from '../boot.ts';
 import { JobNames } from './job-names.ts';
@@ -35,12 +35,12 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   // The LISTEN connection emits 'error' when the server restarts or fails over; unheard, that
   // event killed the process. The channel reconnects by itself and polling covers the gap.
   backend.notificationChannel?.on('error', (err) => rt.logger.warn({ err }, 'job notifications lost their connection; reconnecting'));
-  const agenda = new Agenda({
+  const agenda = await connectInTurn(rt, () => new Agenda({
     backend,
     name: `${hostname()}:${process.pid}`,
     processEvery: opts.processEvery ?? '1 second',
     defaultLockLifetime: opts.lockLifetimeMs ?? 10 * 60_000,
-  });
+  }));
   agenda.on('error', (err) => rt.logger.error({ err }, 'agenda error'));
   agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) => rt.logger.error({ err, job: job.attrs.name }, 'job failed'));
 
@@ -61,22 +61,22 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     });
   }, { concurrency: 1, lockLifetime: CATALOG_SYNC_STALE_MS });
 
+  // Flow and delivery jobs keep their Agenda lock only as long as the lease on the work they claim,
+  // renewing it while they run. Under the 10-minute default, a worker killed mid-job would leave
+  // every job it held locked, and so stalled, for that long; a live job never loses its lock.
+  const flowLockMs = opts.lockLifetimeMs ?? rt.config.flowLeaseSeconds * 1000;
+  const renewed = (run: () => Promise<unknown>) => renewingLock(rt, flowLockMs, run);
+
   const delivery = createMessageDelivery(rt);
-  agenda.define(JobNames.deliverMessages, async () => {
-    await delivery.run();
-  }, { concurrency: 1 });
+  agenda.define(JobNames.deliverMessages, renewed(() => delivery.run()), { concurrency: 1, lockLifetime: flowLockMs });
 
   agenda.define(JobNames.bigcommerceHooks, async () => {
     await runBigCommerceHookCheck(rt);
   }, { concurrency: 1 });
 
-  agenda.define(JobNames.flowTriggers, async () => {
-    await runTriggerJob(rt);
-  }, { concurrency: 1 });
+  agenda.define(JobNames.flowTriggers, renewed(() => runTriggerJob(rt)), { concurrency: 1, lockLifetime: flowLockMs });
   for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) {
-    agenda.define(`${JobNames.flowTick}:${slot}`, async () => {
-      await runTickJob(rt);
-    }, { concurrency: 1 });
+    agenda.define(`${JobNames.flowTick}:${slot}`, renewed(() => runTickJob(rt)), { concurrency: 1, lockLifetime: flowLockMs });
   }
   agenda.define(JobNames.flowDates, async () => {
     await runDateJob(rt);
@@ -103,5 +103,47 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
       await agenda.stop();
       delivery.close();
     },
+  };
+}
+
+const AGENDA_SCHEMA_LOCK = 7_420_312; // arbitrary, fixed: next to the migrations' lock key
+
+/**
+ * Agenda creates its tables when it connects, with no lock of its own: workers starting together
+ * on a fresh database race on CREATE TABLE IF NOT EXISTS and the loser dies. They take turns here,
+ * as migrations do; the later ones find the tables there.
+ */
+async function connectInTurn(rt: Runtime, create: () => Agenda): Promise<Agenda> {
+  const client = await rt.db.pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [AGENDA_SCHEMA_LOCK]);
+    const agenda = create();
+    await agenda.ready;
+    return agenda;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [AGENDA_SCHEMA_LOCK]).catch(() => {});
+    client.release();
+  }
+}
+
+/**
+ * Runs a job while touching its lock every third of the lock's lifetime. The last touch is awaited
+ * before the job returns, so it cannot land after Agenda's unlock and re-lock a finished job.
+ */
+function renewingLock(rt: Runtime, lockMs: number, run: () => Promise<unknown>): (job: Job) => Promise<void> {
+  return async (job) => {
+    let touching: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      touching = touching
+        .then(() => job.touch())
+        // A job Agenda already cancelled refuses the touch; the run itself ends on its own.
+        .catch((err: unknown) => rt.logger.warn({ err, job: job.attrs.name }, 'could not renew a job lock'));
+    }, lockMs / 3);
+    try {
+      await run();
+    } finally {
+      clearInterval(timer);
+      await touching;
+    }
   };
 }

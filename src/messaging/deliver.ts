@@ -35,6 +35,12 @@ export type DeliveryDeps = ComposeContext & {
   sms: SmsTransport;
   now: () => Date;
   logger?: Logger;
+  /**
+   * Lease for a batch that only goes to the outbox. Nothing slow happens between claim and
+   * 'sent', and a lease lapsing on a live worker costs only a second claim (the attempt guard
+   * keeps 'sent' single), so it can be short: a crashed worker's batch is not parked for LEASE_MS.
+   */
+  outboxLeaseMs?: number;
 };
 
 export type DeliveryTally = { sent: number; retried: number; failed: number; skipped: number; recovered: number };
@@ -122,7 +128,7 @@ export async function deliverDue(deps: DeliveryDeps, opts: { budgetMs?: number; 
     const batch = await claimDue(deps.db, {
       now: deps.now(),
       limit,
-      leaseMs: LEASE_MS,
+      leaseMs: allOutbox ? (deps.outboxLeaseMs ?? LEASE_MS) : LEASE_MS,
       providers: { email: deps.email.provider, sms: deps.sms.provider },
     });
     await deliverBatch(deps, batch, tally);

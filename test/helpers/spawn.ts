@@ -42,3 +42,32 @@ export function startApp(env: Record<string, string>): Promise<{ child: ChildPro
     });
   });
 }
+
+export type WorkerProcess = {
+  child: ChildProcess;
+  /** Everything the worker wrote, for failure messages. */
+  output: () => string;
+  /** Resolves with the exit code (or the signal's name) once the process is gone. */
+  exited: Promise<number | string | null>;
+};
+
+/**
+ * Starts `src/cli.ts worker` as its own process. Nothing is awaited: the worker coordinates with
+ * others only through the database, so callers watch the database for its effects.
+ */
+export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'src', 'cli.ts'), 'worker'], { cwd: ROOT, env: childEnv(env) });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string | null>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal));
+  });
+  return { child, output: () => out, exited };
+}
+
+/** SIGKILLs the worker unless it already exited, and waits until it is gone. */
+export async function killWorkerProcess(w: WorkerProcess): Promise<void> {
+  if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  await w.exited;
+}
