@@ -18,8 +18,9 @@ export type Worker = { agenda: Agenda; stop(): Promise<void> };
 export type WorkerOptions = {
   processEvery?: string | number;
   /**
-   * How long a job may hold its lock. Agenda keeps a liveness timer of half this per run that
-   * stop() does not clear, so a stopped worker's process lingers that long unless it exits.
+   * How long every job may hold its lock (overriding each job's own). Agenda keeps a liveness
+   * timer of half this per run that stop() does not clear, so a stopped worker's process
+   * lingers that long unless it exits: tests pass a short one.
    */
   lockLifetimeMs?: number;
   /** How often the webhook inbox is drained. */
@@ -59,7 +60,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
       // A failed renewal must not fail the pull; at worst another worker joins in, and the sync's own claim keeps them apart.
       onPage: () => job.touch().catch((err: unknown) => rt.logger.warn({ err, job: job.attrs.name }, 'could not renew a job lock')),
     });
-  }, { concurrency: 1, lockLifetime: CATALOG_SYNC_STALE_MS });
+  }, { concurrency: 1, lockLifetime: opts.lockLifetimeMs ?? CATALOG_SYNC_STALE_MS });
 
   // Flow and delivery jobs keep their Agenda lock only as long as the lease on the work they claim,
   // renewing it while they run. Under the 10-minute default, a worker killed mid-job would leave
@@ -83,7 +84,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   }, { concurrency: 1 });
   agenda.define(JobNames.segments, async () => {
     await runSegmentJob(rt);
-  }, { concurrency: 1, lockLifetime: 30 * 60_000 });
+  }, { concurrency: 1, lockLifetime: opts.lockLifetimeMs ?? 30 * 60_000 });
 
   await agenda.start();
   await agenda.every('1 hour', JobNames.expireDeliveries);
