@@ -15,7 +15,7 @@ import { findFlowVersion } from '../db/repositories/flows.ts';
 import { flowHeads, itemQuantities, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes } from '../db/repositories/flow-facts.ts';
 import { insertFlowMessages } from '../db/repositories/flow-messages.ts';
 import type { MessageInsert } from '../db/repositories/messages.ts';
-import { FlowDefinition } from './definition.ts';
+import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
 import { callWebhook } from './outbound-webhook.ts';
 import { renderMessage } from './render-message.ts';
@@ -38,18 +38,46 @@ async function definitionOf(pool: pg.Pool, run: FlowRun): Promise<FlowDefinition
   return def;
 }
 
-/** Metrics a version's conditions and waits ask about, and how far back they look. */
-function metricNeeds(def: FlowDefinition): { metrics: string[]; lookbackMs: number } {
+type Needs = { metrics: string[]; lookbackMs: number; messages: boolean };
+
+const needsByDefinition = new WeakMap<FlowDefinition, Map<string | null, Needs>>();
+
+/**
+ * What a run standing at `from` can ask about during this tick: the metrics of the splits and
+ * waits it can reach (and how far back they look), and whether it can reach a message. A delay
+ * ends the walk, since the run stops there until a later tick; anything else may carry on.
+ * Facts no run of a batch can ask for are not read.
+ */
+function runNeeds(def: FlowDefinition, from: string | null): Needs {
+  let byStep = needsByDefinition.get(def);
+  if (!byStep) {
+    byStep = new Map();
+    needsByDefinition.set(def, byStep);
+  }
+  const known = byStep.get(from);
+  if (known) return known;
+  const byId = new Map(def.steps.map((s) => [s.id, s]));
   const metrics = new Set<string>();
   let lookbackMs = 0;
-  for (const s of def.steps) {
+  let messages = false;
+  const seen = new Set<string>();
+  const stack = from === null ? [] : [from];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    const s = byId.get(id);
+    if (!s || seen.has(id)) continue;
+    seen.add(id);
     if (s.type === 'split' && 'metric' in s.condition) {
       metrics.add(s.condition.metric);
       if (s.condition.since !== 'entry') lookbackMs = Math.max(lookbackMs, durationMs(s.condition.since));
     }
     if (s.type === 'wait-for') metrics.add(s.metric);
+    if (s.type === 'email' || s.type === 'sms') messages = true;
+    if (s.type !== 'delay') stack.push(...successors(s));
   }
-  return { metrics: [...metrics], lookbackMs };
+  const needs = { metrics: [...metrics], lookbackMs, messages };
+  byStep.set(from, needs);
+  return needs;
 }
 
 export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: number; leaseMs?: number } = {}): Promise<TickResult> {
@@ -62,13 +90,16 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
   for (const run of runs) defs.set(run.id, await definitionOf(deps.pool, run));
   const profileRefs = [...new Map(runs.map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
   const flowRefs = [...new Map(runs.map((r) => [r.flowId, { storeId: r.storeId, id: r.flowId }])).values()];
-  const needs = runs.map((r) => metricNeeds(defs.get(r.id)!));
+  const needs = runs.map((r) => runNeeds(defs.get(r.id)!, r.currentStep));
+  const refsOf = (want: (n: Needs, r: FlowRun) => boolean) =>
+    [...new Map(runs.filter((r, i) => want(needs[i]!, r)).map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
   const metrics = [...new Set(needs.flatMap((n) => n.metrics))];
-  const earliest = Math.min(...runs.map((r, i) => Math.min(r.enteredAt.getTime(), now.getTime() - needs[i]!.lookbackMs)));
+  const earliest = Math.min(now.getTime(), ...runs.flatMap((r, i) => (needs[i]!.metrics.length > 0 ? [Math.min(r.enteredAt.getTime(), now.getTime() - needs[i]!.lookbackMs)] : [])));
   const [profiles, lastSent, times, heads, stock] = await Promise.all([
     loadProfiles(deps.pool, profileRefs),
-    lastMessaged(deps.pool, profileRefs),
-    metricTimes(deps.pool, profileRefs, metrics, new Date(earliest)),
+    // Read only for smart sending, so only where a message with it switched on can be reached.
+    lastMessaged(deps.pool, refsOf((n, r) => n.messages && defs.get(r.id)!.smartSending.enabled)),
+    metricTimes(deps.pool, refsOf((n) => n.metrics.length > 0), metrics, new Date(earliest)),
     flowHeads(deps.pool, flowRefs),
     itemQuantities(
       deps.pool,
