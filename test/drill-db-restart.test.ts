@@ -2,35 +2,47 @@
 // Requests during the outage get a prompt 503 problem+json, the process stays up, and once the
 // server is back /healthz is 200 and writes land again.
 //
-// It stops the whole server, so it must not overlap other test files: `npm test` runs it on its
-// own at the end (`npm run drill`), and it is skipped unless STOREFLOW_DB_RESTART_DRILL=1.
+// The drill takes a server away, so it never touches the shared one other test files (and other
+// people's runs on the machine) use: it creates a throwaway cluster of its own (Debian's
+// pg_createcluster, trust auth on a free loopback port) and drops it afterwards.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { ADMIN_URL, createTestDatabase } from './helpers/db.ts';
 import { runCli, startApp } from './helpers/spawn.ts';
 import { assertProblemResponse, httpRequest, waitFor, type HttpAnswer } from './helpers/drill.ts';
 
 const run = promisify(execFile);
 const CLUSTERS = '/etc/postgresql';
-const enabled = process.env.STOREFLOW_DB_RESTART_DRILL === '1';
-const cluster = existsSync(CLUSTERS) ? readdirSync(CLUSTERS)[0] : undefined;
-const skip = !enabled ? 'runs alone: npm run drill' : !cluster ? 'needs a Debian pg_ctlcluster cluster' : false;
+const version = existsSync(CLUSTERS) ? readdirSync(CLUSTERS).sort().at(-1) : undefined;
+const tools = existsSync('/usr/bin/pg_createcluster') && existsSync('/usr/bin/pg_ctlcluster');
+const skip = !version || !tools ? 'needs Debian postgresql-common (pg_createcluster, pg_ctlcluster)' : false;
+const cluster = `storeflow_drill_${randomBytes(4).toString('hex')}`;
 
-async function pgctl(action: 'start' | 'stop' | 'restart'): Promise<void> {
-  await run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!, 'main', action, ...(action === 'start' ? [] : ['-m', 'fast'])]);
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
 }
 
+async function pgctl(action: 'start' | 'stop' | 'restart'): Promise<void> {
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', version!, cluster, action, ...(action === 'start' ? [] : ['-m', 'fast'])]);
+}
+
+let adminUrl = '';
+
 async function serverAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
+  const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
   try {
     await c.connect();
     await c.query('SELECT 1');
@@ -42,7 +54,7 @@ async function serverAnswers(): Promise<boolean> {
   }
 }
 
-/** Puts the server back whatever happened: the rest of the suite and the machine depend on it. */
+/** Puts the drill's server back whatever happened, so the app and the cleanup can reach it. */
 async function ensureStarted(): Promise<void> {
   if (await serverAnswers()) return;
   await pgctl('start').catch(() => {});
@@ -50,7 +62,8 @@ async function ensureStarted(): Promise<void> {
 }
 
 describe('the database restarted under a running app', { skip }, () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let created = false;
+  let dbUrl = '';
   let dataDir: string;
   let app: { child: ChildProcess; port: number; output: () => string };
   let auth: Record<string, string>;
@@ -66,7 +79,7 @@ describe('the database restarted under a running app', { skip }, () => {
       timeoutMs: 15_000,
     });
   const eventsStored = async (): Promise<number> => {
-    const c = new pg.Client({ connectionString: db.url });
+    const c = new pg.Client({ connectionString: dbUrl });
     await c.connect();
     try {
       return (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n;
@@ -76,10 +89,18 @@ describe('the database restarted under a running app', { skip }, () => {
   };
 
   before(async () => {
-    await ensureStarted();
-    db = await createTestDatabase();
+    const port = await freePort();
+    await run('pg_createcluster', ['--start', version!, cluster, '-p', String(port), '--', '--auth=trust']);
+    created = true;
+    adminUrl = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+    await waitFor('the drill cluster to accept connections', serverAnswers, 60_000, 250);
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query('CREATE DATABASE storeflow_drill');
+    await admin.end();
+    dbUrl = `postgresql://postgres@127.0.0.1:${port}/storeflow_drill`;
     dataDir = await mkdtemp(join(tmpdir(), 'storeflow-drill-'));
-    const env = { DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: '0', ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'info' };
+    const env = { DATABASE_URL: dbUrl, DATA_DIR: dataDir, PORT: '0', ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'info' };
     app = await startApp(env);
     const cli = await runCli(['store', 'add', '--platform', 'custom', '--domain', 'drill.example.com', '--json'], env);
     assert.equal(cli.code, 0, cli.stderr);
@@ -89,12 +110,11 @@ describe('the database restarted under a running app', { skip }, () => {
   });
 
   after(async () => {
-    await ensureStarted();
     if (app && app.child.exitCode === null && app.child.signalCode === null) {
       app.child.kill('SIGKILL');
       await new Promise((resolve) => app.child.once('exit', resolve));
     }
-    await db?.drop();
+    if (created) await run('pg_dropcluster', ['--stop', version!, cluster]);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -127,7 +147,7 @@ describe('the database restarted under a running app', { skip }, () => {
       }
       assert.equal(app.child.exitCode, null, `the app exited during the outage:\n${app.output()}`);
     } finally {
-      await pgctl('start');
+      await ensureStarted();
     }
     await waitFor('/healthz to be 200 again', async () => (await httpRequest(url('/healthz'), { timeoutMs: 5_000 })).status === 200, 60_000, 250);
     const after = await postEvent('after-start');
