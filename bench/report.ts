@@ -14,14 +14,26 @@ export type Report = { environment: Environment; results: BenchResult[] };
 
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-export const passes = (r: BenchResult): boolean => r.ratio >= r.target;
+const lowerIsBetter = (r: BenchResult): boolean => r.better === 'lower';
+
+export function passes(r: BenchResult): boolean {
+  const meets = (value: number, bar: number) => (lowerIsBetter(r) ? value <= bar : value >= bar);
+  return meets(r.ratio, r.target) && (r.valueTarget === undefined || meets(r.value, r.valueTarget));
+}
+
+/** "≥ 0.3", or "≤ 3" for lower-is-better, plus the value's own bar when there is one. */
+function targetText(r: BenchResult): string {
+  const cmp = lowerIsBetter(r) ? '≤' : '≥';
+  const bar = `${cmp} ${r.target}`;
+  return r.valueTarget === undefined ? bar : `${bar}, value ${cmp} ${rate(r.valueTarget, r.unit)}`;
+}
 
 const mb = (bytes: number): string => `${whole.format(bytes / 1024 / 1024)} MB`;
 const rate = (value: number, unit: string): string => (unit.endsWith('/s') ? `${whole.format(value)}/s` : `${whole.format(value)} ${unit}`);
 
 export function formatLine(r: BenchResult): string {
   const verdict = passes(r) ? 'ok' : 'BELOW TARGET';
-  return `${r.name}: ${rate(r.value, r.unit)} | ${r.limit.name}: ${rate(r.limit.value, r.unit)} | ratio ${r.ratio.toFixed(2)} (target ≥ ${r.target}) ${verdict}`;
+  return `${r.name}: ${rate(r.value, r.unit)} | ${r.limit.name}: ${rate(r.limit.value, r.unit)} | ratio ${r.ratio.toFixed(2)} (target ${targetText(r)}) ${verdict}`;
 }
 
 export function formatText(report: Report): string {
@@ -44,7 +56,7 @@ export function formatMarkdown(report: Report): string {
     '|---|---:|---|---:|---:|---:|---|',
     ...report.results.map(
       (r) =>
-        `| ${r.name} | ${rate(r.value, r.unit)} | ${r.limit.name} | ${rate(r.limit.value, r.unit)} | ${r.ratio.toFixed(2)} | ≥ ${r.target} | ${passes(r) ? 'ok' : 'below target'} |`,
+        `| ${r.name} | ${rate(r.value, r.unit)} | ${r.limit.name} | ${rate(r.limit.value, r.unit)} | ${r.ratio.toFixed(2)} | ${targetText(r)} | ${passes(r) ? 'ok' : 'below target'} |`,
     ),
     '',
     `Resident memory at the end: ${mb(env.rssBytes)} (peak ${mb(env.maxRssBytes)}).`,

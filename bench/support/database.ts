@@ -17,10 +17,25 @@ async function asAdmin(sql: string): Promise<void> {
   }
 }
 
-export async function createBenchDatabase(label: string): Promise<BenchDatabase> {
+/**
+ * With `template`, the new database starts as a copy of that one (which must have no open
+ * connections): two paths can then start from byte-identical tables without seeding twice.
+ */
+export async function createBenchDatabase(label: string, opts: { template?: BenchDatabase } = {}): Promise<BenchDatabase> {
   const name = `storeflow_bench_${label}_${randomBytes(4).toString('hex')}`;
-  await asAdmin(`CREATE DATABASE ${name}`);
+  await asAdmin(opts.template ? `CREATE DATABASE ${name} TEMPLATE ${opts.template.name}` : `CREATE DATABASE ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return { name, url: url.toString(), drop: () => asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** One short-lived connection, for setup and checks outside any pool. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
