@@ -10,8 +10,9 @@ import { loadDrillBench } from './load-drill.bench.ts';
 import { shopifyWebhooksBench, shopifyWebhooksP99Bench } from './shopify-webhooks.bench.ts';
 import { flowStepsBench } from './flow-steps.bench.ts';
 import { flowLatencyP50Bench, flowLatencyP99Bench } from './flow-latency.bench.ts';
+import { lowInventoryBench } from './low-inventory.bench.ts';
 
-const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench];
+const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench];
 
 const only = process.argv.slice(2);
 const selected = only.length ? benchmarks.filter((b) => only.includes(b.id)) : benchmarks;
