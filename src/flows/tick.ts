@@ -13,13 +13,11 @@ import { withTransaction } from '../db/pool.ts';
 import { claimDueRuns, insertStepLogs, saveRuns, type RunUpdate, type StepLog } from '../db/repositories/flow-runs.ts';
 import { findFlowVersion } from '../db/repositories/flows.ts';
 import { flowHeads, itemQuantities, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes } from '../db/repositories/flow-facts.ts';
-import { insertFlowMessages } from '../db/repositories/flow-messages.ts';
-import type { MessageInsert } from '../db/repositories/messages.ts';
+import { enqueueDecisions, type Decision } from '../messaging/outbox.ts';
 import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
 import { callWebhook } from './outbound-webhook.ts';
 import { renderMessage } from './render-message.ts';
-import { messageRow, skipRow } from './tick-outbox.ts';
 import { durationMs } from './flow-time.ts';
 
 export type TickDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secrets: SecretBox; logger: Logger };
@@ -180,22 +178,22 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
   await withTransaction(deps.pool, async (tx) => {
     const propertyUpdates = new Map<string, { storeId: StoreId; profileId: ProfileId; set: Record<string, unknown> }>();
     // Messages and skips in decision order, written in one statement below.
-    const outbox: MessageInsert[] = [];
+    const outbox: Decision[] = [];
     for (const [i, { run, effect }] of effects.entries()) {
       const base = { storeId: run.storeId, flowId: run.flowId as FlowId as string, flowVersion: run.version, runId: run.id as string, profileId: run.profileId };
       if (effect.kind === 'message') {
         const r = rendered[i]!;
-        outbox.push(messageRow({ ...base, stepId: effect.stepId, channel: effect.channel, to: r.to, subject: r.subject, html: r.html, text: r.text, dedupeKey: effect.dedupeKey, status: effect.status, abBranch: effect.abBranch }));
+        outbox.push({ send: { ...base, stepId: effect.stepId, channel: effect.channel, to: r.to, subject: r.subject, html: r.html, text: r.text, dedupeKey: effect.dedupeKey, status: effect.status, abBranch: effect.abBranch } });
       } else if (effect.kind === 'skip') {
         const to = effect.channel === 'email' ? (profiles.get(run.profileId)?.email ?? '') : (profiles.get(run.profileId)?.phone ?? '');
-        outbox.push(skipRow({ ...base, stepId: effect.stepId, channel: effect.channel, to, subject: null, html: null, text: null, dedupeKey: effect.dedupeKey, reason: effect.reason }));
+        outbox.push({ skip: { ...base, stepId: effect.stepId, channel: effect.channel, to, subject: null, html: null, text: null, dedupeKey: effect.dedupeKey, reason: effect.reason } });
       } else if (effect.kind === 'update-profile') {
         const entry = propertyUpdates.get(run.profileId) ?? { storeId: run.storeId, profileId: run.profileId, set: {} };
         Object.assign(entry.set, effect.set);
         propertyUpdates.set(run.profileId, entry);
       }
     }
-    messages = await insertFlowMessages(tx, outbox);
+    messages = await enqueueDecisions(tx, outbox);
     await mergeProfileProperties(tx, [...propertyUpdates.values()]);
     await insertStepLogs(tx, logs);
     const saved = await saveRuns(tx, token, updates);

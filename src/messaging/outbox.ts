@@ -5,6 +5,7 @@ import type { MessageId, ProfileId, StoreId } from '../model/ids.ts';
 import { Email, Phone } from '../model/profile.ts';
 import type { Queryable } from '../db/pool.ts';
 import * as repo from '../db/repositories/messages.ts';
+import { insertMessages } from '../db/repositories/message-bulk.ts';
 
 export type NewMessage = {
   storeId: StoreId;
@@ -82,6 +83,21 @@ function toInsert(m: Omit<NewMessage, 'status'>, status: 'queued' | 'held' | 'sk
     reason,
     notBefore: m.notBefore ?? null,
   };
+}
+
+/** A flow's decision about one message: send it (or hold it for review), or record why not. */
+export type Decision = { send: NewMessage } | { skip: Omit<NewMessage, 'status'> & { reason: string } };
+
+/**
+ * enqueueMessage and recordSkip for many messages in one statement, in the given order. Each
+ * message to send is checked as enqueueMessage checks it. Returns how many sendable messages
+ * were new (not already made under their dedupe key).
+ */
+export async function enqueueDecisions(db: Queryable, decisions: Decision[]): Promise<number> {
+  return insertMessages(
+    db,
+    decisions.map((d) => ('send' in d ? toInsert(checked(d.send), d.send.status, null) : toInsert(d.skip, 'skipped', d.skip.reason.slice(0, 500)))),
+  );
 }
 
 export async function enqueueMessage(db: Queryable, m: NewMessage): Promise<{ id: MessageId; created: boolean }> {

@@ -1,12 +1,12 @@
-// The messages and skips one flow tick decided on, written in one statement. The outbox's
-// insertMessage costs a round trip per row, and a tick decides for up to a whole batch of runs:
-// those round trips were most of a tick's time. Same table, columns and dedupe rule as
-// insertMessage (messages.ts): a dedupe key already taken makes nothing.
+// Many messages in one statement (a flow tick's decisions). insertMessage costs a round trip
+// per row, and a tick decides for a whole batch of runs: those round trips were most of a
+// tick's time. Same table, columns and dedupe rule as insertMessage (messages.ts): a dedupe key
+// already taken makes nothing.
 import type { Queryable } from '../pool.ts';
 import type { MessageInsert } from './messages.ts';
 
 /** Inserts in list order, so `seq` follows the tick's decisions; returns how many sendable (not skipped) rows were new. */
-export async function insertFlowMessages(db: Queryable, rows: MessageInsert[]): Promise<number> {
+export async function insertMessages(db: Queryable, rows: MessageInsert[]): Promise<number> {
   if (rows.length === 0) return 0;
   const { rows: counted } = await db.query<{ created: number }>(
     `WITH created AS (
