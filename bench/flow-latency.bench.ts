@@ -19,6 +19,7 @@ import { createStore } from '../src/stores/create-store.ts';
 import type { Benchmark, BenchResult } from './types.ts';
 import { createBenchDatabase, withClient } from './support/database.ts';
 import { startApp } from './support/app-process.ts';
+import { positiveInt } from './support/env.ts';
 
 const METRIC = 'Viewed Product';
 const EVENTS_PER_CALL = 50;
@@ -34,13 +35,6 @@ const TARGET_P50_POLLS = 2;
 const TARGET_P99_POLLS = 3;
 const DRAIN_TIMEOUT_MS = 60_000;
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

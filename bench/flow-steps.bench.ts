@@ -11,19 +11,13 @@ import { createBenchDatabase, withClient, type BenchDatabase } from './support/d
 import { seedCheckoutRuns } from './support/flow-seed.ts';
 import { addTally, emptyTally, forkTickChild, runPhases, type Tally, type TickChild } from './support/tick-children.ts';
 import { BENCH_FLOW } from './support/flow-shape.ts';
+import { positiveInt } from './support/env.ts';
 
 const WORKERS = 2;
 const STEPS_PER_RUN = 3;
 const TARGET_STEPS_PER_SECOND = 10_000;
 const TARGET_RATIO = 0.3;
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 /** Starts the worker processes for one side; not timed. */
 async function startWorkers(script: string, env: Record<string, string>, label: string): Promise<TickChild[]> {

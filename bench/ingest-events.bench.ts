@@ -17,6 +17,7 @@ import type { Benchmark, BenchResult } from './types.ts';
 import { createBenchDatabase, type BenchDatabase } from './support/database.ts';
 import { runWithConcurrency, timed } from './support/concurrency.ts';
 import { allProfileEmails, apiBody, checkoutBatch, METRIC, PROFILE_COUNT } from './support/checkout-events.ts';
+import { positiveInt } from './support/env.ts';
 
 const EVENTS_PER_CALL = 1_000;
 const ITEMS_PER_EVENT = 3;
@@ -24,13 +25,6 @@ const WARMUP_CALLS = 5;
 const ROUNDS = 5;
 const TARGET_RATIO = 0.5;
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 /** One way of storing a batch; `store(batchIndex)` resolves to the number of events stored. */
 type Sink = { store(batchIndex: number): Promise<number>; close(): Promise<void> };

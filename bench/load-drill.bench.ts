@@ -20,6 +20,7 @@ import { createStore } from '../src/stores/create-store.ts';
 import { API_KEY, API_SECRET, SHOP, fixture, signedDelivery } from '../test/fixtures/shopify/kit.ts';
 import type { Benchmark, BenchResult } from './types.ts';
 import { createBenchDatabase, type BenchDatabase } from './support/database.ts';
+import { positiveInt } from './support/env.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const EVENTS_PER_CALL = 10;
@@ -32,13 +33,6 @@ const RSS_GROWTH_LIMIT = 0.25;
 /** Stored / offered: the web process must keep up with the offered rate, not merely survive it. */
 const TARGET_RATIO = 0.95;
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 async function freePort(): Promise<number> {
   const s = createServer();

@@ -20,6 +20,7 @@ import { ENV, SHOP, productNode, signedDelivery, startAdminStub, type AdminStub 
 import type { Benchmark, BenchResult } from './types.ts';
 import { createBenchDatabase, type BenchDatabase } from './support/database.ts';
 import { runWithConcurrency, timed } from './support/concurrency.ts';
+import { positiveInt } from './support/env.ts';
 
 const VARIANTS = 3;
 /** Distinct products per topic: repeats land on existing rows, as a live catalog's updates do. */
@@ -30,13 +31,6 @@ const DRAINERS = 2;
 const INVENTORY_ITEM_BASE = 46_000_000_000_000;
 const EPOCH = Date.UTC(2026, 0, 1);
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 /** products/update and inventory_levels/update touch disjoint products, so neither makes the other stale. */
 const productId = (inventory: boolean, i: number) => String(8_100_000_000_000 + (inventory ? PRODUCTS * 10 : 0) + (i % PRODUCTS));
