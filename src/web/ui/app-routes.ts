@@ -2,16 +2,14 @@
 // stores arrive signed in from their platform's callback. Every page after the guard works on
 // res.locals.store, the session's store, and nothing else.
 import type { Response, Router } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { Store } from '../../model/store.ts';
-import { ensureSession, endSession, startSession, type SessionLocals } from '../session.ts';
+import { type SessionLocals } from '../session.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateMerchant } from '../../accounts/merchant-accounts.ts';
 import { findStoreById } from '../../db/repositories/stores.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
-import { parseForm } from './forms.ts';
-import { loginLimiter } from './login-limit.ts';
+import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
 import { appHomePages } from './app-home.ts';
 import { appFlowPages } from './app-flows.ts';
@@ -21,8 +19,6 @@ import { appMessagePages } from './app-messages.ts';
 
 export type MerchantLocals = SessionLocals & { store: Store; actor: string };
 
-const LoginForm = z.object({ email: z.string().trim().min(1, 'enter your email'), password: z.string().min(1, 'enter your password') });
-
 const HINT = 'Shopify, BigCommerce and Wix stores open Storeflow from their admin instead; custom-catalog stores sign in here.';
 
 const loginPage = (res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) =>
@@ -31,25 +27,14 @@ const loginPage = (res: Response, values: Record<string, unknown>, errors: Recor
 export function appRoutes(ctx: AppContext): Router {
   const r = browserRouter(ctx, 'app');
 
-  r.get('/login', async (_req, res) => {
-    await ensureSession(ctx, res, 'app');
-    await loginPage(res, {}, {});
-  });
-  r.post(
-    '/login',
-    loginLimiter(async (req, res) => loginPage(res, { email: (req.body as { email?: string }).email }, { _form: 'Too many sign-in attempts. Wait 15 minutes and try again.' }, 429)),
-    async (req, res) => {
-      const form = parseForm(LoginForm, req.body);
-      if (!form.ok) return loginPage(res, form.values, form.errors, 422);
-      const account = await authenticateMerchant(ctx.db.pool, form.data.email, form.data.password);
-      if (!account) return loginPage(res, { email: form.data.email }, { _form: 'That email and password do not match an account.' }, 401);
-      await startSession(ctx, res, 'app', { storeId: account.storeId, actor: account.email, via: 'password' });
-      res.redirect(303, '/app');
+  passwordSignIn(r, ctx, {
+    audience: 'app',
+    page: loginPage,
+    mismatch: 'That email and password do not match an account.',
+    authenticate: async (email, password) => {
+      const account = await authenticateMerchant(ctx.db.pool, email, password);
+      return account && { storeId: account.storeId, actor: account.email, via: 'password' };
     },
-  );
-  r.post('/logout', async (_req, res) => {
-    await endSession(ctx, res, 'app');
-    res.redirect(303, '/app/login');
   });
 
   r.use(async (req, res, next) => {

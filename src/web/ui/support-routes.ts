@@ -1,22 +1,18 @@
 // The support console under /support: staff sign-in, then store lookup, the custom-catalog
 // low-inventory trigger, staff accounts and audit. Viewers read; admins change.
 import type { NextFunction, Request, Response, Router } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { ensureSession, endSession, startSession, type SessionLocals } from '../session.ts';
+import { type SessionLocals } from '../session.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateStaff, bootstrapStaff, type StaffAccount } from '../../accounts/staff.ts';
 import { findStaffById } from '../../db/repositories/web-accounts.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
-import { parseForm } from './forms.ts';
-import { loginLimiter } from './login-limit.ts';
+import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
 import { supportStorePages } from './support-stores.ts';
 import { supportStaffPages } from './support-staff.ts';
 
 export type StaffLocals = SessionLocals & { staff: StaffAccount };
-
-const LoginForm = z.object({ email: z.string().trim().min(1, 'enter your email'), password: z.string().min(1, 'enter your password') });
 
 const loginPage = (res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) =>
   render(res, 'login', { title: 'Support sign-in', heading: 'Support console', values, errors }, status);
@@ -39,25 +35,14 @@ export function supportRoutes(ctx: AppContext): Router {
     next();
   });
 
-  r.get('/login', async (_req, res) => {
-    await ensureSession(ctx, res, 'support');
-    await loginPage(res, {}, {});
-  });
-  r.post(
-    '/login',
-    loginLimiter(async (req, res) => loginPage(res, { email: (req.body as { email?: string }).email }, { _form: 'Too many sign-in attempts. Wait 15 minutes and try again.' }, 429)),
-    async (req, res) => {
-      const form = parseForm(LoginForm, req.body);
-      if (!form.ok) return loginPage(res, form.values, form.errors, 422);
-      const staff = await authenticateStaff(ctx.db.pool, form.data.email, form.data.password);
-      if (!staff) return loginPage(res, { email: form.data.email }, { _form: 'That email and password do not match a staff account.' }, 401);
-      await startSession(ctx, res, 'support', { staffId: staff.id, actor: staff.email, via: 'password' });
-      res.redirect(303, '/support');
+  passwordSignIn(r, ctx, {
+    audience: 'support',
+    page: loginPage,
+    mismatch: 'That email and password do not match a staff account.',
+    authenticate: async (email, password) => {
+      const staff = await authenticateStaff(ctx.db.pool, email, password);
+      return staff && { staffId: staff.id, actor: staff.email, via: 'password' };
     },
-  );
-  r.post('/logout', async (_req, res) => {
-    await endSession(ctx, res, 'support');
-    res.redirect(303, '/support/login');
   });
 
   r.use(async (req, res, next) => {
