@@ -4,7 +4,7 @@
 import type { Response, Router } from 'express';
 import type { AppContext } from '../context.ts';
 import type { Store } from '../../model/store.ts';
-import { type SessionLocals } from '../session.ts';
+import type { SessionLocals } from '../session.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateMerchant } from '../../accounts/merchant-accounts.ts';
 import { findStoreById } from '../../db/repositories/stores.ts';

@@ -2,7 +2,7 @@
 // low-inventory trigger, staff accounts and audit. Viewers read; admins change.
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { AppContext } from '../context.ts';
-import { type SessionLocals } from '../session.ts';
+import type { SessionLocals } from '../session.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateStaff, bootstrapStaff, type StaffAccount } from '../../accounts/staff.ts';
 import { findStaffById } from '../../db/repositories/web-accounts.ts';
