@@ -7,6 +7,8 @@ import { testRuntime, type TestRuntime } from './helpers/db.ts';
 import { createStore } from '../src/stores/create-store.ts';
 import { createApp } from '../src/web/app.ts';
 import { processTriggerQueue } from '../src/flows/enter-flows.ts';
+import { runFlowTick } from '../src/flows/tick.ts';
+import { createMessageDelivery } from '../src/jobs/deliver-messages.ts';
 import { auditTrail, checkCustomTrigger, enableCustomTrigger, useIntegrationCatalog } from '../src/support/custom-catalog-trigger.ts';
 import { findStoreById } from '../src/db/repositories/stores.ts';
 import type { StoreId } from '../src/model/ids.ts';
@@ -80,6 +82,13 @@ describe('support: custom catalog low-inventory trigger', () => {
     await processTriggerQueue(rt.db.pool, { now: new Date() });
     const runs = await rt.db.pool.query('SELECT 1 FROM flow_runs WHERE flow_id = $1', [flow.body.id]);
     assert.equal(runs.rowCount, 1);
+    // …and the message lands in the outbox, about the lamp.
+    await runFlowTick({ pool: rt.db.pool, config: rt.config, secrets: rt.secrets, logger: rt.logger }, { now: new Date() });
+    await createMessageDelivery(rt).run();
+    const outbox = await request(app).get('/api/v1/messages').query({ flowId: flow.body.id }).set(auth);
+    assert.equal(outbox.status, 200);
+    assert.deepEqual(outbox.body.data.map((m: { to: string; status: string }) => [m.to, m.status]), [['looker@example.com', 'sent']]);
+    assert.match(outbox.body.data[0].subject, /Desk Lamp/);
   });
 
   test('switching back to the integration catalog turns the custom trigger off, audited', async () => {
