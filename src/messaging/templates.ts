@@ -48,9 +48,29 @@ export async function renderTemplate(
   opts: RenderOptions = {},
 ): Promise<{ output: string; missing: string[] }> {
   const engine = opts.escapeHtml ? html : plain;
-  const tpl: Template[] = engine.parse(source);
+  const { tpl, paths } = compiled(engine, opts.escapeHtml === true, source);
   const output = String(await engine.render(tpl, vars));
-  return { output, missing: missingPaths(engine.globalVariableSegmentsSync(tpl), vars) };
+  return { output, missing: missingPaths(paths, vars) };
+}
+
+type Compiled = { tpl: Template[]; paths: Segments[] };
+const compiledCache = new Map<string, Compiled>();
+const CACHE_LIMIT = 500;
+
+/**
+ * A flow renders the same few templates for every shopper in a batch: parse each once. The
+ * cache is bounded (oldest out first), since merchants edit templates and each edit is new.
+ */
+function compiled(engine: Liquid, escapeHtml: boolean, source: string): Compiled {
+  const key = `${escapeHtml ? 'h' : 'p'}:${source}`;
+  let hit = compiledCache.get(key);
+  if (!hit) {
+    const tpl: Template[] = engine.parse(source);
+    hit = { tpl, paths: engine.globalVariableSegmentsSync(tpl) as Segments[] };
+    if (compiledCache.size >= CACHE_LIMIT) compiledCache.delete(compiledCache.keys().next().value!);
+    compiledCache.set(key, hit);
+  }
+  return hit;
 }
 
 type Segments = Array<string | number | Segments>;
