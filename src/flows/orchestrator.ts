@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FlowRun, FlowStatus, RunContext, RunStatus } from '../model/flow.ts';
 import type { FactProfile } from '../db/repositories/flow-facts.ts';
+import type { RunUpdate } from '../db/repositories/flow-runs.ts';
 import type { FlowDefinition, Step } from './definition.ts';
 import { allHold, conditionFacts, holds, type ConditionFacts } from './conditions.ts';
 import { addDuration, durationMs, nextLocalTime, quietUntil } from './flow-time.ts';
@@ -30,14 +31,7 @@ export type Effect =
   | { kind: 'update-profile'; stepId: string; set: Record<string, unknown> }
   | { kind: 'webhook'; stepId: string; url: string; key: string };
 
-export type Advance = {
-  status: RunStatus;
-  currentStep: string | null;
-  nextAt: Date | null;
-  stepCount: number;
-  context: RunContext;
-  waitMetric: string | null;
-  endReason: string | null;
+export type Advance = Omit<RunUpdate, 'storeId' | 'id' | 'endedAt'> & {
   effects: Effect[];
   logs: Array<{ seq: number; stepId: string; outcome: string }>;
   /** Set when the run stopped at a webhook step whose call must be made before it can go on. */

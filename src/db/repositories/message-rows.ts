@@ -24,24 +24,10 @@ export type MessageInsert = {
   notBefore: Date | null;
 };
 
-export type StoredMessage = {
-  storeId: StoreId;
+export type StoredMessage = Omit<MessageInsert, 'status' | 'notBefore'> & {
   id: MessageId;
   seq: number;
-  dedupeKey: string;
-  flowId: string | null;
-  flowVersion: number | null;
-  runId: string | null;
-  stepId: string | null;
-  abBranch: string | null;
-  profileId: ProfileId;
-  channel: Channel;
-  to: string;
-  subject: string | null;
-  html: string | null;
-  text: string | null;
   status: StoredStatus;
-  reason: string | null;
   attempts: number;
   provider: string | null;
   providerId: string | null;
