@@ -281,6 +281,9 @@ describe('flow engine', () => {
     });
     assert.equal(seg.status, 201, JSON.stringify(seg.body));
     assert.equal(seg.body.members, 0);
+    const bad = await request(app).post('/api/v1/segments').set(auth).send({ name: 'Bad\u0000name', conditions: [{ path: 'event.x', op: 'eq', value: 1 }] });
+    assert.equal(bad.status, 422);
+    assert.ok(bad.body.errors.length >= 1);
     const flow = await createFlowApi({ name: 'VIP', status: 'live', trigger: { type: 'segment', segmentId: seg.body.id }, smartSending: { enabled: false }, start: 'm', steps: [{ id: 'm', type: 'email', subject: 'VIP', html: 'h' }] });
     await ingestProfiles(rt.db.pool, storeId, [{ email: 'vip@example.com', properties: { vip: true } }, { email: 'notvip@example.com', properties: { vip: false } }]);
     const views = (email: string, n: number) => Array.from({ length: n }, (_, i) => event(email, 'Viewed Product', `seg-${email}-${i}`, { time: new Date(Date.now() - 1000) }));

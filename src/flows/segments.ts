@@ -30,12 +30,11 @@ export type SegmentDefinition = z.infer<typeof SegmentDefinition>;
 
 export type Segment = { id: string; name: string; definition: SegmentDefinition; members: number; evaluatedAt: Date | null };
 
-export async function createSegment(pool: pg.Pool, storeId: StoreId, body: unknown): Promise<{ ok: true; segment: Segment } | { ok: false; error: z.ZodError }> {
-  const parsed = SegmentDefinition.safeParse(body);
-  if (!parsed.success) return { ok: false, error: parsed.error };
-  const row = await insertSegment(pool, storeId, parsed.data.name, parsed.data);
+/** Stores a segment (parsed at the edge) and evaluates it over every profile once. */
+export async function createSegment(pool: pg.Pool, storeId: StoreId, definition: SegmentDefinition): Promise<Segment> {
+  const row = await insertSegment(pool, storeId, definition.name, definition);
   await evaluateSegment(pool, row, null);
-  return { ok: true, segment: { id: row.id, name: row.name, definition: parsed.data, members: await memberCount(pool, storeId, row.id), evaluatedAt: new Date() } };
+  return { id: row.id, name: row.name, definition, members: await memberCount(pool, storeId, row.id), evaluatedAt: new Date() };
 }
 
 export async function readSegment(pool: pg.Pool, storeId: StoreId, id: string): Promise<Segment | undefined> {

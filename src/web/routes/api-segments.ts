@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createSegment, readSegment, storeSegments, type Segment } from '../../flows/segments.ts';
+import { createSegment, readSegment, SegmentDefinition, storeSegments, type Segment } from '../../flows/segments.ts';
+import { parseBody } from '../parse-batch.ts';
 import type { AppContext } from '../context.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { ProblemError } from '../problem.ts';
@@ -11,13 +12,9 @@ export function segmentRoutes(ctx: AppContext): Router {
   const r = Router();
   r.post('/segments', async (req, res) => {
     const { store } = res.locals as AuthedLocals;
-    const result = await createSegment(ctx.db.pool, store.id, req.body);
-    if (!result.ok) {
-      throw new ProblemError(422, 'The segment is invalid.', {
-        errors: result.error.issues.map((i) => ({ index: null, path: i.path.join('.'), message: i.message })),
-      });
-    }
-    res.status(201).json(json(result.segment));
+    // parseBody also refuses what Postgres cannot store (NUL characters, very deep JSON) as a 422.
+    const segment = await createSegment(ctx.db.pool, store.id, parseBody(SegmentDefinition, req.body));
+    res.status(201).json(json(segment));
   });
   r.get('/segments', async (_req, res) => {
     const { store } = res.locals as AuthedLocals;
