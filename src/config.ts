@@ -23,7 +23,8 @@ const EnvSchema = z.object({
   NEW_ENCRYPTION_KEY: base64Key.optional(),
   SHOPIFY_API_KEY: optionalString,
   SHOPIFY_API_SECRET: optionalString,
-  SHOPIFY_SCOPES: z.string().trim().default('read_products,read_inventory,read_orders,read_customers,read_checkouts'),
+  /** write_pixels and read_customer_events let the install switch the storefront web pixel on. */
+  SHOPIFY_SCOPES: z.string().trim().default('read_products,read_inventory,read_orders,read_customers,read_checkouts,write_pixels,read_customer_events'),
   BIGCOMMERCE_CLIENT_ID: optionalString,
   BIGCOMMERCE_CLIENT_SECRET: optionalString,
   WIX_APP_ID: optionalString,

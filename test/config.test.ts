@@ -31,7 +31,15 @@ test('defaults apply when nothing is set', () => {
   assert.equal(c.deliveryRetentionDays, 7);
   assert.equal(c.smtpUrl, undefined);
   assert.ok(c.mailFrom.length > 0);
-  assert.deepEqual(c.shopify.scopes, ['read_products', 'read_inventory', 'read_orders', 'read_customers', 'read_checkouts']);
+  assert.deepEqual(c.shopify.scopes, [
+    'read_products',
+    'read_inventory',
+    'read_orders',
+    'read_customers',
+    'read_checkouts',
+    'write_pixels',
+    'read_customer_events',
+  ]);
 });
 
 test('the given env is read instead of process.env', () => {
