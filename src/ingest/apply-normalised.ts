@@ -61,8 +61,9 @@ export async function applyPart(
       return r.duplicateDelivery ? 'profiles: duplicate' : `profiles: ${r.upserted} upserted`;
     }
     case 'uninstalled': {
-      const r = await transactOnce(deps.pool, store.id, d, (tx) => markUninstalled(tx, store.id));
-      return r === DUPLICATE ? 'uninstalled: duplicate' : 'uninstalled';
+      const r = await transactOnce(deps.pool, store.id, d, (tx) => markUninstalled(tx, store.id, sourceTime));
+      if (r === DUPLICATE) return 'uninstalled: duplicate';
+      return r ? 'uninstalled' : 'uninstalled: stale, triggered before the latest install';
     }
     case 'erase-personal-data': {
       const r = await transactOnce(deps.pool, store.id, d, (tx) => erasePersonalData(tx, store.id, part.people));

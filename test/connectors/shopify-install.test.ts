@@ -132,9 +132,12 @@ describe('Shopify install, tokens and reinstall', () => {
     assert.equal(await refreshExpiringTokens(deps), 0, 'the new token is not due');
   });
 
+  let firstUninstallAt = '';
+
   test('uninstall wipes the token (nothing left to refresh); reinstall revives the same store', async () => {
     const before = (await findStoreByDomain(rt.db.pool, 'shopify', SHOP))!;
-    await postDelivery(request(app), signedDelivery('app/uninstalled', fixture('app-uninstalled')));
+    firstUninstallAt = new Date().toISOString();
+    await postDelivery(request(app), signedDelivery('app/uninstalled', fixture('app-uninstalled'), { triggeredAt: firstUninstallAt }));
     await drainWebhooks(rt);
     assert.equal((await findStoreByDomain(rt.db.pool, 'shopify', SHOP))?.status, 'uninstalled');
     assert.equal(await readSealedAccessToken(rt.db.pool, before.id), null);
@@ -149,6 +152,26 @@ describe('Shopify install, tokens and reinstall', () => {
     const after = await findStoreByDomain(rt.db.pool, 'shopify', SHOP);
     assert.deepEqual([after?.id, after?.status], [before.id, 'active']);
     assert.equal(decodeGrant(rt.secrets.open((await readSealedAccessToken(rt.db.pool, before.id))!)).accessToken, 'shpat_issued_2');
+  });
+
+  test('a late retry of the uninstall before the reinstall changes nothing; a later uninstall still applies', async () => {
+    const store = (await findStoreByDomain(rt.db.pool, 'shopify', SHOP))!;
+    // Shopify retries for hours with the original trigger time; this copy reaches us only now.
+    const stale = await postDelivery(request(app), signedDelivery('app/uninstalled', fixture('app-uninstalled'), { triggeredAt: firstUninstallAt }));
+    assert.equal(stale.status, 200);
+    await drainWebhooks(rt);
+    assert.equal((await findStoreByDomain(rt.db.pool, 'shopify', SHOP))?.status, 'active');
+    assert.equal(decodeGrant(rt.secrets.open((await readSealedAccessToken(rt.db.pool, store.id))!)).accessToken, 'shpat_issued_2');
+    const { rows } = await rt.db.pool.query<{ outcome: string }>(
+      "SELECT outcome FROM webhook_inbox WHERE store_id = $1 AND topic = 'app/uninstalled' ORDER BY id DESC LIMIT 1",
+      [store.id],
+    );
+    assert.match(rows[0]!.outcome, /stale/);
+
+    await postDelivery(request(app), signedDelivery('app/uninstalled', fixture('app-uninstalled'), { triggeredAt: new Date(Date.now() + 1000).toISOString() }));
+    await drainWebhooks(rt);
+    assert.equal((await findStoreByDomain(rt.db.pool, 'shopify', SHOP))?.status, 'uninstalled');
+    assert.equal(await readSealedAccessToken(rt.db.pool, store.id), null);
   });
 
   test('a code Shopify will not exchange is a 502 problem', async () => {

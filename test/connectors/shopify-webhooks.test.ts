@@ -158,7 +158,8 @@ describe('Shopify webhooks end to end', () => {
   test('app/uninstalled wipes the token and marks the store; later topics are refused, the privacy topics still accepted', async () => {
     await send('customers/create', { ...fixture('customers-create'), id: 7123456789099, email: 'grace@example.com', phone: null });
     await drainWebhooks(rt);
-    await send('app/uninstalled', fixture('app-uninstalled'));
+    // Triggered after the install: an older uninstall would be a stale retry and change nothing.
+    await send('app/uninstalled', fixture('app-uninstalled'), { triggeredAt: new Date().toISOString() });
     await drainWebhooks(rt);
     assert.equal((await findStoreById(rt.db.pool, store.id))?.status, 'uninstalled');
     assert.equal(await readSealedAccessToken(rt.db.pool, store.id), null);

@@ -120,7 +120,8 @@ export async function saveInstallation(
   i: { accessTokenSealed: string | null; scopes: string[]; externalId?: string | null },
 ): Promise<Store> {
   const { rows } = await db.query<StoreRow>(
-    `UPDATE stores SET access_token_enc = $2, scopes = $3, external_id = COALESCE($4, external_id), status = 'active', updated_at = now()
+    `UPDATE stores SET access_token_enc = $2, scopes = $3, external_id = COALESCE($4, external_id), status = 'active',
+       installed_at = now(), updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, i.accessTokenSealed, i.scopes, i.externalId ?? null],
   );
@@ -132,7 +133,16 @@ export async function saveInstallation(
   return toStore(rows[0]!);
 }
 
-/** Uninstall: the token is wiped at once, the store kept (compliance redaction comes later). */
-export async function markUninstalled(db: Queryable, id: StoreId): Promise<void> {
-  await db.query("UPDATE stores SET status = 'uninstalled', access_token_enc = NULL, updated_at = now() WHERE id = $1", [id]);
+/**
+ * Uninstall: the token is wiped at once, the store kept (compliance redaction comes later).
+ * An uninstall the platform says happened before the latest install is a late retry from the
+ * previous installation and changes nothing; returns whether the store was uninstalled.
+ */
+export async function markUninstalled(db: Queryable, id: StoreId, triggeredAt: Date | null = null): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE stores SET status = 'uninstalled', access_token_enc = NULL, updated_at = now()
+     WHERE id = $1 AND ($2::timestamptz IS NULL OR $2::timestamptz >= installed_at)`,
+    [id, triggeredAt],
+  );
+  return rowCount === 1;
 }
