@@ -37,19 +37,6 @@ const toEntry = (r: InboxRow): InboxEntry => ({
   attempts: r.attempts,
 });
 
-/** Stores a verified delivery; false when this delivery id is already in (a retry or a copy). */
-export async function enqueueDelivery(
-  db: Queryable,
-  e: { storeId: StoreId; source: string; deliveryId: string; topic: string; payload: unknown; triggeredAt?: Date | undefined },
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO webhook_inbox (store_id, source, delivery_id, topic, payload, triggered_at)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (store_id, source, delivery_id) DO NOTHING`,
-    [e.storeId, e.source, e.deliveryId, e.topic, JSON.stringify(e.payload), e.triggeredAt ?? null],
-  );
-  return rowCount === 1;
-}
-
 /**
  * Leases up to `limit` due deliveries, oldest first. The lease (next_attempt_at pushed out) is
  * what a crashed worker leaves behind: the delivery comes due again when it lapses.
@@ -96,4 +83,69 @@ export async function purgeProcessed(db: Queryable, olderThan: Date): Promise<nu
     [olderThan],
   );
   return rowCount ?? 0;
+}
+
+export type IntakeItem = {
+  shop: string;
+  deliveryId: string;
+  topic: string;
+  payload: unknown;
+  triggeredAt?: Date | undefined;
+  /** The connector takes this topic from a shop that has uninstalled (privacy requests). */
+  acceptWhileUninstalled: boolean;
+};
+
+export type IntakeResult = { status: 'queued' | 'duplicate' | 'unknown-shop' | 'uninstalled'; storeId: StoreId | null };
+
+/**
+ * Finds each delivery's store and stores the delivery in one statement for the whole batch: the
+ * webhook route's only database work, so its round trips are shared by every request in flight.
+ * The store is matched as findStoreByShop does (domain first, then the platform's own id).
+ */
+export async function enqueueDeliveries(db: Queryable, source: string, items: IntakeItem[]): Promise<IntakeResult[]> {
+  // Copies of one delivery in the same batch: the first is written, the rest answer as it does.
+  const first = new Map<string, number>();
+  const rows: Array<Record<string, unknown>> = [];
+  items.forEach((it, i) => {
+    const key = `${it.shop}\u0000${it.deliveryId}`;
+    if (first.has(key)) return;
+    first.set(key, i);
+    rows.push({ i, shop: it.shop, delivery_id: it.deliveryId, topic: it.topic, payload: it.payload, triggered_at: it.triggeredAt?.toISOString() ?? null, allow: it.acceptWhileUninstalled });
+  });
+  const { rows: out } = await db.query<{ i: number; store_id: string | null; status: string | null; inserted: boolean }>(
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, shop text, delivery_id text, topic text, payload jsonb, triggered_at timestamptz, allow boolean)
+     ), s AS (
+       SELECT x.*, st.id AS store_id, st.status
+       FROM x LEFT JOIN LATERAL (
+         SELECT id, status FROM stores WHERE platform = $1 AND (domain = x.shop OR external_id = x.shop) ORDER BY (domain = x.shop) DESC LIMIT 1
+       ) st ON true
+     ), ins AS (
+       INSERT INTO webhook_inbox (store_id, source, delivery_id, topic, payload, triggered_at)
+       -- A body of JSON null comes out of the recordset as SQL NULL; it is stored as it came.
+       SELECT store_id, $1, delivery_id, topic, COALESCE(payload, 'null'::jsonb), triggered_at FROM s
+       WHERE store_id IS NOT NULL AND (status <> 'uninstalled' OR allow)
+       ORDER BY i
+       ON CONFLICT (store_id, source, delivery_id) DO NOTHING
+       RETURNING store_id, delivery_id
+     )
+     SELECT s.i, s.store_id, s.status, (ins.delivery_id IS NOT NULL) AS inserted
+     FROM s LEFT JOIN ins ON ins.store_id = s.store_id AND ins.delivery_id = s.delivery_id`,
+    [source, JSON.stringify(rows)],
+  );
+  const byIndex = new Map<number, IntakeResult>();
+  for (const r of out) {
+    const storeId = r.store_id as StoreId | null;
+    const item = items[r.i]!;
+    const status: IntakeResult['status'] =
+      storeId === null ? 'unknown-shop' : r.status === 'uninstalled' && !item.acceptWhileUninstalled ? 'uninstalled' : r.inserted ? 'queued' : 'duplicate';
+    byIndex.set(r.i, { status, storeId });
+  }
+  return items.map((it, i) => {
+    const lead = first.get(`${it.shop}\u0000${it.deliveryId}`)!;
+    const result = byIndex.get(lead);
+    if (!result) throw new Error(`webhook intake: no answer for delivery ${it.deliveryId}`);
+    if (lead === i) return result;
+    return result.status === 'queued' ? { ...result, status: 'duplicate' } : result;
+  });
 }

@@ -1,15 +1,26 @@
-// POST /webhooks/:platform — verify on the raw body, store, acknowledge. Normalising and
-// writing happen in the worker (platforms allow a few seconds and retry on anything else).
+// POST /webhooks/:platform — verify on the raw body, store, acknowledge. Normalising and writing
+// happen in the worker (platforms allow a few seconds and retry on anything else). The store
+// lookup and the inbox insert are one statement shared with the other requests in flight.
 import express, { Router } from 'express';
 import { Platform } from '../../model/store.ts';
-import { findStoreByShop } from '../../db/repositories/stores.ts';
-import { enqueueDelivery } from '../../db/repositories/webhook-inbox.ts';
+import { groupCommit, type GroupCommit } from '../../db/group-commit.ts';
+import { enqueueDeliveries, type IntakeItem, type IntakeResult } from '../../db/repositories/webhook-inbox.ts';
 import type { AppContext } from '../context.ts';
 import { sendProblem } from '../problem.ts';
 import { unstorable } from '../parse-batch.ts';
 
 export function webhookRoutes(ctx: AppContext): Router {
   const r = Router();
+  // One intake per platform: a statement names its source once and matches stores within it.
+  const intakes = new Map<Platform, GroupCommit<IntakeItem, IntakeResult>>();
+  const intakeFor = (p: Platform) => {
+    let found = intakes.get(p);
+    if (!found) {
+      found = groupCommit((items) => enqueueDeliveries(ctx.db.pool, p, items), { maxBatch: 200, maxInFlight: 2 });
+      intakes.set(p, found);
+    }
+    return found;
+  };
   r.post('/webhooks/:platform', express.raw({ type: () => true, limit: '5mb' }), async (req, res) => {
     const platform = Platform.safeParse(req.params.platform);
     const connector = platform.success ? ctx.connectors[platform.data] : undefined;
@@ -28,26 +39,25 @@ export function webhookRoutes(ctx: AppContext): Router {
       req.log.warn({ platform: platform.data, topic: verdict.topic, path: bad.path.slice(0, 8).map(String) }, 'webhook refused: payload cannot be stored');
       return sendProblem(res, 400, `The payload cannot be stored: ${bad.path.slice(0, 8).map(String).join('.') || '(body)'} ${bad.message}.`, { slug: 'webhook-malformed' });
     }
-    const store = await findStoreByShop(ctx.db.pool, platform.data, verdict.shop);
-    if (!store) {
-      // Signed by the platform but for a shop we do not hold (removed, or never finished install).
-      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for unknown shop');
-      return sendProblem(res, 401, 'This shop is not installed.', { slug: 'unknown-shop' });
-    }
-    if (store.status === 'uninstalled' && !connector.acceptsWhileUninstalled?.(verdict.topic)) {
-      // Refused rather than queued: nothing of an uninstalled shop is kept beyond what privacy law asks.
-      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for uninstalled shop');
-      return sendProblem(res, 404, 'This shop has uninstalled the app.', { slug: 'uninstalled-shop' });
-    }
-    const fresh = await enqueueDelivery(ctx.db.pool, {
-      storeId: store.id,
-      source: platform.data,
+    const result = await intakeFor(platform.data).submit({
+      shop: verdict.shop,
       deliveryId: verdict.deliveryId,
       topic: verdict.topic,
       payload: verdict.payload,
       triggeredAt: verdict.triggeredAt,
+      acceptWhileUninstalled: connector.acceptsWhileUninstalled?.(verdict.topic) ?? false,
     });
-    res.status(200).json({ status: fresh ? 'queued' : 'duplicate' });
+    if (result.status === 'unknown-shop') {
+      // Signed by the platform but for a shop we do not hold (removed, or never finished install).
+      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for unknown shop');
+      return sendProblem(res, 401, 'This shop is not installed.', { slug: 'unknown-shop' });
+    }
+    if (result.status === 'uninstalled') {
+      // Refused rather than queued: nothing of an uninstalled shop is kept beyond what privacy law asks.
+      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for uninstalled shop');
+      return sendProblem(res, 404, 'This shop has uninstalled the app.', { slug: 'uninstalled-shop' });
+    }
+    res.status(200).json({ status: result.status });
   });
   return r;
 }
