@@ -1,6 +1,9 @@
 // Server-side sessions for the merchant app and the support console. The cookie holds only a
 // random id; the row (found by the id's hash) holds who is signed in and the CSRF token.
 // Each audience has its own cookie, scoped to its path, so a staff session never reaches /app.
+// A merchant session started by a platform admin's launch lives in that admin's iframe, a
+// third-party context: its cookie is SameSite=None, Secure and Partitioned (CHIPS), so the
+// browser sends it only inside that admin's frames; every other session keeps SameSite=Lax.
 import { createHash, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { StoreId } from '../model/ids.ts';
@@ -15,9 +18,14 @@ const SIGNED_IN_TTL_MS: Record<Audience, number> = { app: 12 * 3_600_000, suppor
 /** A signed-out visitor's session exists only to carry the login form's CSRF token. */
 const ANONYMOUS_TTL_MS = 3_600_000;
 
-export type Principal = { staffId?: string; storeId?: StoreId; actor: string; via: string };
+export type Principal = { staffId?: string; storeId?: StoreId; actor: string; via: string; embedded?: boolean };
 
-export type SessionLocals = { session?: WebSession; audience: Audience };
+export type SessionLocals = {
+  session?: WebSession;
+  audience: Audience;
+  /** The request proved who it is with a platform session token rather than our cookie. */
+  viaBearer?: boolean;
+};
 
 const hashId = (token: string): Buffer => createHash('sha256').update(token).digest();
 
@@ -29,14 +37,15 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-function setCookie(ctx: AppContext, res: Response, audience: Audience, token: string, ttlMs: number): void {
-  res.cookie(COOKIE[audience], token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: ctx.config.appUrl.startsWith('https:'),
-    path: PATH[audience],
-    maxAge: ttlMs,
-  });
+function cookieFlags(ctx: AppContext, audience: Audience, embedded: boolean) {
+  // Browsers accept SameSite=None and Partitioned only together with Secure (loopback http included).
+  return embedded
+    ? { httpOnly: true, sameSite: 'none' as const, secure: true, partitioned: true, path: PATH[audience] }
+    : { httpOnly: true, sameSite: 'lax' as const, secure: ctx.config.appUrl.startsWith('https:'), path: PATH[audience] };
+}
+
+function setCookie(ctx: AppContext, res: Response, audience: Audience, token: string, ttlMs: number, embedded: boolean): void {
+  res.cookie(COOKIE[audience], token, { ...cookieFlags(ctx, audience, embedded), maxAge: ttlMs });
 }
 
 async function create(ctx: AppContext, res: Response, audience: Audience, principal: Principal | null, ttlMs: number): Promise<WebSession> {
@@ -49,10 +58,11 @@ async function create(ctx: AppContext, res: Response, audience: Audience, princi
     storeId: principal?.storeId ?? null,
     actor: principal?.actor ?? null,
     via: principal?.via ?? null,
+    embedded: principal?.embedded ?? false,
     expiresAt: new Date(Date.now() + ttlMs),
   };
   await insertSession(ctx.db.pool, session);
-  setCookie(ctx, res, audience, token, ttlMs);
+  setCookie(ctx, res, audience, token, ttlMs, session.embedded);
   (res.locals as SessionLocals).session = session;
   return session;
 }
@@ -88,9 +98,32 @@ export async function startSession(ctx: AppContext, res: Response, audience: Aud
   return create(ctx, res, audience, principal, SIGNED_IN_TTL_MS[audience]);
 }
 
+/**
+ * A request that carries a verified platform session token instead of our cookie: the session
+ * lasts for this request only and is never stored, so there is no cookie to forge or replay.
+ */
+export function bearerSession(res: Response, principal: Principal & { storeId: StoreId }, expiresAt: Date): WebSession {
+  const locals = res.locals as SessionLocals;
+  const session: WebSession = {
+    idHash: Buffer.alloc(0),
+    audience: locals.audience,
+    csrfToken: randomBytes(32).toString('base64url'),
+    staffId: null,
+    storeId: principal.storeId,
+    actor: principal.actor,
+    via: principal.via,
+    embedded: principal.embedded ?? true,
+    expiresAt,
+  };
+  locals.session = session;
+  locals.viaBearer = true;
+  return session;
+}
+
 export async function endSession(ctx: AppContext, res: Response, audience: Audience): Promise<void> {
   const session = (res.locals as Partial<SessionLocals>).session;
-  if (session) await deleteSession(ctx.db.pool, session.idHash);
-  res.clearCookie(COOKIE[audience], { path: PATH[audience] });
+  if (session && !(res.locals as Partial<SessionLocals>).viaBearer) await deleteSession(ctx.db.pool, session.idHash);
+  // A partitioned cookie is only cleared by a Set-Cookie that names the same partition.
+  res.clearCookie(COOKIE[audience], cookieFlags(ctx, audience, session?.embedded ?? false));
   delete (res.locals as Partial<SessionLocals>).session;
 }

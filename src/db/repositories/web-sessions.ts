@@ -12,10 +12,22 @@ export type WebSession = {
   storeId: StoreId | null;
   actor: string | null;
   via: string | null;
+  /** Started from a platform admin's launch, inside its iframe. */
+  embedded: boolean;
   expiresAt: Date;
 };
 
-type Row = { id_hash: Buffer; audience: Audience; csrf_token: string; staff_id: string | null; store_id: string | null; actor: string | null; via: string | null; expires_at: Date };
+type Row = {
+  id_hash: Buffer;
+  audience: Audience;
+  csrf_token: string;
+  staff_id: string | null;
+  store_id: string | null;
+  actor: string | null;
+  via: string | null;
+  embedded: boolean;
+  expires_at: Date;
+};
 
 const toSession = (r: Row): WebSession => ({
   idHash: r.id_hash,
@@ -25,16 +37,27 @@ const toSession = (r: Row): WebSession => ({
   storeId: r.store_id as StoreId | null,
   actor: r.actor,
   via: r.via,
+  embedded: r.embedded,
   expiresAt: r.expires_at,
 });
 
 export async function insertSession(
   db: Queryable,
-  s: { idHash: Buffer; audience: Audience; csrfToken: string; staffId?: string | null; storeId?: StoreId | null; actor?: string | null; via?: string | null; expiresAt: Date },
+  s: {
+    idHash: Buffer;
+    audience: Audience;
+    csrfToken: string;
+    staffId?: string | null;
+    storeId?: StoreId | null;
+    actor?: string | null;
+    via?: string | null;
+    embedded?: boolean;
+    expiresAt: Date;
+  },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO web_sessions (id_hash, audience, csrf_token, staff_id, store_id, actor, via, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [s.idHash, s.audience, s.csrfToken, s.staffId ?? null, s.storeId ?? null, s.actor ?? null, s.via ?? null, s.expiresAt],
+    `INSERT INTO web_sessions (id_hash, audience, csrf_token, staff_id, store_id, actor, via, embedded, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [s.idHash, s.audience, s.csrfToken, s.staffId ?? null, s.storeId ?? null, s.actor ?? null, s.via ?? null, s.embedded ?? false, s.expiresAt],
   );
 }
 
