@@ -57,8 +57,22 @@ function itemProperties(l: LineItem & { product_id: string }): Record<string, un
 }
 
 /**
- * One Started Checkout per checkout: create and every update share the unique id, so the
- * first delivery that names the shopper records it and later ones are duplicates.
+ * The unique id of a checkout's Started Checkout. The web pixel's checkout_started derives the
+ * same from the same token (pixel/src/index.js), so a shopper both sources see is stored once.
+ */
+export function checkoutUniqueId(c: Pick<CheckoutPayload, 'id' | 'token'>): string {
+  const token = c.token?.trim();
+  return token ? `shopify:checkout-token:${token}` : `shopify:checkout:${c.id}`;
+}
+
+/**
+ * One Started Checkout per checkout: the pixel, create and every update share the unique id,
+ * so whichever first names the shopper is recorded and the rest are duplicates. A later update
+ * with other line items does not replace the stored event: Started Checkout marks the moment
+ * the shopper began, flows entered on it at once (trigger splits and the low-inventory audience
+ * read its items), and what was finally bought arrives as Placed Order. Only what an earlier
+ * copy could not see is filled in: the recovery URL and checkout id, which the pixel never has
+ * and the abandoned-checkout email links to.
  */
 export function checkoutEvents(c: CheckoutPayload, receivedAt: Date): EventInput[] {
   const profile = identityOf(c.customer, { email: c.email, phone: c.phone });
@@ -72,13 +86,15 @@ export function checkoutEvents(c: CheckoutPayload, receivedAt: Date): EventInput
       value: money(c.total_price),
       properties: {
         CheckoutID: c.id,
+        CheckoutToken: c.token ?? null,
         CheckoutURL: c.abandoned_checkout_url ?? null,
         Currency: c.currency ?? null,
         ItemNames: lines.map((l) => l.title).filter(Boolean),
         Items: lines.map(itemProperties),
       },
       items: lines.map(itemOf),
-      uniqueId: `shopify:checkout:${c.id}`,
+      uniqueId: checkoutUniqueId(c),
+      fillable: ['CheckoutURL', 'CheckoutID'],
     },
   ];
 }

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { EventInput } from '../model/event.ts';
 import type { StoreId } from '../model/ids.ts';
 import { ensureProfiles, identityKey } from '../db/repositories/profiles.ts';
-import { insertEventItems, insertEvents, type EventItemWrite } from '../db/repositories/events.ts';
+import { fillEventProperties, insertEventItems, insertEvents, type EventItemWrite } from '../db/repositories/events.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
 
 export type EventIngestResult = { accepted: number; duplicates: number; duplicateDelivery: boolean };
@@ -18,6 +18,12 @@ export function deriveUniqueId(e: EventInput): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([e.metric, identityKey(e.profile), e.time.toISOString(), e.value, e.properties]));
   return `h:${h.digest('base64url')}`;
+}
+
+/** What a duplicate may still add to the stored event: its non-null fillable properties. */
+function fillableOf(uniqueId: string, e: EventInput): Array<{ uniqueId: string; properties: Record<string, unknown> }> {
+  const properties = Object.fromEntries((e.fillable ?? []).flatMap((k) => (e.properties[k] == null ? [] : [[k, e.properties[k]]])));
+  return Object.keys(properties).length > 0 ? [{ uniqueId, properties }] : [];
 }
 
 export async function ingestEvents(
@@ -55,6 +61,8 @@ export async function ingestEvents(
       }
     }
     await insertEventItems(tx, storeId, items);
+    const fresh = new Set(inserted.map((r) => r.uniqueId));
+    await fillEventProperties(tx, storeId, events.flatMap(([uniqueId, e]) => (fresh.has(uniqueId) ? [] : fillableOf(uniqueId, e))));
     return inserted.length;
   });
   if (accepted === DUPLICATE) return { accepted: 0, duplicates: input.length, duplicateDelivery: true };

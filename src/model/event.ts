@@ -29,6 +29,11 @@ export type EventInput = {
   items: EventItemInput[];
   /** Dedupe key; when the source has none, ingest derives one from the event's content. */
   uniqueId?: string | undefined;
+  /**
+   * Properties a later copy under the same uniqueId may add when the stored event lacks them
+   * (absent or null). Everything else the first copy stored stands: flows already entered on it.
+   */
+  fillable?: readonly string[] | undefined;
 };
 
 export type StoredEvent = {

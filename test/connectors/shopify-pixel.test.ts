@@ -11,8 +11,10 @@ import type { Express } from 'express';
 import { createApp } from '../../src/web/app.ts';
 import { createStore } from '../../src/stores/create-store.ts';
 import type { StoreId } from '../../src/model/ids.ts';
+import { drainWebhooks } from '../../src/jobs/process-webhooks.ts';
+import { processTriggerQueue } from '../../src/flows/enter-flows.ts';
 import { testRuntime, type TestRuntime } from '../helpers/db.ts';
-import { ENV, SHOP } from '../fixtures/shopify/kit.ts';
+import { ENV, SHOP, fixture, postDelivery, signedDelivery } from '../fixtures/shopify/kit.ts';
 
 const APP_URL = 'https://storeflow.example.com';
 const PIXEL_SOURCE = readFileSync(join(import.meta.dirname, '..', '..', 'connectors', 'shopify', 'pixel', 'src', 'index.js'), 'utf8');
@@ -120,6 +122,7 @@ describe('Shopify web pixel into /api/v1/track', () => {
   let app: Express;
   let storeId: StoreId;
   let publicKey: string;
+  let privateKey: string;
 
   /** Loads the pixel as the sandbox would; fetch answers from the real express app. */
   function loadPixel(opts: { customer?: typeof CUSTOMER | null; settings?: Record<string, string> } = {}) {
@@ -181,6 +184,7 @@ describe('Shopify web pixel into /api/v1/track', () => {
     const created = await createStore(rt.db.pool, rt.secrets, { platform: 'shopify', domain: SHOP });
     storeId = created.store.id;
     publicKey = created.publicKey;
+    privateKey = created.privateKey;
   });
   after(async () => rt.dispose());
 
@@ -248,6 +252,65 @@ describe('Shopify web pixel into /api/v1/track', () => {
     await emit({ ...checkoutStarted, data: { checkout: { ...checkoutStarted.data.checkout, email: null } } });
     assert.equal(posted.length, 0);
     assert.equal((await stored('Viewed Product')).length, before);
+  });
+
+  /** The checkouts/* webhook for the pixel's checkout: same token, the same logged-in customer. */
+  async function checkoutWebhook(topic: 'checkouts/create' | 'checkouts/update', token: string, more: Record<string, unknown> = {}) {
+    const res = await postDelivery(request(app), signedDelivery(topic, { ...fixture('checkouts-create'), token, ...more }));
+    assert.equal(res.status, 200);
+    await drainWebhooks(rt);
+  }
+  const checkoutWithToken = (token: string) => ({ ...checkoutStarted, data: { checkout: { ...checkoutStarted.data.checkout, token } } });
+  const startedFor = async (token: string) => (await stored('Started Checkout')).filter((e) => e.unique_id === `shopify:checkout-token:${token}`);
+
+  test('checkout_started then the checkouts webhooks for that checkout: one Started Checkout, the recovery URL filled in', async () => {
+    const before = (await stored('Started Checkout')).length;
+    const { emit, posted } = loadPixel();
+    await emit(checkoutWithToken('c0ffee0000000000000000000000pix1'));
+    assert.equal(posted[0]!.status, 202);
+    await checkoutWebhook('checkouts/create', 'c0ffee0000000000000000000000pix1');
+    // An update with other lines is the same checkout: the event the flows entered on stands.
+    await checkoutWebhook('checkouts/update', 'c0ffee0000000000000000000000pix1', {
+      updated_at: '2026-11-20T12:30:00-05:00',
+      line_items: [{ ...(fixture('checkouts-create').line_items as Array<Record<string, unknown>>)[0], quantity: 5 }],
+    });
+
+    assert.equal((await stored('Started Checkout')).length, before + 1);
+    const [started] = await startedFor('c0ffee0000000000000000000000pix1');
+    assert.equal(started!.external_id, '7123456789012');
+    assert.equal(started!.value, '80.50');
+    assert.deepEqual(started!.items.map((i) => [i.product, i.quantity]), [['8123456789012', 2], ['8123456789077', 1]]);
+    assert.equal(started!.properties.CheckoutURL, fixture('checkouts-create').abandoned_checkout_url);
+    assert.equal(started!.properties.CheckoutID, String(fixture('checkouts-create').id));
+  });
+
+  test('the checkouts webhook then checkout_started for that checkout: one Started Checkout, as the webhook stored it', async () => {
+    const before = (await stored('Started Checkout')).length;
+    await checkoutWebhook('checkouts/create', 'c0ffee0000000000000000000000web1');
+    const { emit, posted } = loadPixel();
+    await emit(checkoutWithToken('c0ffee0000000000000000000000web1'));
+    assert.equal(posted[0]!.status, 202);
+
+    assert.equal((await stored('Started Checkout')).length, before + 1);
+    const [started] = await startedFor('c0ffee0000000000000000000000web1');
+    assert.equal(started!.external_id, '7123456789012');
+    assert.deepEqual(started!.items.map((i) => [i.product, i.variant, i.quantity]), [['8123456789012', '44123456789001', 2]]);
+    assert.equal(started!.properties.CheckoutURL, fixture('checkouts-create').abandoned_checkout_url);
+  });
+
+  test('an abandoned-checkout run that entered on the pixel event gets the recovery URL the webhook brings', async () => {
+    await processTriggerQueue(rt.db.pool); // the earlier tests' events start nothing here
+    const flow = await request(app).post('/api/v1/flows').set('authorization', `Bearer ${privateKey}`).send({ preset: 'abandoned-checkout', status: 'live' });
+    assert.equal(flow.status, 201, JSON.stringify(flow.body));
+    const { emit } = loadPixel();
+    await emit({ ...checkoutWithToken('c0ffee0000000000000000000000run1'), timestamp: new Date().toISOString() });
+    await processTriggerQueue(rt.db.pool);
+    const snapshot = async () =>
+      (await rt.db.pool.query<{ url: string | null }>("SELECT trigger_event -> 'properties' ->> 'CheckoutURL' AS url FROM flow_runs WHERE flow_id = $1", [flow.body.id])).rows;
+    assert.deepEqual(await snapshot(), [{ url: null }]);
+
+    await checkoutWebhook('checkouts/create', 'c0ffee0000000000000000000000run1');
+    assert.deepEqual(await snapshot(), [{ url: fixture('checkouts-create').abandoned_checkout_url }]);
   });
 
   test('a pixel without its settings subscribes to nothing', () => {

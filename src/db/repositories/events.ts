@@ -57,6 +57,41 @@ export async function insertEvents(
   return inserted.map((r) => ({ id: r.id as EventId, uniqueId: r.unique_id }));
 }
 
+/**
+ * Adds to stored events the properties they lack (absent or null) from a later copy, never
+ * changing one they have. Runs that entered a flow on such an event keep a copy of it taken at
+ * entry, so the copy gets the same additions (their messages render from it). Returns how many
+ * events gained something.
+ */
+export async function fillEventProperties(
+  db: Queryable,
+  storeId: StoreId,
+  rows: Array<{ uniqueId: string; properties: Record<string, unknown> }>,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const { rows: out } = await db.query<{ n: number }>(
+    `WITH x AS (
+       SELECT unique_id, props FROM jsonb_to_recordset($2::jsonb) AS x(unique_id text, props jsonb)
+     ), filled AS (
+       UPDATE events e SET properties = e.properties || (
+           SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(x.props) p
+           WHERE p.value <> 'null'::jsonb AND COALESCE(e.properties -> p.key, 'null'::jsonb) = 'null'::jsonb)
+       FROM x
+       WHERE e.store_id = $1 AND e.unique_id = x.unique_id
+         AND EXISTS (SELECT 1 FROM jsonb_each(x.props) p
+                     WHERE p.value <> 'null'::jsonb AND COALESCE(e.properties -> p.key, 'null'::jsonb) = 'null'::jsonb)
+       RETURNING e.id, e.profile_id, e.properties
+     ), runs AS (
+       UPDATE flow_runs r SET trigger_event = jsonb_set(r.trigger_event, '{properties}', f.properties)
+       FROM filled f
+       WHERE r.store_id = $1 AND r.profile_id = f.profile_id AND r.key = 'event:' || f.id::text AND r.trigger_event ? 'properties'
+     )
+     SELECT count(*)::int AS n FROM filled`,
+    [storeId, JSON.stringify(rows.map((r) => ({ unique_id: r.uniqueId, props: r.properties })))],
+  );
+  return out[0]?.n ?? 0;
+}
+
 export async function insertEventItems(db: Queryable, storeId: StoreId, items: EventItemWrite[]): Promise<void> {
   if (items.length === 0) return;
   await db.query(

@@ -108,8 +108,9 @@ function startedCheckout(data) {
       ItemNames: items.map((i) => i.ProductName).filter(Boolean),
       Items: items,
     },
-    // checkout_started can fire again when the shopper reloads checkout; one event per checkout.
-    uniqueId: text(checkout.token) ? `shopify:pixel-checkout:${checkout.token.trim()}` : undefined,
+    // One event per checkout: a reload fires checkout_started again, and the checkouts/* webhooks
+    // key the same checkout by the same token (normalise-commerce.ts checkoutUniqueId).
+    uniqueId: text(checkout.token) ? `shopify:checkout-token:${checkout.token.trim()}` : undefined,
   };
 }
 
