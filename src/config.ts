@@ -52,6 +52,16 @@ const EnvSchema = z.object({
    * an outbox delivery batch) outlives the worker: after a crash, others take over once it passes.
    */
   FLOW_LEASE_SECONDS: z.coerce.number().int().min(2).default(120),
+  /**
+   * Origins that may frame platform-launched pages besides the platform's own admin, for
+   * exercising the embedded app from a local page; refused in production below.
+   */
+  EXTRA_FRAME_ANCESTORS: z
+    .string()
+    .trim()
+    .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, 'must list origins such as http://localhost:8080, separated by spaces')))
+    .optional(),
 });
 
 export type Config = {
@@ -73,6 +83,7 @@ export type Config = {
   apiRateLimit: number;
   deliveryRetentionDays: number;
   flowLeaseSeconds: number;
+  extraFrameAncestors: string[];
 };
 
 export class ConfigError extends Error {
@@ -90,6 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${name}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.EXTRA_FRAME_ANCESTORS?.length) {
+    // Framing by anything but the platform admin would let that page overlay a signed-in merchant.
+    throw new ConfigError('Invalid environment variable EXTRA_FRAME_ANCESTORS: not allowed when NODE_ENV is production');
+  }
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -113,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiRateLimit: e.API_RATE_LIMIT,
     deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
     flowLeaseSeconds: e.FLOW_LEASE_SECONDS,
+    extraFrameAncestors: e.EXTRA_FRAME_ANCESTORS ?? [],
   };
 }
