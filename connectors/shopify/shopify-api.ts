@@ -44,7 +44,9 @@ export function createShopifyApi(config: Config, creds: ShopifyCredentials): Sho
     hostName: appUrl.host,
     hostScheme: appUrl.protocol === 'http:' ? 'http' : 'https',
     apiVersion: API_VERSION,
-    // The merchant app is served by us under /app, not inside the Shopify admin frame.
+    // The app is embedded in the admin, but the library's embedded mode only renames sessions we
+    // do not keep and skips a cookie we do not read: our own sessions, started from a verified
+    // session token (embedded-app.ts in the web layer), do that work.
     isEmbeddedApp: false,
     logger: {
       level: LogSeverity.Warning,

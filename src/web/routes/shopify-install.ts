@@ -11,7 +11,7 @@ import type { AppContext } from '../context.ts';
 import { sendProblem } from '../problem.ts';
 import { startSession } from '../session.ts';
 
-const ShopDomain = z
+export const ShopDomain = z
   .string()
   .trim()
   .toLowerCase()

@@ -1,5 +1,6 @@
 // The merchant app under /app. Custom-catalog stores sign in with email and password; platform
-// stores arrive signed in from their platform's callback. Every page after the guard works on
+// stores arrive signed in from their platform's admin (embedded-app.ts, the BigCommerce load and
+// Wix dashboard routes) or install callback. Every page after the guard works on
 // res.locals.store, the session's store, and nothing else.
 import type { Response, Router } from 'express';
 import type { AppContext } from '../context.ts';
@@ -16,6 +17,7 @@ import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
 import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
+import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
 
 export type MerchantLocals = SessionLocals & { store: Store; actor: string };
 
@@ -25,7 +27,8 @@ const loginPage = (res: Response, values: Record<string, unknown>, errors: Recor
   render(res, 'login', { title: 'Sign in', heading: 'Sign in to Storeflow', values, errors, hint: HINT }, status);
 
 export function appRoutes(ctx: AppContext): Router {
-  const r = browserRouter(ctx, 'app');
+  const r = browserRouter(ctx, 'app', { authenticate: shopifyBearer(ctx) });
+  shopifyLaunch(r, ctx);
 
   passwordSignIn(r, ctx, {
     audience: 'app',
@@ -46,7 +49,9 @@ export function appRoutes(ctx: AppContext): Router {
     }
     locals.store = store;
     locals.actor = locals.session!.actor ?? `${store.platform} admin`;
-    locals.viewer = { label: `${locals.actor} · ${store.domain}` };
+    // The platform admin signs the merchant in again at every launch, so inside it there is no sign-out.
+    locals.viewer = { label: `${locals.actor} · ${store.domain}`, embedded: locals.session!.embedded };
+    if (locals.session!.embedded) embedIn(ctx, res, store);
     next();
   });
   appHomePages(r, ctx);

@@ -1,6 +1,6 @@
 // What every browser-facing router shares: a CSP that allows only our own scripts and styles,
 // form bodies, the audience's session, CSRF on every post, and errors as readable pages.
-import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../context.ts';
 import { loadSession, type Audience } from '../session.ts';
@@ -8,7 +8,8 @@ import { CsrfError, requireCsrf } from '../csrf.ts';
 import { ProblemError, isConnectionError } from '../problem.ts';
 import { render } from './views.ts';
 
-export function browserRouter(ctx: AppContext, audience: Audience): Router {
+/** `authenticate` may replace the cookie's session for a request that proves itself another way. */
+export function browserRouter(ctx: AppContext, audience: Audience, opts: { authenticate?: RequestHandler } = {}): Router {
   const r = Router();
   r.use(
     helmet.contentSecurityPolicy({
@@ -35,6 +36,7 @@ export function browserRouter(ctx: AppContext, audience: Audience): Router {
   });
   r.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
   r.use(loadSession(ctx, audience));
+  if (opts.authenticate) r.use(opts.authenticate);
   r.use(requireCsrf);
   return r;
 }

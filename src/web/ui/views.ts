@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Response } from 'express';
 import { Liquid } from 'liquidjs';
 import type { SessionLocals } from '../session.ts';
+import type { EmbedLocals } from './embedded-app.ts';
 
 const VIEWS_DIR = join(import.meta.dirname, '..', '..', '..', 'views');
 
@@ -33,13 +34,14 @@ export type Page = { title: string; [key: string]: unknown };
 
 /** Renders a view with what every page needs: who is signed in, the CSRF token, the audience. */
 export async function render(res: Response, view: string, page: Page, status = 200): Promise<void> {
-  const locals = res.locals as Partial<SessionLocals> & { viewer?: unknown; nav?: string };
+  const locals = res.locals as Partial<SessionLocals> & EmbedLocals & { viewer?: unknown; nav?: string };
   const html = await engine.renderFile(view, {
     ...page,
     csrf: locals.session?.csrfToken ?? '',
     audience: locals.audience,
     viewer: locals.viewer ?? null,
     nav: page.nav ?? locals.nav ?? '',
+    app_bridge_key: locals.appBridge?.apiKey ?? null,
   });
   res.status(status).type('html').send(html);
 }
