@@ -12,6 +12,7 @@ import { trackRoutes } from './routes/track.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { shopifyRoutes } from './routes/shopify-install.ts';
 import { wixRoutes } from './routes/wix-install.ts';
+import { wixDashboardRoutes } from './routes/wix-dashboard.ts';
 import { bigcommerceRoutes } from './routes/bigcommerce-callbacks.ts';
 import { catalogRoutes } from './routes/api-catalog.ts';
 import { eventRoutes } from './routes/api-events.ts';
@@ -45,6 +46,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(healthRoutes(ctx));
   app.use(trackRoutes(ctx));
   app.use(wixRoutes(ctx));
+  app.use(wixDashboardRoutes(ctx));
   app.use(shopifyRoutes(ctx));
   app.use(webhookRoutes(ctx));
   app.use(messagingTrackingRoutes(ctx));

@@ -49,6 +49,8 @@ describe('BigCommerce app callbacks and webhook intake', () => {
     const res = await auth(installQuery);
     assert.equal(res.status, 200, res.text);
     assert.match(res.text, /Private key: <code>/);
+    assert.match(String(res.headers['content-security-policy']), new RegExp(`frame-ancestors https://store-${STORE_HASH}\\.mybigcommerce\\.com https://login\\.bigcommerce\\.com(;|$)`));
+    assert.equal(res.headers['x-frame-options'], undefined);
     const exchange = stub.state.seen.find((s) => s.path === '/oauth2/token' && (s.body as { code: string }).code === 'auth-code-1');
     assert.deepEqual(
       { ...(exchange!.body as Record<string, string>) },
@@ -94,11 +96,12 @@ describe('BigCommerce app callbacks and webhook intake', () => {
     assert.ok(stub.state.seen.some((s) => s.method === 'PUT' && s.path === `/stores/${STORE_HASH}/v3/content/scripts/${stub.state.scripts[0]!.uuid}`));
   });
 
-  test('load renders for a valid signed payload and may be framed by the control panel', async () => {
+  test('load signs in to the app for a valid signed payload, framed by this store’s control panel only', async () => {
     const res = await request(app).get('/bigcommerce/load').query({ signed_payload_jwt: signedPayloadJwt() });
-    assert.equal(res.status, 200);
-    assert.match(res.text, /linen-and-co\.example\.com/);
-    assert.match(String(res.headers['content-security-policy']), /frame-ancestors https:\/\/\*\.bigcommerce\.com/);
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.location, '/app');
+    assert.match(String(res.headers['set-cookie']), /sf_app=.*SameSite=None/);
+    assert.match(String(res.headers['content-security-policy']), new RegExp(`frame-ancestors https://store-${STORE_HASH}\\.mybigcommerce\\.com https://login\\.bigcommerce\\.com(;|$)`));
   });
 
   const forged: Array<[string, string]> = [

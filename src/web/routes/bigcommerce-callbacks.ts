@@ -1,15 +1,17 @@
 // BigCommerce single-click app callbacks. /auth runs once per install with a code; /load,
 // /uninstall and /remove-user carry a signed_payload_jwt that is verified before anything else.
-// /auth and /load render inside the BigCommerce control panel, so they may be framed there.
+// /auth and /load render inside the store's control panel, so they may be framed by that
+// store's control panel (and no other); a verified /load signs the merchant in inside it.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { isBigCommerceConnector, type BigCommerceApp } from '../../../connectors/bigcommerce/bigcommerce-connector.ts';
 import { InstallRefused } from '../../../connectors/bigcommerce/oauth.ts';
-import { StoreContext } from '../../../connectors/bigcommerce/schemas.ts';
+import { StoreContext, hashOfContext } from '../../../connectors/bigcommerce/schemas.ts';
 import type { SignedPayload } from '../../../connectors/bigcommerce/signed-payload.ts';
 import { UnknownStore, installBigCommerceStore, storeForCallback, uninstallBigCommerceStore } from '../../../connectors/bigcommerce/install.ts';
 import { isStorefrontBundle, readStorefrontBundle } from '../../../connectors/bigcommerce/storefront/assets.ts';
 import type { AppContext } from '../context.ts';
+import { allowFramingBy, bigcommerceAdmins } from '../frame-ancestors.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';
 
@@ -18,9 +20,9 @@ const SignedQuery = z.object({ signed_payload_jwt: z.string().min(1).max(8192) }
 
 const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function renderInPanel(res: Response, title: string, body: string): void {
-  res.removeHeader('X-Frame-Options');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors https://*.bigcommerce.com");
+function renderInPanel(ctx: AppContext, res: Response, storeHash: string, title: string, body: string): void {
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+  allowFramingBy(res, ctx.config, bigcommerceAdmins(storeHash));
   res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;max-width:42rem}code{background:#f3f3f3;padding:.1rem .3rem}</style></head>
 <body><h1>${escape(title)}</h1>${body}</body></html>`);
@@ -74,7 +76,7 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
       ? `<p>Your API keys. The private key is shown only now; keep it somewhere safe.</p>
 <p>Public key: <code>${escape(result.keys.publicKey)}</code><br>Private key: <code>${escape(result.keys.privateKey)}</code></p>`
       : '';
-    renderInPanel(res, 'Storeflow is installed', `<p>Connected to ${escape(result.store.domain)}. Your catalog is being imported now.</p>${keys}`);
+    renderInPanel(ctx, res, hashOfContext(q.context), 'Storeflow is installed', `<p>Connected to ${escape(result.store.domain)}. Your catalog is being imported now.</p>${keys}`);
   });
 
   // The storefront script the Script Manager loads on the store's own domain, so it must be
@@ -93,9 +95,11 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
     const payload = verified(bigcommerceApp(ctx), req);
     const store = await known(storeForCallback(ctx.db.pool, payload));
     if (store.status !== 'active') throw new ProblemError(404, 'This store has uninstalled Storeflow.', { slug: 'unknown-store' });
-    // A verified load is the merchant's sign-in: the session is scoped to this store alone.
-    await startSession(ctx, res, 'app', { storeId: store.id, actor: payload.user.email, via: 'bigcommerce' });
-    renderInPanel(res, 'Storeflow', `<p>Connected to ${escape(store.domain)}.</p><p>Public key: <code>${escape(store.publicKey)}</code></p><p><a href="/app" target="_blank" rel="noopener">Open Storeflow</a></p>`);
+    // A verified load is the merchant's sign-in, inside the control panel's iframe: the session is
+    // scoped to this store alone and its pages may be framed by this store's control panel only.
+    await startSession(ctx, res, 'app', { storeId: store.id, actor: payload.user.email, via: 'bigcommerce', embedded: true });
+    allowFramingBy(res, ctx.config, bigcommerceAdmins(payload.storeHash));
+    res.redirect(303, '/app');
   });
 
   r.get('/bigcommerce/uninstall', async (req, res) => {
