@@ -1,7 +1,9 @@
 // What a finished OAuth grant does: the store is created or revived with the new grant sealed,
-// Shopify is told where to send webhooks, and the first catalog pull is queued. Every step is
-// safe to repeat, so a merchant who reinstalls (or reloads the callback) ends in the same state.
+// Shopify is told where to send webhooks, the first catalog pull is queued and the storefront web
+// pixel switched on. Every step is safe to repeat, so a merchant who reinstalls (or reloads the
+// callback) ends in the same state.
 import type { Session, Shopify } from '@shopify/shopify-api';
+import type { Logger } from 'pino';
 import type pg from 'pg';
 import type { SecretBox } from '../../src/security/secret-box.ts';
 import type { Store } from '../../src/model/store.ts';
@@ -10,8 +12,9 @@ import { findStoreByDomain, saveInstallation } from '../../src/db/repositories/s
 import { requestSync } from '../../src/db/repositories/catalog-syncs.ts';
 import { saveTokenExpiry } from '../../src/db/repositories/shopify-tokens.ts';
 import { encodeGrant, grantFromSession } from './credentials.ts';
+import { activateStorePixel } from './web-pixel-activation.ts';
 
-export type InstallDeps = { pool: pg.Pool; secrets: SecretBox; api: Shopify };
+export type InstallDeps = { pool: pg.Pool; secrets: SecretBox; api: Shopify; logger?: Pick<Logger, 'warn'> };
 
 export class WebhookRegistrationError extends Error {
   override name = 'WebhookRegistrationError';
@@ -45,5 +48,8 @@ export async function completeInstall(deps: InstallDeps, session: Session): Prom
     throw new WebhookRegistrationError(`Shopify refused the webhook subscriptions for ${failed.map(([t]) => t).join(', ')}`);
   }
   await requestSync(deps.pool, store.id);
+  // Last, and never failing the install: a refusal is recorded and the worker retries it. The
+  // merchant is waiting on this redirect, so a throttled shop is left to the worker as well.
+  await activateStorePixel(deps, store, grant.accessToken, { maxWaitMs: 5_000 });
   return store;
 }

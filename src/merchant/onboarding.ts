@@ -7,6 +7,7 @@ import { Metrics } from '../model/event.ts';
 import { findSync, type CatalogSync } from '../db/repositories/catalog-syncs.ts';
 import { catalogReadiness, type CatalogReadiness } from '../db/repositories/support.ts';
 import { lastEventTimes } from '../db/repositories/merchant-reads.ts';
+import { findPixelState, type PixelState } from '../db/repositories/shopify-web-pixels.ts';
 import { listStoreFlows } from '../flows/flow-service.ts';
 
 export type ChecklistItem = { key: string; title: string; done: boolean; detail: string; link?: { href: string; label: string } };
@@ -18,12 +19,22 @@ export type Onboarding = {
   lastSeen: { viewedProduct: Date | null; startedCheckout: Date | null };
 };
 
+/** What the merchant should know about the Shopify web pixel, in front of the events seen. */
+function pixelText(pixel: PixelState | undefined): string {
+  if (!pixel) return 'Storefront tracking not activated yet: the web pixel is switched on shortly. ';
+  if (pixel.status === 'active') return 'Storefront tracking activated (Shopify web pixel). ';
+  const reason = (pixel.lastError ?? 'Shopify refused the web pixel').replace(/\.$/, '');
+  const retry = pixel.nextAttemptAt ? ` It is tried again automatically at ${pixel.nextAttemptAt.toISOString()}.` : '';
+  return `Storefront tracking not activated: ${reason}.${retry} `;
+}
+
 export async function onboarding(pool: pg.Pool, config: Pick<Config, 'smtpUrl' | 'sms'>, store: Store): Promise<Onboarding> {
-  const [catalog, sync, seen, flows] = await Promise.all([
+  const [catalog, sync, seen, flows, pixel] = await Promise.all([
     catalogReadiness(pool, store.id),
     findSync(pool, store.id),
     lastEventTimes(pool, store.id, [Metrics.viewedProduct, Metrics.startedCheckout]),
     listStoreFlows(pool, store),
+    store.platform === 'shopify' ? findPixelState(pool, store.id) : undefined,
   ]);
   const lastSeen = { viewedProduct: seen[Metrics.viewedProduct] ?? null, startedCheckout: seen[Metrics.startedCheckout] ?? null };
   const live = flows.filter((f) => f.status === 'live');
@@ -50,7 +61,7 @@ export async function onboarding(pool: pg.Pool, config: Pick<Config, 'smtpUrl' |
         key: 'tracking',
         title: 'Storefront tracking seen',
         done: Boolean(lastSeen.viewedProduct || lastSeen.startedCheckout),
-        detail: `Last Viewed Product: ${lastSeen.viewedProduct?.toISOString() ?? 'never'}. Last Started Checkout: ${lastSeen.startedCheckout?.toISOString() ?? 'never'}.`,
+        detail: `${store.platform === 'shopify' ? pixelText(pixel) : ''}Last Viewed Product: ${lastSeen.viewedProduct?.toISOString() ?? 'never'}. Last Started Checkout: ${lastSeen.startedCheckout?.toISOString() ?? 'never'}.`,
       },
       {
         key: 'sender',

@@ -10,6 +10,7 @@ import { createApp } from '../../src/web/app.ts';
 import { findStoreByDomain, readSealedAccessToken } from '../../src/db/repositories/stores.ts';
 import { findSync } from '../../src/db/repositories/catalog-syncs.ts';
 import { findTokenExpiry } from '../../src/db/repositories/shopify-tokens.ts';
+import { findPixelState } from '../../src/db/repositories/shopify-web-pixels.ts';
 import { drainWebhooks } from '../../src/jobs/process-webhooks.ts';
 import { decodeGrant } from '../../connectors/shopify/credentials.ts';
 import { SUBSCRIBED_TOPICS } from '../../connectors/shopify/shopify-api.ts';
@@ -117,6 +118,8 @@ describe('Shopify install, tokens and reinstall', () => {
 
     assert.equal((await findSync(rt.db.pool, store!.id))?.status, 'queued');
     assert.equal(await queueReconciliation(rt.db.pool), 1);
+    // This stub knows no web pixel mutation: the refusal is recorded for a retry, the install stands.
+    assert.equal((await findPixelState(rt.db.pool, store!.id))?.status, 'failed');
   });
 
   test('a token close to expiry is refreshed and the rotated refresh token kept; one far from it is left alone', async () => {

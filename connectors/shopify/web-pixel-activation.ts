@@ -1,0 +1,67 @@
+// Switching the storefront web pixel on belongs to an install but is never a reason to fail one:
+// a refusal is logged and recorded (the onboarding checklist shows it) and the worker tries again
+// with backoff. The worker also re-sends the settings when the store's public key or our address
+// changed, since the pixel would otherwise post to the old ones.
+import type { Shopify } from '@shopify/shopify-api';
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import type { SecretBox } from '../../src/security/secret-box.ts';
+import type { StoreId } from '../../src/model/ids.ts';
+import { listPixelsDue, recordPixelActivated, recordPixelFailed } from '../../src/db/repositories/shopify-web-pixels.ts';
+import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
+import { decodeGrant } from './credentials.ts';
+import { activateWebPixel, type PixelSettings } from './web-pixel-api.ts';
+
+export type PixelDeps = { pool: pg.Pool; api: Shopify; logger?: Pick<Logger, 'warn'> | undefined };
+
+/**
+ * Where the pixel posts: the address Shopify already knows us by (OAuth redirects and webhook
+ * callbacks are built from the same host), so a shop never sees two addresses for the app.
+ */
+export function pixelSettings(api: Shopify, publicKey: string): PixelSettings {
+  return { appUrl: `${api.config.hostScheme}://${api.config.hostName}`, publicKey };
+}
+
+/** One shop's activation; true when the pixel is on with the current settings. */
+export async function activateStorePixel(
+  deps: PixelDeps,
+  store: { id: StoreId; domain: string; publicKey: string },
+  accessToken: string,
+  throttle: ThrottleOptions = {},
+): Promise<boolean> {
+  const settings = pixelSettings(deps.api, store.publicKey);
+  try {
+    const pixel = await activateWebPixel(createAdminGraphql(deps.api, store.domain, accessToken, throttle), settings);
+    await recordPixelActivated(deps.pool, store.id, { webPixelId: pixel.id, ...settings });
+    return true;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (deps.logger) deps.logger.warn({ err, storeId: store.id, shop: store.domain }, 'shopify web pixel not activated');
+    else await deps.api.logger.warning(`web pixel not activated: ${message}`, { shop: store.domain });
+    await recordPixelFailed(deps.pool, store.id, message);
+    return false;
+  }
+}
+
+/** The worker's pass over every shop whose pixel is due; returns how many are now on. */
+export async function retryPixelActivations(
+  deps: PixelDeps & { secrets: SecretBox },
+  opts: { now?: Date; limit?: number; throttle?: ThrottleOptions } = {},
+): Promise<number> {
+  const { appUrl } = pixelSettings(deps.api, '');
+  const due = await listPixelsDue(deps.pool, appUrl, opts.now ?? new Date(), opts.limit ?? 100);
+  let activated = 0;
+  for (const d of due) {
+    let accessToken: string;
+    try {
+      accessToken = decodeGrant(deps.secrets.open(d.sealed)).accessToken;
+    } catch (err) {
+      await recordPixelFailed(deps.pool, d.storeId, `the stored grant could not be read: ${(err as Error).message}`);
+      continue;
+    }
+    // A shop throttling us is tried again on the next pass rather than holding the others up.
+    const on = await activateStorePixel(deps, { id: d.storeId, domain: d.domain, publicKey: d.publicKey }, accessToken, opts.throttle ?? { maxWaitMs: 30_000 });
+    if (on) activated++;
+  }
+  return activated;
+}
