@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 const KEEP_OUTPUT = 20_000;
 
 export type AppProcess = { pid: number; baseUrl: string; stop(): Promise<void> };
@@ -28,10 +29,11 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startApp(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<AppProcess> {
+/** `role: 'web'` runs only the web server (`cli serve`), for a benchmark that drives the worker's part itself. */
+export async function startApp(env: Record<string, string>, opts: { readyTimeoutMs?: number; role?: 'all' | 'web' } = {}): Promise<AppProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, opts.role === 'web' ? [CLI, 'serve'] : [MAIN], {
     env: { ...process.env, ...env, PORT: String(port), APP_URL: baseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

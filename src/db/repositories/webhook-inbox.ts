@@ -97,23 +97,7 @@ export type IntakeItem = {
 
 export type IntakeResult = { status: 'queued' | 'duplicate' | 'unknown-shop' | 'uninstalled'; storeId: StoreId | null };
 
-/**
- * Finds each delivery's store and stores the delivery in one statement for the whole batch: the
- * webhook route's only database work, so its round trips are shared by every request in flight.
- * The store is matched as findStoreByShop does (domain first, then the platform's own id).
- */
-export async function enqueueDeliveries(db: Queryable, source: string, items: IntakeItem[]): Promise<IntakeResult[]> {
-  // Copies of one delivery in the same batch: the first is written, the rest answer as it does.
-  const first = new Map<string, number>();
-  const rows: Array<Record<string, unknown>> = [];
-  items.forEach((it, i) => {
-    const key = `${it.shop}\u0000${it.deliveryId}`;
-    if (first.has(key)) return;
-    first.set(key, i);
-    rows.push({ i, shop: it.shop, delivery_id: it.deliveryId, topic: it.topic, payload: it.payload, triggered_at: it.triggeredAt?.toISOString() ?? null, allow: it.acceptWhileUninstalled });
-  });
-  const { rows: out } = await db.query<{ i: number; store_id: string | null; status: string | null; inserted: boolean }>(
-    `WITH x AS (
+const INTAKE_SQL = `WITH x AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, shop text, delivery_id text, topic text, payload jsonb, triggered_at timestamptz, allow boolean)
      ), s AS (
        SELECT x.*, st.id AS store_id, st.status
@@ -130,9 +114,29 @@ export async function enqueueDeliveries(db: Queryable, source: string, items: In
        RETURNING store_id, delivery_id
      )
      SELECT s.i, s.store_id, s.status, (ins.delivery_id IS NOT NULL) AS inserted
-     FROM s LEFT JOIN ins ON ins.store_id = s.store_id AND ins.delivery_id = s.delivery_id`,
-    [source, JSON.stringify(rows)],
-  );
+     FROM s LEFT JOIN ins ON ins.store_id = s.store_id AND ins.delivery_id = s.delivery_id`;
+
+/**
+ * Finds each delivery's store and stores the delivery in one statement for the whole batch: the
+ * webhook route's only database work, so its round trips are shared by every request in flight.
+ * The store is matched as findStoreByShop does (domain first, then the platform's own id).
+ */
+export async function enqueueDeliveries(db: Queryable, source: string, items: IntakeItem[]): Promise<IntakeResult[]> {
+  // Copies of one delivery in the same batch: the first is written, the rest answer as it does.
+  const first = new Map<string, number>();
+  const rows: Array<Record<string, unknown>> = [];
+  items.forEach((it, i) => {
+    const key = `${it.shop}\u0000${it.deliveryId}`;
+    if (first.has(key)) return;
+    first.set(key, i);
+    rows.push({ i, shop: it.shop, delivery_id: it.deliveryId, topic: it.topic, payload: it.payload, triggered_at: it.triggeredAt?.toISOString() ?? null, allow: it.acceptWhileUninstalled });
+  });
+  // Unnamed on purpose: the embedded database is one backend behind every pool connection, so a
+  // statement prepared by name on one connection would collide with the same name on another.
+  const { rows: out } = await db.query<{ i: number; store_id: string | null; status: string | null; inserted: boolean }>(INTAKE_SQL, [
+    source,
+    JSON.stringify(rows),
+  ]);
   const byIndex = new Map<number, IntakeResult>();
   for (const r of out) {
     const storeId = r.store_id as StoreId | null;

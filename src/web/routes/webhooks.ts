@@ -16,7 +16,7 @@ export function webhookRoutes(ctx: AppContext): Router {
   const intakeFor = (p: Platform) => {
     let found = intakes.get(p);
     if (!found) {
-      found = groupCommit((items) => enqueueDeliveries(ctx.db.pool, p, items), { maxBatch: 200, maxInFlight: 2 });
+      found = groupCommit((items) => enqueueDeliveries(ctx.db.pool, p, items), { maxBatch: 200, maxInFlight: 1 });
       intakes.set(p, found);
     }
     return found;
