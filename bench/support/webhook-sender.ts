@@ -24,15 +24,20 @@ function post(agent: Agent, url: URL, headers: Record<string, string>, body: Buf
   });
 }
 
-async function send({ url, seqs, inFlight }: Job): Promise<Sent> {
-  const target = new URL(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
-  const prepared = seqs.map((seq) => {
+type Prepared = { headers: Record<string, string>; body: Buffer };
+
+function prepare(seqs: number[]): Prepared[] {
+  return seqs.map((seq) => {
     const d = delivery(seq);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     for (const [k, v] of Object.entries(d.headers)) if (typeof v === 'string') headers[k] = v;
     return { headers, body: d.rawBody };
   });
+}
+
+async function send(url: string, prepared: Prepared[], inFlight: number): Promise<Sent> {
+  const target = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
   const latenciesMs: number[] = [];
   try {
     const seconds = await timed(() =>
@@ -49,20 +54,53 @@ async function send({ url, seqs, inFlight }: Job): Promise<Sent> {
   }
 }
 
-/** Posts deliveries `seqs` to `url` with `inFlight` requests at a time, from a sender thread. */
-export function sendDeliveries(job: Job): Promise<Sent> {
-  return new Promise((resolve, reject) => {
-    const thread = new Worker(new URL(import.meta.url), { workerData: job });
-    thread.once('message', (m: { ok: true; sent: Sent } | { ok: false; error: string }) => (m.ok ? resolve(m.sent) : reject(new Error(m.error))));
-    thread.once('error', reject);
-    thread.once('exit', (code) => code !== 0 && reject(new Error(`the sender thread exited with code ${code}`)));
+type FromThread = { kind: 'ready' } | { kind: 'sent'; sent: Sent } | { kind: 'failed'; error: string };
+
+/**
+ * Starts a sender thread for deliveries `seqs` and resolves once it has loaded and signed them
+ * all, so that none of that lands in the measured window; `go()` then posts them to `url`,
+ * `inFlight` requests at a time.
+ */
+export function prepareSender(job: Job): Promise<{ go(): Promise<Sent> }> {
+  const thread = new Worker(new URL(import.meta.url), { workerData: job });
+  let settle: { resolve: (s: Sent) => void; reject: (e: Error) => void } | undefined;
+  const done = new Promise<Sent>((resolve, reject) => (settle = { resolve, reject }));
+  done.catch(() => {}); // surfaced through go() or the ready promise, not as an unhandled rejection
+  return new Promise((resolveReady, rejectReady) => {
+    const fail = (e: Error) => {
+      rejectReady(e);
+      settle!.reject(e);
+    };
+    thread.on('message', (m: FromThread) => {
+      if (m.kind === 'ready') resolveReady({ go: () => (thread.postMessage('go'), done) });
+      else if (m.kind === 'sent') settle!.resolve(m.sent);
+      else fail(new Error(m.error));
+    });
+    thread.once('error', fail);
+    thread.once('exit', (code) => code !== 0 && fail(new Error(`the sender thread exited with code ${code}`)));
   });
 }
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  send(workerData as Job).then(
-    (sent) => port.postMessage({ ok: true, sent }),
-    (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) }),
-  );
+  const job = workerData as Job;
+  const report = (m: FromThread) => port.postMessage(m);
+  try {
+    const prepared = prepare(job.seqs);
+    port.once('message', () => {
+      send(job.url, prepared, job.inFlight).then(
+        (sent) => {
+          report({ kind: 'sent', sent });
+          port.close();
+        },
+        (err: unknown) => {
+          report({ kind: 'failed', error: err instanceof Error ? err.message : String(err) });
+          port.close();
+        },
+      );
+    });
+    report({ kind: 'ready' });
+  } catch (err) {
+    report({ kind: 'failed', error: err instanceof Error ? err.message : String(err) });
+  }
 }
