@@ -38,18 +38,18 @@ const DRAIN_BATCH = 100;
  */
 const DRAIN_IDLE_MS = 50;
 
-/** The Admin API's answer to the inventory read-back: the product behind the item, all variants. */
-function answerInventoryItem(stub: AdminStub): void {
+/** The Admin API's answer to inventory read-backs: the product behind each item, all variants. */
+function answerInventoryItems(stub: AdminStub): void {
   let reads = 0;
-  stub.graphql.set('StoreflowInventoryItem', (body) => {
-    const gid = String(body.variables?.id ?? '');
-    const item = Number(gid.split('/').pop()) - INVENTORY_ITEM_BASE;
-    const id = productId(true, Math.floor(item / 10));
-    reads++;
-    const node = productNode(id, Array.from({ length: VARIANTS }, (_, v) => ({ id: variantId(id, v), qty: (reads * 3 + v) % 100, price: '19.99' })));
-    // Each read is newer than the last, so none is dropped as stale: every delivery writes.
-    return { inventoryItem: { variant: { product: { ...node, updatedAt: new Date(EPOCH + reads * 1000).toISOString() } } } };
-  });
+  stub.graphql.set('StoreflowInventoryItems', (body) => ({
+    nodes: (body.variables?.ids as string[]).map((gid) => {
+      const item = Number(gid.split('/').pop()) - INVENTORY_ITEM_BASE;
+      const id = productId(true, Math.floor(item / 10));
+      reads++;
+      const node = productNode(id, Array.from({ length: VARIANTS }, (_, v) => ({ id: variantId(id, v), qty: (reads * 3 + v) % 100, price: '19.99' })));
+      return { id: gid, variant: { product: { ...node, updatedAt: new Date(EPOCH + reads * 1000).toISOString() } } };
+    }),
+  }));
 }
 
 type RouteRun = { seconds: number; ackSeconds: number; latenciesMs: number[] };
@@ -126,7 +126,7 @@ async function measure(): Promise<{ rate: BenchResult; p99: BenchResult }> {
   const rawDb: BenchDatabase = await createBenchDatabase('shopify_raw');
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-bench-'));
   const stub = await startAdminStub();
-  answerInventoryItem(stub);
+  answerInventoryItems(stub);
   const cleanups: Array<() => Promise<void>> = [];
   try {
     const env = { ...ENV, DATABASE_URL: routeDb.url, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ENCRYPTION_KEY: randomBytes(32).toString('base64') };

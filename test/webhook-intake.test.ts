@@ -6,7 +6,7 @@ import { testRuntime, type TestRuntime } from './helpers/db.ts';
 import { createStore } from '../src/stores/create-store.ts';
 import { markUninstalled } from '../src/db/repositories/stores.ts';
 import { enqueueDeliveries, type IntakeItem } from '../src/db/repositories/webhook-inbox.ts';
-import { groupCommit } from '../src/db/group-commit.ts';
+import { coalesceCalls } from '../src/util/coalesce-calls.ts';
 
 const item = (shop: string, deliveryId: string, extra: Partial<IntakeItem> = {}): IntakeItem => ({
   shop,
@@ -60,11 +60,11 @@ describe('webhook intake', () => {
     );
   });
 
-  test('group commit: callers that queue while a write is in flight share the next write', async () => {
+  test('coalesced calls: callers that queue while a write is in flight share the next write', async () => {
     const batches: number[][] = [];
     let release!: () => void;
     let gate: Promise<void> = new Promise((r) => (release = r));
-    const gc = groupCommit<number, number>(
+    const gc = coalesceCalls<number, number>(
       async (items) => {
         batches.push(items);
         await gate;
@@ -81,8 +81,8 @@ describe('webhook intake', () => {
     assert.deepEqual(batches, [[1], [2, 3, 4], [5]], 'the rest went in batches of at most maxBatch');
   });
 
-  test('group commit: a failing batch is retried item by item, so only the bad item fails', async () => {
-    const gc = groupCommit<number, number>(
+  test('coalesced calls: a failing batch is retried item by item, so only the bad item fails', async () => {
+    const gc = coalesceCalls<number, number>(
       async (items) => {
         await new Promise((r) => setImmediate(r));
         if (items.includes(3)) throw new Error(`cannot write 3 (batch of ${items.length})`);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { CatalogPage } from '../connector.ts';
 import type { GraphqlCall } from './admin-graphql.ts';
+import type { ProductInput } from '../../src/model/catalog.ts';
 import { toProductInput, type ShopifyProduct } from './normalise-catalog.ts';
 
 export const PRODUCTS_PER_PAGE = 10;
@@ -29,8 +30,11 @@ export const MORE_VARIANTS_QUERY = `query StoreflowMoreVariants($id: ID!, $after
   }
 }`;
 
-export const INVENTORY_ITEM_QUERY = `query StoreflowInventoryItem($id: ID!) {
-  inventoryItem(id: $id) { variant { product { ${PRODUCT_FIELDS} } } }
+/** As many products per call as a catalog page holds, so a call stays as far under the cap. */
+export const INVENTORY_ITEMS_PER_CALL = PRODUCTS_PER_PAGE;
+
+export const INVENTORY_ITEMS_QUERY = `query StoreflowInventoryItems($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on InventoryItem { id variant { product { ${PRODUCT_FIELDS} } } } }
 }`;
 
 const PageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() });
@@ -56,8 +60,9 @@ type ProductNode = z.infer<typeof ProductNode>;
 
 const CatalogPageData = z.object({ products: z.object({ pageInfo: PageInfo, nodes: z.array(ProductNode) }) });
 const MoreVariantsData = z.object({ product: z.object({ variants: Variants }).nullable() });
-const InventoryItemData = z.object({
-  inventoryItem: z.object({ variant: z.object({ product: ProductNode.nullable() }).nullable() }).nullable(),
+// nodes() answers null for an id it does not know, and {} for one of another type.
+const InventoryItemsData = z.object({
+  nodes: z.array(z.object({ id: z.string().optional(), variant: z.object({ product: ProductNode.nullable() }).nullish() }).nullable()),
 });
 
 async function allVariants(call: GraphqlCall, node: ProductNode): Promise<z.infer<typeof VariantNode>[]> {
@@ -114,10 +119,18 @@ export async function* catalogPages(call: GraphqlCall, shopDomain: string, curso
   }
 }
 
-/** The product an inventory item belongs to, with every variant's stock summed over locations. */
-export async function productByInventoryItem(call: GraphqlCall, shopDomain: string, inventoryItemGid: string) {
-  const data = InventoryItemData.parse(await call(INVENTORY_ITEM_QUERY, { id: inventoryItemGid }));
-  const node = data.inventoryItem?.variant?.product;
-  if (!node) return null;
-  return toProductInput(await toProduct(call, node, new Date()), shopDomain);
+/**
+ * The products behind several inventory items in one call (at most INVENTORY_ITEMS_PER_CALL),
+ * in the order asked; null where the item is gone or has no product.
+ */
+export async function productsByInventoryItems(call: GraphqlCall, shopDomain: string, gids: string[]): Promise<Array<ProductInput | null>> {
+  const data = InventoryItemsData.parse(await call(INVENTORY_ITEMS_QUERY, { ids: gids }));
+  if (data.nodes.length !== gids.length) throw new Error(`Shopify answered ${data.nodes.length} nodes for ${gids.length} inventory items`);
+  const fetchedAt = new Date();
+  const out: Array<ProductInput | null> = [];
+  for (const n of data.nodes) {
+    const node = n?.variant?.product;
+    out.push(node ? toProductInput(await toProduct(call, node, fetchedAt), shopDomain) : null);
+  }
+  return out;
 }

@@ -6,7 +6,8 @@ import { Metrics } from '../../src/model/event.ts';
 import { ExternalProductId } from '../../src/model/ids.ts';
 import type { Connector, NormaliseContext, Normalised } from '../connector.ts';
 import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
-import { catalogPages, productByInventoryItem } from './catalog-query.ts';
+import { catalogPages } from './catalog-query.ts';
+import { createInventoryReadback, type InventoryReadback } from './inventory-readback.ts';
 import { decodeGrant } from './credentials.ts';
 import { checkoutEvents, customerProfile, identityOf, orderEvents } from './normalise-commerce.ts';
 import { fromProductPayload, toProductInput } from './normalise-catalog.ts';
@@ -34,7 +35,7 @@ function adminCall(api: Shopify, ctx: { store: { domain: string }; accessToken: 
   return createAdminGraphql(api, ctx.store.domain, decodeGrant(ctx.accessToken).accessToken, throttle);
 }
 
-async function normalise(api: Shopify, throttle: ThrottleOptions, topic: string, payload: unknown, ctx: NormaliseContext): Promise<Normalised[]> {
+async function normalise(readback: InventoryReadback, topic: string, payload: unknown, ctx: NormaliseContext): Promise<Normalised[]> {
   // After uninstall only the privacy topics still matter (shop/redact comes 48 hours later).
   if (ctx.store.status !== 'active' && !COMPLIANCE.has(topic)) return ignored(`${topic} for an uninstalled shop`);
   const receivedAt = ctx.triggeredAt ?? new Date();
@@ -48,12 +49,11 @@ async function normalise(api: Shopify, throttle: ThrottleOptions, topic: string,
       // The payload names one inventory item at one location; the product with every variant
       // summed over all locations is read back, so the stored totals never drift.
       const level = InventoryLevelPayload.parse(payload);
-      const call = adminCall(api, ctx, throttle);
-      if (!call) return ignored('no access token to look the inventory item up');
+      if (!ctx.accessToken) return ignored('no access token to look the inventory item up');
       const gid = level.admin_graphql_api_id?.startsWith('gid://shopify/InventoryItem/')
         ? level.admin_graphql_api_id
         : `gid://shopify/InventoryItem/${level.inventory_item_id}`;
-      const product = await productByInventoryItem(call, ctx.store.domain, gid);
+      const product = await readback(ctx.store.domain, decodeGrant(ctx.accessToken).accessToken, gid);
       return product ? [{ kind: 'catalog', products: [product] }] : ignored(`inventory item ${level.inventory_item_id} has no product`);
     }
     case 'checkouts/create':
@@ -95,6 +95,7 @@ export function createShopifyConnector(config: Config, opts: { throttle?: Thrott
   if (!creds) return undefined;
   const api = createShopifyApi(config, creds);
   const throttle = opts.throttle ?? {};
+  const readback = createInventoryReadback(api, throttle);
   return {
     platform: 'shopify',
     api,
@@ -108,7 +109,7 @@ export function createShopifyConnector(config: Config, opts: { throttle?: Thrott
     },
     verifyWebhook: (req) => verifyShopifyWebhook(req, creds.apiSecret),
     acceptsWhileUninstalled: (topic) => COMPLIANCE.has(topic),
-    normalise: (topic, payload, ctx) => normalise(api, throttle, topic, payload, ctx),
+    normalise: (topic, payload, ctx) => normalise(readback, topic, payload, ctx),
     async *fetchCatalog(ctx) {
       const call = adminCall(api, ctx, throttle);
       if (!call) throw new Error(`no access token for ${ctx.store.domain}; reinstall the app`);

@@ -42,8 +42,11 @@ runConnectorContract({
   deliveries: [delivery('inventory_levels/update', 'inventory-levels-update', ['catalog'])],
   setup: async () => {
     const stub = await startAdminStub();
-    stub.graphql.set('StoreflowInventoryItem', () => ({
-      inventoryItem: { variant: { product: productNode('8123456789012', [{ id: '44123456789001', qty: 75 }, { id: '44123456789002', qty: 3 }]) } },
+    stub.graphql.set('StoreflowInventoryItems', (body) => ({
+      nodes: (body.variables?.ids as string[]).map((id) => ({
+        id,
+        variant: { product: productNode('8123456789012', [{ id: '44123456789001', qty: 75 }, { id: '44123456789002', qty: 3 }]) },
+      })),
     }));
     return () => stub.close();
   },

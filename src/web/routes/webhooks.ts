@@ -3,7 +3,7 @@
 // lookup and the inbox insert are one statement shared with the other requests in flight.
 import express, { Router } from 'express';
 import { Platform } from '../../model/store.ts';
-import { groupCommit, type GroupCommit } from '../../db/group-commit.ts';
+import { coalesceCalls, type Coalesced } from '../../util/coalesce-calls.ts';
 import { enqueueDeliveries, type IntakeItem, type IntakeResult } from '../../db/repositories/webhook-inbox.ts';
 import type { AppContext } from '../context.ts';
 import { sendProblem } from '../problem.ts';
@@ -12,11 +12,11 @@ import { unstorable } from '../parse-batch.ts';
 export function webhookRoutes(ctx: AppContext): Router {
   const r = Router();
   // One intake per platform: a statement names its source once and matches stores within it.
-  const intakes = new Map<Platform, GroupCommit<IntakeItem, IntakeResult>>();
+  const intakes = new Map<Platform, Coalesced<IntakeItem, IntakeResult>>();
   const intakeFor = (p: Platform) => {
     let found = intakes.get(p);
     if (!found) {
-      found = groupCommit((items) => enqueueDeliveries(ctx.db.pool, p, items), { maxBatch: 200, maxInFlight: 1 });
+      found = coalesceCalls((items) => enqueueDeliveries(ctx.db.pool, p, items), { maxBatch: 200, maxInFlight: 1 });
       intakes.set(p, found);
     }
     return found;
