@@ -24,6 +24,36 @@ const num = (v: unknown): number | string => {
   return s !== '' && Number.isFinite(Number(s)) ? Number(s) : s;
 };
 
+/** Condition rows a trigger split's form shows at least. */
+const TRIGGER_SPLIT_ROWS = 3;
+const MAX_WHERE_ROWS = 50;
+
+/** The indexes of the condition rows a submitted form carries, in order. */
+function whereRows(f: StepForm): number[] {
+  const seen = new Set<number>();
+  for (const key of Object.keys(f)) {
+    const m = /^where_(?:path|op|value)_(\d{1,2})$/.exec(key);
+    if (m && Number(m[1]) < MAX_WHERE_ROWS) seen.add(Number(m[1]));
+  }
+  return [...seen].sort((a, b) => a - b);
+}
+
+/**
+ * A submitted form made tidy before it is read or shown again: a trigger split's filled condition
+ * rows are renumbered from 0 (empty ones dropped, one spare kept), so an engine issue about
+ * where.N lands on the row the user sees as the N-th.
+ */
+export function tidyStepForm(type: string, f: StepForm): StepForm {
+  if (type !== 'trigger-split') return f;
+  const filled = whereRows(f).filter((i) => ['path', 'op', 'value'].some((k) => opt(f[`where_${k}_${i}`]) !== undefined));
+  const out: StepForm = Object.fromEntries(Object.entries(f).filter(([k]) => !/^where_/.test(k)));
+  filled.forEach((row, i) => {
+    for (const k of ['path', 'op', 'value']) out[`where_${k}_${i}`] = str(f[`where_${k}_${row}`]);
+  });
+  out.where_rows = String(Math.max(TRIGGER_SPLIT_ROWS, filled.length + 1));
+  return out;
+}
+
 export function formOfStep(step: Step): StepForm {
   const f: StepForm = { id: step.id, type: step.type };
   switch (step.type) {
@@ -38,8 +68,15 @@ export function formOfStep(step: Step): StepForm {
         : { ...f, cond_kind: 'path', cond_path: c.path, cond_op: c.op, cond_value: str(c.value), yes: str(step.yes), no: str(step.no) };
     }
     case 'trigger-split': {
-      const c = step.where[0]!;
-      return { ...f, where_path: c.path, where_op: c.op, where_value: str(c.value), yes: str(step.yes), no: str(step.no) };
+      // Every condition gets its rows (and a spare one to add another), so saving the form never
+      // drops a condition the flow already had.
+      const out: StepForm = { ...f, where_rows: String(Math.max(TRIGGER_SPLIT_ROWS, step.where.length + 1)), yes: str(step.yes), no: str(step.no) };
+      step.where.forEach((c, i) => {
+        out[`where_path_${i}`] = c.path;
+        out[`where_op_${i}`] = c.op;
+        out[`where_value_${i}`] = str(c.value);
+      });
+      return out;
     }
     case 'wait-for': return { ...f, metric: step.metric, timeout: step.timeout, onEvent: str(step.onEvent), onTimeout: str(step.onTimeout) };
     case 'ab': {
@@ -79,8 +116,13 @@ export function stepOfForm(type: string, f: StepForm): { step: unknown } | { fie
           no: opt(f.no),
         },
       };
-    case 'trigger-split':
-      return { step: { ...base, where: [{ path: str(f.where_path).trim(), op: str(f.where_op), value: loose(f.where_value) }], yes: opt(f.yes), no: opt(f.no) } };
+    case 'trigger-split': {
+      // Rows left empty are not conditions; the numbering of what remains follows the form's.
+      const where = whereRows(f)
+        .filter((i) => opt(f[`where_path_${i}`]) !== undefined || opt(f[`where_op_${i}`]) !== undefined || opt(f[`where_value_${i}`]) !== undefined)
+        .map((i) => ({ path: str(f[`where_path_${i}`]).trim(), op: str(f[`where_op_${i}`]), value: loose(f[`where_value_${i}`]) }));
+      return { step: { ...base, where, yes: opt(f.yes), no: opt(f.no) } };
+    }
     case 'wait-for': return { step: { ...base, metric: str(f.metric).trim(), timeout: str(f.timeout).trim(), onEvent: opt(f.onEvent), onTimeout: opt(f.onTimeout) } };
     case 'ab': {
       const branches = [0, 1, 2]
@@ -105,7 +147,7 @@ export function stepOfForm(type: string, f: StepForm): { step: unknown } | { fie
 const FIELD_BY_SUFFIX: Array<[RegExp, string]> = [
   [/^condition\.metric/, 'cond_metric'], [/^condition\.since/, 'cond_since'], [/^condition\.atLeast/, 'cond_atLeast'],
   [/^condition\.path/, 'cond_path'], [/^condition\.op/, 'cond_op'], [/^condition(\.|$)/, 'cond_metric'],
-  [/^where\.\d+\.path/, 'where_path'], [/^where\.\d+\.op/, 'where_op'], [/^where/, 'where_path'],
+  [/^where\.(\d+)\.path/, 'where_path_$1'], [/^where\.(\d+)\.op/, 'where_op_$1'], [/^where\.(\d+)\.value/, 'where_value_$1'], [/^where/, 'where_path_0'],
   [/^until\.time/, 'until_time'], [/^until\.weekdays/, 'until_weekdays'], [/^branches\.(\d+)\.weight/, 'branch_weight_$1'], [/^branches\.(\d+)\.next/, 'branch_next_$1'],
   [/^branches/, 'branch_weight_0'],
 ];

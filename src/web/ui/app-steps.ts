@@ -7,7 +7,7 @@ import type { AppContext } from '../context.ts';
 import type { FlowDefinition, Step } from '../../flows/definition.ts';
 import type { FlowIssue } from '../../flows/validate-flow.ts';
 import { insertStep, removeStep, replaceStep, STEP_TYPES } from '../../merchant/flow-graph.ts';
-import { formOfStep, issuesForStep, stepOfForm, type StepForm } from '../../merchant/step-form.ts';
+import { formOfStep, issuesForStep, stepOfForm, tidyStepForm, type StepForm } from '../../merchant/step-form.ts';
 import { previewTemplate, sendTest, type Preview, type PreviewInput } from '../../merchant/template-preview.ts';
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
 import { ProblemError } from '../problem.ts';
@@ -82,7 +82,7 @@ export function appStepPages(r: Router, ctx: AppContext): void {
     const { store } = res.locals as MerchantLocals;
     const { flow, definition } = await loadFlow(ctx, store, req.params.id);
     const { step } = stepOf(definition, req.params.stepId);
-    const form = req.body as StepForm;
+    const form = tidyStepForm(step.type, req.body as StepForm);
     const parsed = stepOfForm(step.type, form);
     if ('field' in parsed) return editPage(req, res, { form, fieldErrors: { [parsed.field]: parsed.message } }, 422);
     const result = await saveDefinition(ctx, store, flow.id, flow.status, replaceStep(definition, step.id, parsed.step));
