@@ -144,3 +144,20 @@ test('sign-in is throttled per address and account', async () => {
   const last = statuses.at(-1);
   assert.equal(last, 429);
 });
+
+test('the sign-in throttle holds across web processes: attempts spread over two apps share one count', async () => {
+  const other = createApp(rt);
+  const agents = [request.agent(app), request.agent(other)];
+  const tokens = await Promise.all(agents.map(async (a) => csrfOf((await a.get('/app/login')).text)));
+  const statuses: number[] = [];
+  for (let i = 0; i <= LOGIN_ATTEMPTS_PER_WINDOW; i++) {
+    const k = i % 2;
+    statuses.push((await agents[k]!.post('/app/login').type('form').send({ _csrf: tokens[k], email: 'spread@a.example', password: `guess-${i}` })).status);
+  }
+  assert.deepEqual(statuses.slice(0, LOGIN_ATTEMPTS_PER_WINDOW), Array(LOGIN_ATTEMPTS_PER_WINDOW).fill(401));
+  assert.equal(statuses.at(-1), 429);
+  // The support console counts its own sign-ins: the merchant page's count does not lock it.
+  const staff = request.agent(app);
+  const page = await staff.get('/support/login');
+  assert.equal((await staff.post('/support/login').type('form').send({ _csrf: csrfOf(page.text), email: 'spread@a.example', password: 'guess' })).status, 401);
+});

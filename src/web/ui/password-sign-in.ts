@@ -29,7 +29,7 @@ export function passwordSignIn(
   });
   r.post(
     '/login',
-    loginLimiter(async (req, res) => o.page(res, { email: (req.body as { email?: string }).email }, { _form: 'Too many sign-in attempts. Wait 15 minutes and try again.' }, 429)),
+    loginLimiter(ctx.db.pool, o.audience, async (req, res) => o.page(res, { email: (req.body as { email?: string }).email }, { _form: 'Too many sign-in attempts. Wait 15 minutes and try again.' }, 429)),
     async (req, res) => {
       const form = parseForm(LoginForm, req.body);
       if (!form.ok) return o.page(res, form.values, form.errors, 422);
