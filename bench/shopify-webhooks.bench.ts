@@ -31,7 +31,7 @@ const P99_LIMIT_MS = 100;
 /**
  * Requests in flight for the measured rows: a burst, as a bulk edit or a sale sends (Shopify
  * sends a store's webhooks concurrently). Both paths get the same number of connections. At 32
- * the rate holds but the ack p99 swings past 100 ms in some runs (stalls of a whole cohort).
+ * the rate holds but the ack p99 swings past 100 ms in some runs (a whole cohort of requests stalls at once).
  */
 const BURST_IN_FLIGHT = 24;
 /** Also measured and reported in the details: a steady trickle, where little can be grouped. */
