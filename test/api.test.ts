@@ -641,4 +641,14 @@ describe('rate limit', () => {
     const other = await request(limitedApp).get('/api/v1/catalog/products').set('Authorization', `Bearer ${two.privateKey}`);
     assert.equal(other.status, 200);
   });
+
+  test('the limit holds across web processes: calls spread over two apps share one count', async () => {
+    const apps = [createApp(limited), createApp(limited)];
+    const three = await createStore(limited.db.pool, limited.secrets, { platform: 'custom', domain: 'limited-3.example' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await request(apps[i % 2]!).get('/api/v1/catalog/products').set('Authorization', `Bearer ${three.privateKey}`)).status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+  });
 });

@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import type { AuthedLocals } from './auth-private-key.ts';
 import { requirePrivateKey } from './auth-private-key.ts';
 import { problemHandler, sendProblem } from './problem.ts';
+import { postgresRateLimitStore } from './rate-limit-store.ts';
 import { healthRoutes } from './routes/health.ts';
 import { trackRoutes } from './routes/track.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -67,6 +68,7 @@ export function createApp(ctx: AppContext): Express {
     rateLimit({
       windowMs: 60_000,
       limit: ctx.config.apiRateLimit,
+      store: postgresRateLimitStore(ctx.db.pool, 'api:', 60_000),
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       keyGenerator: (_req, res) => (res.locals as AuthedLocals).store.id,
