@@ -169,31 +169,34 @@ describe('security review', () => {
 
   test("tenant isolation: one store's key never reads or changes another store's flows, segments or messages", async () => {
     const bAuth = { Authorization: `Bearer ${b.privateKey}` };
-    // This runtime allows 5 calls a minute per key (for the rate-limit test); each app has its own
-    // limiter, so every call here gets a fresh one.
-    const apps = { get fresh() { return createApp(rt); } };
+    // This runtime allows 5 calls a minute per key (for the rate-limit test), counted in the
+    // database across apps: each call here starts from no count.
+    const fresh = async () => {
+      await rt.db.pool.query('DELETE FROM rate_limit_hits');
+      return createApp(rt);
+    };
     const aAuth = { Authorization: `Bearer ${a.privateKey}` };
-    const flow = await request(apps.fresh).post('/api/v1/flows').set(bAuth).send({ preset: 'welcome' });
+    const flow = await request(await fresh()).post('/api/v1/flows').set(bAuth).send({ preset: 'welcome' });
     assert.equal(flow.status, 201, flow.text);
     const flowId = flow.body.id as string;
-    const segment = await request(apps.fresh).post('/api/v1/segments').set(bAuth).send({ name: 'VIPs', conditions: [{ path: 'profile.properties.vip', op: 'eq', value: true }] });
+    const segment = await request(await fresh()).post('/api/v1/segments').set(bAuth).send({ name: 'VIPs', conditions: [{ path: 'profile.properties.vip', op: 'eq', value: true }] });
     assert.equal(segment.status, 201, segment.text);
     const segmentId = segment.body.id as string;
     const before = await rt.db.pool.query('SELECT f.id, f.status, (SELECT count(*) FROM flow_versions v WHERE v.store_id = f.store_id AND v.flow_id = f.id)::int AS versions FROM flows f WHERE f.store_id = $1', [b.id]);
 
     for (const res of [
-      await request(apps.fresh).get(`/api/v1/flows/${flowId}`).set(aAuth),
-      await request(apps.fresh).get(`/api/v1/flows/${flowId}/report`).set(aAuth),
-      await request(apps.fresh).get(`/api/v1/flows/${flowId}/audience`).query({ productId: 'p' }).set(aAuth),
-      await request(apps.fresh).patch(`/api/v1/flows/${flowId}`).set(aAuth).send({ status: 'live' }),
-      await request(apps.fresh).put(`/api/v1/flows/${flowId}`).set(aAuth).send({ preset: 'welcome' }),
-      await request(apps.fresh).get(`/api/v1/segments/${segmentId}`).set(aAuth),
+      await request(await fresh()).get(`/api/v1/flows/${flowId}`).set(aAuth),
+      await request(await fresh()).get(`/api/v1/flows/${flowId}/report`).set(aAuth),
+      await request(await fresh()).get(`/api/v1/flows/${flowId}/audience`).query({ productId: 'p' }).set(aAuth),
+      await request(await fresh()).patch(`/api/v1/flows/${flowId}`).set(aAuth).send({ status: 'live' }),
+      await request(await fresh()).put(`/api/v1/flows/${flowId}`).set(aAuth).send({ preset: 'welcome' }),
+      await request(await fresh()).get(`/api/v1/segments/${segmentId}`).set(aAuth),
     ]) {
       assert.ok([404, 422].includes(res.status), `${res.status} ${res.text.slice(0, 200)}`);
       assert.match(res.headers['content-type'] ?? '', /problem\+json/);
       assert.ok(!res.text.includes(flowId) || res.status === 422);
     }
-    const lists = [await request(apps.fresh).get('/api/v1/flows').set(aAuth), await request(apps.fresh).get('/api/v1/messages').query({ flowId }).set(aAuth), await request(apps.fresh).get('/api/v1/segments').set(aAuth)];
+    const lists = [await request(await fresh()).get('/api/v1/flows').set(aAuth), await request(await fresh()).get('/api/v1/messages').query({ flowId }).set(aAuth), await request(await fresh()).get('/api/v1/segments').set(aAuth)];
     for (const res of lists) {
       assert.equal(res.status, 200, res.text);
       assert.ok(!res.text.includes(flowId) && !res.text.includes(segmentId), `a listing shows another store's data: ${res.text.slice(0, 200)}`);
