@@ -14,7 +14,7 @@ import { issueKeys } from '../src/security/api-keys.ts';
 import { createStore } from '../src/stores/create-store.ts';
 import { startServer } from '../src/web/server.ts';
 import type { Benchmark, BenchResult } from './types.ts';
-import { createBenchDatabase, type BenchDatabase } from './support/database.ts';
+import { createBenchDatabase, withClient, type BenchDatabase } from './support/database.ts';
 import { runWithConcurrency, timed } from './support/concurrency.ts';
 import { allProfileEmails, apiBody, checkoutBatch, METRIC, PROFILE_COUNT } from './support/checkout-events.ts';
 import { positiveInt } from './support/env.ts';
@@ -24,7 +24,6 @@ const ITEMS_PER_EVENT = 3;
 const WARMUP_CALLS = 5;
 const ROUNDS = 5;
 const TARGET_RATIO = 0.5;
-
 
 /** One way of storing a batch; `store(batchIndex)` resolves to the number of events stored. */
 type Sink = { store(batchIndex: number): Promise<number>; close(): Promise<void> };
@@ -137,16 +136,6 @@ async function rawSink(db: BenchDatabase, runId: string, inFlight: number): Prom
     },
     close: () => pool.end(),
   };
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 const checkpoint = (url: string) => withClient(url, (c) => c.query('CHECKPOINT').then(() => {}));

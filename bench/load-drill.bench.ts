@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +20,7 @@ import { API_KEY, API_SECRET, SHOP, fixture, signedDelivery } from '../test/fixt
 import type { Benchmark, BenchResult } from './types.ts';
 import { createBenchDatabase, type BenchDatabase } from './support/database.ts';
 import { positiveInt } from './support/env.ts';
+import { freePort } from '../test/helpers/free-port.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const EVENTS_PER_CALL = 10;
@@ -32,15 +32,6 @@ const CONNECTIONS = 10;
 const RSS_GROWTH_LIMIT = 0.25;
 /** Stored / offered: the web process must keep up with the offered rate, not merely survive it. */
 const TARGET_RATIO = 0.95;
-
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 /** Resident set size of another process, from /proc (Linux), in bytes; 0 where unavailable. */
 async function rssOf(pid: number): Promise<number> {

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +18,7 @@ import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { runCli, startApp } from './helpers/spawn.ts';
 import { assertProblemResponse, httpRequest, waitFor, type HttpAnswer } from './helpers/drill.ts';
+import { freePort } from './helpers/free-port.ts';
 
 const run = promisify(execFile);
 const CLUSTERS = '/etc/postgresql';
@@ -26,14 +26,6 @@ const version = existsSync(CLUSTERS) ? readdirSync(CLUSTERS).sort().at(-1) : und
 const tools = existsSync('/usr/bin/pg_createcluster') && existsSync('/usr/bin/pg_ctlcluster');
 const skip = !version || !tools ? 'needs Debian postgresql-common (pg_createcluster, pg_ctlcluster)' : false;
 const cluster = `storeflow_drill_${randomBytes(4).toString('hex')}`;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 async function pgctl(action: 'start' | 'stop' | 'restart'): Promise<void> {
   await run('pg_ctlcluster', ['--skip-systemctl-redirect', version!, cluster, action, ...(action === 'start' ? [] : ['-m', 'fast'])]);

@@ -3,7 +3,6 @@
 // before it, and reaches the server exactly once.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { testRuntime, type TestRuntime } from './helpers/db.ts';
@@ -12,15 +11,7 @@ import { enqueueMessage } from '../src/messaging/outbox.ts';
 import { createMessageDelivery, type MessageDelivery } from '../src/jobs/deliver-messages.ts';
 import { backoffMs } from '../src/messaging/deliver.ts';
 import type { MessageId, StoreId } from '../src/model/ids.ts';
-
-/** A loopback port nothing listens on yet: bound, then released, so the server can take it later. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+import { freePort } from './helpers/free-port.ts';
 
 describe('SMTP down, then up', () => {
   let rt: TestRuntime;

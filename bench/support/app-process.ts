@@ -2,27 +2,14 @@
 // process, so a benchmark measures the application as it is deployed rather than a harness
 // assembled from its parts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../test/helpers/free-port.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 const KEEP_OUTPUT = 20_000;
 
 export type AppProcess = { pid: number; baseUrl: string; stop(): Promise<void> };
-
-/** A port nobody listens on right now (the OS picks it; released before the app binds it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not pick a free port');
-  return address.port;
-}
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
