@@ -27,15 +27,16 @@ const num = (v: unknown): number | string => {
 /** Condition rows a trigger split's form shows at least. */
 const TRIGGER_SPLIT_ROWS = 3;
 const MAX_WHERE_ROWS = 50;
+const WHERE_FIELDS = ['path', 'op', 'value'] as const;
 
-/** The indexes of the condition rows a submitted form carries, in order. */
-function whereRows(f: StepForm): number[] {
+/** The indexes of the condition rows a submitted form carries with something typed in, in order. */
+function filledWhereRows(f: StepForm): number[] {
   const seen = new Set<number>();
   for (const key of Object.keys(f)) {
     const m = /^where_(?:path|op|value)_(\d{1,2})$/.exec(key);
     if (m && Number(m[1]) < MAX_WHERE_ROWS) seen.add(Number(m[1]));
   }
-  return [...seen].sort((a, b) => a - b);
+  return [...seen].sort((a, b) => a - b).filter((i) => WHERE_FIELDS.some((k) => opt(f[`where_${k}_${i}`]) !== undefined));
 }
 
 /**
@@ -45,10 +46,10 @@ function whereRows(f: StepForm): number[] {
  */
 export function tidyStepForm(type: string, f: StepForm): StepForm {
   if (type !== 'trigger-split') return f;
-  const filled = whereRows(f).filter((i) => ['path', 'op', 'value'].some((k) => opt(f[`where_${k}_${i}`]) !== undefined));
+  const filled = filledWhereRows(f);
   const out: StepForm = Object.fromEntries(Object.entries(f).filter(([k]) => !/^where_/.test(k)));
   filled.forEach((row, i) => {
-    for (const k of ['path', 'op', 'value']) out[`where_${k}_${i}`] = str(f[`where_${k}_${row}`]);
+    for (const k of WHERE_FIELDS) out[`where_${k}_${i}`] = str(f[`where_${k}_${row}`]);
   });
   out.where_rows = String(Math.max(TRIGGER_SPLIT_ROWS, filled.length + 1));
   return out;
@@ -118,9 +119,7 @@ export function stepOfForm(type: string, f: StepForm): { step: unknown } | { fie
       };
     case 'trigger-split': {
       // Rows left empty are not conditions; the numbering of what remains follows the form's.
-      const where = whereRows(f)
-        .filter((i) => opt(f[`where_path_${i}`]) !== undefined || opt(f[`where_op_${i}`]) !== undefined || opt(f[`where_value_${i}`]) !== undefined)
-        .map((i) => ({ path: str(f[`where_path_${i}`]).trim(), op: str(f[`where_op_${i}`]), value: loose(f[`where_value_${i}`]) }));
+      const where = filledWhereRows(f).map((i) => ({ path: str(f[`where_path_${i}`]).trim(), op: str(f[`where_op_${i}`]), value: loose(f[`where_value_${i}`]) }));
       return { step: { ...base, where, yes: opt(f.yes), no: opt(f.no) } };
     }
     case 'wait-for': return { step: { ...base, metric: str(f.metric).trim(), timeout: str(f.timeout).trim(), onEvent: opt(f.onEvent), onTimeout: opt(f.onTimeout) } };
