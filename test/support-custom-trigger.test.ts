@@ -9,7 +9,8 @@ import { createApp } from '../src/web/app.ts';
 import { processTriggerQueue } from '../src/flows/enter-flows.ts';
 import { runFlowTick } from '../src/flows/tick.ts';
 import { createMessageDelivery } from '../src/jobs/deliver-messages.ts';
-import { auditTrail, checkCustomTrigger, enableCustomTrigger, useIntegrationCatalog } from '../src/support/custom-catalog-trigger.ts';
+import { checkCustomTrigger, enableCustomTrigger, useIntegrationCatalog } from '../src/support/custom-catalog-trigger.ts';
+import { auditTrail } from '../src/support/audit.ts';
 import { findStoreById } from '../src/db/repositories/stores.ts';
 import type { StoreId } from '../src/model/ids.ts';
 

@@ -13,7 +13,7 @@ import { ingestEvents } from '../src/ingest/ingest-events.ts';
 import { demoCatalog, demoEvents } from '../src/demo/seed-demo.ts';
 import { addStaff, allStaff, bootstrapStaff } from '../src/accounts/staff.ts';
 import { findStoreById } from '../src/db/repositories/stores.ts';
-import { auditTrail } from '../src/support/custom-catalog-trigger.ts';
+import { auditTrail } from '../src/support/audit.ts';
 import type { Store } from '../src/model/store.ts';
 
 const ADMIN = { email: 'lead@support.example', password: 'a-long-admin-password' };
@@ -47,7 +47,7 @@ test('the first admin comes from the environment once; passwords are stored as s
   assert.match(staff[0]!.passwordHash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]{24}\$/);
   assert.ok(!staff[0]!.passwordHash.includes(ADMIN.password));
   assert.equal(await bootstrapStaff(rt.db.pool, { email: 'other@support.example', password: 'another-long-password' }), false);
-  await addStaff(rt.db.pool, { email: VIEWER.email, password: VIEWER.password, role: 'viewer' });
+  await addStaff(rt.db.pool, { email: VIEWER.email, password: VIEWER.password, role: 'viewer' }, ADMIN.email);
 });
 
 test('a merchant session does not open the console, and a staff cookie does not open the app', async () => {
@@ -78,7 +78,7 @@ test('a viewer finds the store and runs the check, but cannot enable, switch bac
   assert.equal((await agent.post(`/support/stores/${store.id}/integration-catalog`).type('form').send({ _csrf: csrf })).status, 403);
   assert.equal((await agent.post('/support/staff').type('form').send({ _csrf: csrf, email: 'x@support.example', password: 'long-enough-password', role: 'admin' })).status, 403);
   assert.equal((await findStoreById(rt.db.pool, store.id))!.customLowInventoryEnabled, false);
-  assert.deepEqual(await auditTrail(rt.db.pool, store.id), []);
+  assert.deepEqual((await auditTrail(rt.db.pool, store.id)).filter((e) => e.kind === 'change'), [], 'nothing changed');
 });
 
 test('bad mappings are refused inline with what was typed; a mapping that matches nothing cannot be enabled', async () => {
@@ -103,7 +103,7 @@ test('an admin enables after the check passes and switches back; both are audite
   assert.equal(back.status, 303);
   const after = (await findStoreById(rt.db.pool, store.id))!;
   assert.equal(after.lowInventoryCatalog, 'integration');
-  const trail = await auditTrail(rt.db.pool, store.id);
+  const trail = (await auditTrail(rt.db.pool, store.id)).filter((e) => e.kind === 'change');
   assert.deepEqual(trail.map((e) => [e.actor, e.action]), [
     [ADMIN.email, 'low-inventory trigger switched to the integration catalog'],
     [ADMIN.email, 'custom low-inventory trigger enabled'],
@@ -111,6 +111,11 @@ test('an admin enables after the check passes and switches back; both are audite
   const page = await agent.get(`/support/stores/${store.id}/audit`).expect(200);
   assert.match(page.text, /custom low-inventory trigger enabled/);
   assert.match(page.text, new RegExp(ADMIN.email.replace('.', '\\.')));
+  // The log keeps what each check found, never the sample events (a shopper's data).
+  const enabled = trail.find((e) => e.action === 'custom low-inventory trigger enabled')!;
+  const checks = (enabled.after as { checks: Array<Record<string, unknown>> }).checks;
+  assert.ok(checks.length > 0);
+  assert.ok(checks.every((c) => !('sample' in c) && !('sampleEventId' in c)), JSON.stringify(checks));
 });
 
 test('signing out ends the session on the server', async () => {

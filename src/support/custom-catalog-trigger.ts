@@ -8,7 +8,8 @@ import { withTransaction } from '../db/pool.ts';
 import { EventMapping, FieldPath } from '../model/store.ts';
 import { Metrics } from '../model/event.ts';
 import type { StoreId } from '../model/ids.ts';
-import { catalogReadiness, fieldCoverage, insertAudit, listAudit, readTriggerSettings, recentEventsOf, renameMetric, replaceEventItems, writeTriggerSettings, type AuditEntry } from '../db/repositories/support.ts';
+import { catalogReadiness, fieldCoverage, readTriggerSettings, recentEventsOf, renameMetric, replaceEventItems, writeTriggerSettings } from '../db/repositories/support.ts';
+import { insertAudit } from '../db/repositories/support-audit.ts';
 import { extractItems } from '../../connectors/custom/map-event.ts';
 
 const EventName = z.string().trim().min(1).max(255);
@@ -31,8 +32,11 @@ export const CustomTriggerInput = z
   });
 export type CustomTriggerInput = z.infer<typeof CustomTriggerInput>;
 
-/** `sample` is one recent event's properties, so support can see the shape the store sends. */
-export type Check = { name: string; ok: boolean; detail: string; sample?: unknown };
+/**
+ * `sample` is one recent event's properties, so support can see the shape the store sends; they
+ * are a shopper's data, so showing them is audited by `sampleEventId` (see support/audit.ts).
+ */
+export type Check = { name: string; ok: boolean; detail: string; sample?: unknown; sampleEventId?: string };
 export type CheckReport = { ok: boolean; checks: Check[] };
 
 const LOOKBACK_DAYS = 90;
@@ -73,6 +77,7 @@ export async function checkCustomTrigger(pool: pg.Pool, storeId: StoreId, input:
           ? `no "${m.metric}" events in the last ${LOOKBACK_DAYS} days`
           : `${cov.withField} of ${cov.events} recent "${m.metric}" events have ${where}; ${cov.matchingCatalog} name a catalog product`,
       sample: cov.sample ?? undefined,
+      sampleEventId: cov.sampleEventId ?? undefined,
     });
   }
   return { ok: checks.every((c) => c.ok), checks };
@@ -123,7 +128,9 @@ export async function enableCustomTrigger(pool: pg.Pool, storeId: StoreId, input
       rederived += page.length;
       after = page[page.length - 1]!.id;
     }
-    await insertAudit(tx, { storeId, actor, action: 'custom low-inventory trigger enabled', before, after: { lowInventoryCatalog: 'custom', customLowInventoryEnabled: true, eventMapping: mapping, checks: report.checks } });
+    // The log keeps what each check found, not the sample events: those are a shopper's data.
+    const checks = report.checks.map(({ name, ok, detail }) => ({ name, ok, detail }));
+    await insertAudit(tx, { storeId, actor, kind: 'change', action: 'custom low-inventory trigger enabled', before, after: { lowInventoryCatalog: 'custom', customLowInventoryEnabled: true, eventMapping: mapping, checks } });
     return { ok: true as const, report, renamed, rederived };
   });
 }
@@ -135,11 +142,7 @@ export async function useIntegrationCatalog(pool: pg.Pool, storeId: StoreId, act
     if (!before) return false;
     const after = { lowInventoryCatalog: 'integration' as const, customLowInventoryEnabled: false, eventMapping: EventMapping.parse(before.eventMapping ?? {}) };
     await writeTriggerSettings(tx, storeId, after);
-    await insertAudit(tx, { storeId, actor, action: 'low-inventory trigger switched to the integration catalog', before, after });
+    await insertAudit(tx, { storeId, actor, kind: 'change', action: 'low-inventory trigger switched to the integration catalog', before, after });
     return true;
   });
-}
-
-export async function auditTrail(pool: pg.Pool, storeId: StoreId): Promise<AuditEntry[]> {
-  return listAudit(pool, storeId);
 }

@@ -1,5 +1,5 @@
 // Reads and writes behind the support console: catalog readiness, how stored events carry the
-// fields support names, the store's trigger settings, and the audit trail.
+// fields support names, and the store's trigger settings (the audit log is support-audit.ts).
 import type { Queryable } from '../pool.ts';
 import type { EventMapping } from '../../model/store.ts';
 
@@ -17,7 +17,8 @@ export async function catalogReadiness(db: Queryable, storeId: string): Promise<
   return rows[0]!;
 }
 
-export type FieldCoverage = { events: number; withField: number; matchingCatalog: number; sample: unknown };
+/** `sample` is the properties of the newest sampled event, `sampleEventId` that event. */
+export type FieldCoverage = { events: number; withField: number; matchingCatalog: number; sample: unknown; sampleEventId: string | null };
 
 /**
  * How stored events of one metric carry a field: how many have it, and how many of those name
@@ -30,7 +31,7 @@ export async function fieldCoverage(
   const toArray = (p: string) => p.split('.');
   const { rows } = await db.query<FieldCoverage>(
     `WITH sample AS (
-       SELECT e.properties FROM events e WHERE e.store_id = $1 AND e.metric = $2 AND e.time >= $5 ORDER BY e.id DESC LIMIT 2000
+       SELECT e.id, e.properties FROM events e WHERE e.store_id = $1 AND e.metric = $2 AND e.time >= $5 ORDER BY e.id DESC LIMIT 2000
      ), ids AS (
        SELECT CASE WHEN $4::text[] IS NULL THEN s.properties #>> $3::text[] ELSE NULL END AS single,
               CASE WHEN $4::text[] IS NOT NULL AND jsonb_typeof(s.properties #> $4::text[]) = 'array'
@@ -40,7 +41,8 @@ export async function fieldCoverage(
      SELECT (SELECT count(*)::int FROM sample) AS events,
        count(*) FILTER (WHERE single IS NOT NULL OR array_position(listed, NULL) IS NULL AND cardinality(listed) > 0)::int AS "withField",
        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM products p WHERE p.store_id = $1 AND (p.external_id = single OR p.external_id = ANY(listed))))::int AS "matchingCatalog",
-       (SELECT properties FROM sample LIMIT 1) AS sample
+       (SELECT s.properties FROM sample s ORDER BY s.id DESC LIMIT 1) AS sample,
+       (SELECT s.id::text FROM sample s ORDER BY s.id DESC LIMIT 1) AS "sampleEventId"
      FROM ids`,
     [q.storeId, q.metric, toArray(q.path), q.itemsPath ? toArray(q.itemsPath) : null, q.since],
   );
@@ -63,26 +65,6 @@ export async function writeTriggerSettings(db: Queryable, storeId: string, s: { 
     'UPDATE stores SET low_inventory_catalog = $2, custom_low_inventory_enabled = $3, event_mapping = $4::jsonb, updated_at = now() WHERE id = $1',
     [storeId, s.lowInventoryCatalog, s.customLowInventoryEnabled, JSON.stringify(s.eventMapping)],
   );
-}
-
-export async function insertAudit(db: Queryable, a: { storeId: string; actor: string; action: string; before: unknown; after: unknown }): Promise<void> {
-  await db.query('INSERT INTO support_audit (store_id, actor, action, before, after) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)', [
-    a.storeId,
-    a.actor,
-    a.action,
-    JSON.stringify(a.before ?? null),
-    JSON.stringify(a.after ?? null),
-  ]);
-}
-
-export type AuditEntry = { id: number; actor: string; action: string; before: unknown; after: unknown; at: Date };
-
-export async function listAudit(db: Queryable, storeId: string, limit = 100): Promise<AuditEntry[]> {
-  const { rows } = await db.query<AuditEntry>(
-    'SELECT id, actor, action, before, after, at FROM support_audit WHERE store_id = $1 ORDER BY id DESC LIMIT $2',
-    [storeId, limit],
-  );
-  return rows;
 }
 
 /** Recent events of the given metric names with their properties, to derive their items again. */

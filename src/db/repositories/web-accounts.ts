@@ -45,6 +45,24 @@ export async function listStaff(db: Queryable): Promise<StaffAccount[]> {
   return rows.map(toStaff);
 }
 
+/**
+ * Locks these staff rows and every admin's, in id order, so two admins changing each other at
+ * once take turns and always see the other's finished change.
+ */
+export async function lockStaffAndAdmins(db: Queryable, ids: string[]): Promise<StaffAccount[]> {
+  const { rows } = await db.query<StaffRow>("SELECT * FROM staff WHERE id = ANY($1::uuid[]) OR role = 'admin' ORDER BY id FOR UPDATE", [ids]);
+  return rows.map(toStaff);
+}
+
+export async function setStaffRole(db: Queryable, id: string, role: StaffRole): Promise<void> {
+  await db.query('UPDATE staff SET role = $2 WHERE id = $1', [id, role]);
+}
+
+/** Deletes the account; its sessions go with it (web_sessions.staff_id cascades). */
+export async function deleteStaff(db: Queryable, id: string): Promise<void> {
+  await db.query('DELETE FROM staff WHERE id = $1', [id]);
+}
+
 /** Creates the account, or sets a new password when the address already belongs to this store. */
 export async function upsertMerchantAccount(db: Queryable, a: { storeId: StoreId; email: string; passwordHash: string }): Promise<MerchantAccount | undefined> {
   const { rows } = await db.query<MerchantRow>(

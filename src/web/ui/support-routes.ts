@@ -1,5 +1,6 @@
 // The support console under /support: staff sign-in, then store lookup, the custom-catalog
-// low-inventory trigger, staff accounts and audit. Viewers read; admins change.
+// low-inventory trigger, staff accounts and the audit log. Viewers read; admins change and
+// read the audit log.
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { AppContext } from '../context.ts';
 import type { SessionLocals } from '../session.ts';
@@ -11,6 +12,7 @@ import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
 import { supportStorePages } from './support-stores.ts';
 import { supportStaffPages } from './support-staff.ts';
+import { supportAuditPages } from './support-audit.ts';
 
 export type StaffLocals = SessionLocals & { staff: StaffAccount };
 
@@ -58,6 +60,7 @@ export function supportRoutes(ctx: AppContext): Router {
   });
   supportStorePages(r, ctx);
   supportStaffPages(r, ctx);
+  supportAuditPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }

@@ -1,12 +1,14 @@
 // Support pages about one store: find it, see it, check and enable the custom-catalog
-// low-inventory trigger, switch back to the integration catalog, read the audit trail.
+// low-inventory trigger, switch back to the integration catalog. The check shows sample events
+// (a shopper's event properties), so each showing is recorded in the audit log first.
 import type { Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { StoreId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { searchStores, storeOverview } from '../../support/store-overview.ts';
-import { auditTrail, checkCustomTrigger, CustomTriggerInput, enableCustomTrigger, useIntegrationCatalog, type CheckReport } from '../../support/custom-catalog-trigger.ts';
+import { recordView } from '../../support/audit.ts';
+import { checkCustomTrigger, CustomTriggerInput, enableCustomTrigger, useIntegrationCatalog, type CheckReport } from '../../support/custom-catalog-trigger.ts';
 import { fieldErrors, type FieldErrors } from './forms.ts';
 import { render } from './views.ts';
 import { requireAdmin, type StaffLocals } from './support-routes.ts';
@@ -66,6 +68,8 @@ export function supportStorePages(r: Router, ctx: AppContext): void {
     const overview = await storeOverview(ctx.db.pool, id);
     if (!overview) throw new ProblemError(404, 'No such store.');
     const staff = (res.locals as StaffLocals).staff;
+    const shown = (extra.report?.checks ?? []).flatMap((c) => (c.sample !== undefined && c.sampleEventId ? [`event ${c.sampleEventId}`] : []));
+    await recordView(ctx.db.pool, { actor: staff.email, storeId: id, what: 'event properties', records: [...new Set(shown)] });
     await render(
       res,
       'support/store',
@@ -112,13 +116,5 @@ export function supportStorePages(r: Router, ctx: AppContext): void {
     const id = storeIdOf(req.params.id);
     if (!(await useIntegrationCatalog(ctx.db.pool, id, (res.locals as StaffLocals).staff.email))) throw new ProblemError(404, 'No such store.');
     res.redirect(303, `/support/stores/${id}?done=integration`);
-  });
-
-  r.get('/stores/:id/audit', async (req, res) => {
-    const id = storeIdOf(req.params.id);
-    const overview = await storeOverview(ctx.db.pool, id);
-    if (!overview) throw new ProblemError(404, 'No such store.');
-    const entries = (await auditTrail(ctx.db.pool, id)).map((e) => ({ ...e, beforeJson: JSON.stringify(e.before, null, 2), afterJson: JSON.stringify(e.after, null, 2) }));
-    await render(res, 'support/audit', { title: `Audit · ${overview.store.domain}`, nav: 'stores', store: overview.store, entries });
   });
 }
