@@ -68,7 +68,7 @@ async function changeStaff(
   return withTransaction(pool, async (tx) => {
     const locked = await lockStaffAndAdmins(tx, [actorId, targetId]);
     const actor = locked.find((s) => s.id === actorId);
-    if (actor?.role !== 'admin') return refuse('not-admin', 'Your role is viewer: you can look, but only an admin can change this.');
+    if (actor?.role !== 'admin') return refuse('not-admin', 'Your role is viewer: only an admin can do this.');
     const target = locked.find((s) => s.id === targetId);
     if (!target) return refuse('not-found', 'That staff account no longer exists.');
     return change(tx, actor, target, locked.filter((s) => s.role === 'admin'));

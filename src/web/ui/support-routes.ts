@@ -21,7 +21,7 @@ const loginPage = (res: Response, values: Record<string, unknown>, errors: Recor
 
 /** Refuses a viewer: changing anything needs the admin role. */
 export function requireAdmin(_req: Request, res: Response, next: NextFunction): void {
-  if ((res.locals as StaffLocals).staff.role !== 'admin') return next(new ProblemError(403, 'Your role is viewer: you can look, but only an admin can change this.'));
+  if ((res.locals as StaffLocals).staff.role !== 'admin') return next(new ProblemError(403, 'Your role is viewer: only an admin can do this.'));
   next();
 }
 
