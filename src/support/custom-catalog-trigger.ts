@@ -83,6 +83,11 @@ export async function checkCustomTrigger(pool: pg.Pool, storeId: StoreId, input:
   return { ok: checks.every((c) => c.ok), checks };
 }
 
+/** The events whose properties the report shows, as the audit log names them. */
+export function sampleEvents(report: CheckReport): string[] {
+  return [...new Set(report.checks.flatMap((c) => (c.sample !== undefined && c.sampleEventId ? [`event ${c.sampleEventId}`] : [])))];
+}
+
 function mappingFrom(existing: EventMapping, input: CustomTriggerInput): EventMapping {
   const aliases: Record<string, string> = { ...existing.metricAliases };
   const perMetric: EventMapping['perMetric'] = { ...existing.perMetric };

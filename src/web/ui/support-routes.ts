@@ -19,7 +19,7 @@ export type StaffLocals = SessionLocals & { staff: StaffAccount };
 const loginPage = (res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) =>
   render(res, 'login', { title: 'Support sign-in', heading: 'Support console', values, errors }, status);
 
-/** Refuses a viewer: changing anything needs the admin role. */
+/** Refuses a viewer: changing anything, and reading the audit log, needs the admin role. */
 export function requireAdmin(_req: Request, res: Response, next: NextFunction): void {
   if ((res.locals as StaffLocals).staff.role !== 'admin') return next(new ProblemError(403, 'Your role is viewer: only an admin can do this.'));
   next();

@@ -8,7 +8,7 @@ import { StoreId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { searchStores, storeOverview } from '../../support/store-overview.ts';
 import { recordView } from '../../support/audit.ts';
-import { checkCustomTrigger, CustomTriggerInput, enableCustomTrigger, useIntegrationCatalog, type CheckReport } from '../../support/custom-catalog-trigger.ts';
+import { checkCustomTrigger, CustomTriggerInput, sampleEvents, enableCustomTrigger, useIntegrationCatalog, type CheckReport } from '../../support/custom-catalog-trigger.ts';
 import { fieldErrors, type FieldErrors } from './forms.ts';
 import { render } from './views.ts';
 import { requireAdmin, type StaffLocals } from './support-routes.ts';
@@ -68,8 +68,7 @@ export function supportStorePages(r: Router, ctx: AppContext): void {
     const overview = await storeOverview(ctx.db.pool, id);
     if (!overview) throw new ProblemError(404, 'No such store.');
     const staff = (res.locals as StaffLocals).staff;
-    const shown = (extra.report?.checks ?? []).flatMap((c) => (c.sample !== undefined && c.sampleEventId ? [`event ${c.sampleEventId}`] : []));
-    await recordView(ctx.db.pool, { actor: staff.email, storeId: id, what: 'event properties', records: [...new Set(shown)] });
+    if (extra.report) await recordView(ctx.db.pool, { actor: staff.email, storeId: id, what: 'event properties', records: sampleEvents(extra.report) });
     await render(
       res,
       'support/store',
