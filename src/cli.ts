@@ -23,7 +23,7 @@ const USAGE = `usage: storeflow <command>
   store add --platform shopify|bigcommerce|wix|custom --domain <domain> [--token <access token>] [--json]
   demo                                      create the demo store with catalog, profiles and events, and its sign-in
   user add --store <store id> --email <email>  create (or reset) a merchant sign-in and print its password
-  rotate-key                                re-seal every stored access token under NEW_ENCRYPTION_KEY`;
+  rotate-key                                re-seal every stored access token and signing secret under NEW_ENCRYPTION_KEY`;
 
 class UsageError extends Error {}
 
@@ -96,6 +96,8 @@ The password is shown only now.
   });
 }
 
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /** Re-seals under NEW_ENCRYPTION_KEY; in embedded mode without ENCRYPTION_KEY, the key file follows. */
 async function rotateKey(): Promise<void> {
   const next = loadConfig().newEncryptionKey;
@@ -104,7 +106,7 @@ async function rotateKey(): Promise<void> {
     const resealed = await resealSecrets(rt.db.pool, rt.secrets, createSecretBox(next));
     const file = rt.config.encryptionKey ? null : await replaceKeyFile(rt.config.dataDir, next);
     process.stdout.write(
-      `re-sealed ${resealed} access token${resealed === 1 ? '' : 's'} under the new key\n` +
+      `re-sealed ${plural(resealed.accessTokens, 'access token')} and ${plural(resealed.signingSecrets, 'webhook signing secret')} under the new key\n` +
         (file ? `${file} now holds the new key\n` : 'now set ENCRYPTION_KEY to the new key on every process and restart them\n'),
     );
   });

@@ -62,6 +62,15 @@ const EnvSchema = z.object({
     .transform((v) => v.split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, 'must list origins such as http://localhost:8080, separated by spaces')))
     .optional(),
+  /** Ports outbound calls (flow webhook steps) may use besides 80 and 443. */
+  OUTBOUND_ALLOWED_PORTS: z
+    .string()
+    .trim()
+    .transform((v) => v.split(/[\s,]+/).filter(Boolean).map(Number))
+    .pipe(z.array(z.number().int().min(1, 'must list ports such as 8080,8443').max(65535, 'must list ports such as 8080,8443')))
+    .optional(),
+  /** `loopback` lets outbound calls reach 127.0.0.1 / ::1 / localhost (local receivers); refused in production below. */
+  OUTBOUND_ALLOW_PRIVATE: z.enum(['none', 'loopback']).default('none'),
 });
 
 export type Config = {
@@ -84,6 +93,7 @@ export type Config = {
   deliveryRetentionDays: number;
   flowLeaseSeconds: number;
   extraFrameAncestors: string[];
+  outbound: { allowedPorts: number[]; allowPrivate: 'none' | 'loopback' };
 };
 
 export class ConfigError extends Error {
@@ -104,6 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && e.EXTRA_FRAME_ANCESTORS?.length) {
     // Framing by anything but the platform admin would let that page overlay a signed-in merchant.
     throw new ConfigError('Invalid environment variable EXTRA_FRAME_ANCESTORS: not allowed when NODE_ENV is production');
+  }
+  if (e.NODE_ENV === 'production' && e.OUTBOUND_ALLOW_PRIVATE !== 'none') {
+    // Webhook steps are merchant-supplied URLs: in production they must never reach this machine.
+    throw new ConfigError('Invalid environment variable OUTBOUND_ALLOW_PRIVATE: not allowed when NODE_ENV is production');
   }
   return {
     nodeEnv: e.NODE_ENV,
@@ -129,5 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
     flowLeaseSeconds: e.FLOW_LEASE_SECONDS,
     extraFrameAncestors: e.EXTRA_FRAME_ANCESTORS ?? [],
+    outbound: { allowedPorts: [...new Set([80, 443, ...(e.OUTBOUND_ALLOWED_PORTS ?? [])])], allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
   };
 }

@@ -125,7 +125,7 @@ describe('secrets are encrypted at rest and never logged', () => {
 
     const done = await runCli(['rotate-key'], env);
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stdout, /re-sealed 2 access tokens under the new key/);
+    assert.match(done.stdout, /re-sealed 2 access tokens and 3 webhook signing secrets under the new key/);
     const newBox = createSecretBox(next);
     for (const row of sealedBefore) {
       const sealed = (await readSealedAccessToken(rt.db.pool, row.id as never))!;

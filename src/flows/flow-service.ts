@@ -13,12 +13,18 @@ import { findSegment } from '../db/repositories/segments.ts';
 import { checkTemplate } from '../messaging/templates.ts';
 import { FlowDefinition, type Trigger } from './definition.ts';
 import { validateFlow, type FlowIssue } from './validate-flow.ts';
+import type { OutboundRules } from '../security/outbound-url.ts';
 import { PRESETS, PRESET_NAMES, type PresetName } from './presets.ts';
 
 export type LowInventoryRule = { level: 'product' | 'variant'; metrics: readonly string[] };
 
 /** What the store's platform allows a low-inventory trigger to use (the connector's capability rows). */
-export type TriggerPolicy = { lowInventory: readonly LowInventoryRule[]; blocked?: string };
+export type TriggerPolicy = {
+  lowInventory: readonly LowInventoryRule[];
+  blocked?: string;
+  /** What webhook step URLs may reach (the operator's OUTBOUND_* settings); strictest when unset. */
+  outbound?: OutboundRules;
+};
 
 export type FlowResult = { ok: true; flow: Flow; definition: FlowDefinition; warnings: FlowIssue[] } | { ok: false; errors: FlowIssue[] };
 
@@ -59,7 +65,7 @@ function checkTrigger(trigger: Trigger, policy: TriggerPolicy): FlowIssue[] {
 export function parseDefinition(body: unknown, policy: TriggerPolicy): { ok: true; definition: FlowDefinition; warnings: FlowIssue[] } | { ok: false; errors: FlowIssue[] } {
   const parsed = FlowDefinition.safeParse(resolveDefinitionInput(body));
   if (!parsed.success) return { ok: false, errors: zodIssues(parsed.error) };
-  const check = validateFlow(parsed.data, checkTemplate);
+  const check = validateFlow(parsed.data, checkTemplate, policy.outbound);
   const errors = [...check.errors, ...checkTrigger(parsed.data.trigger, policy)];
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, definition: parsed.data, warnings: check.warnings };

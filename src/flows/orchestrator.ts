@@ -9,6 +9,7 @@ import type { RunUpdate } from '../db/repositories/flow-runs.ts';
 import type { FlowDefinition, Step } from './definition.ts';
 import { allHold, conditionFacts, holds, type ConditionFacts } from './conditions.ts';
 import { addDuration, durationMs, nextLocalTime, quietUntil } from './flow-time.ts';
+import { WEBHOOK_MAX_ATTEMPTS } from './outbound-webhook.ts';
 
 /** What a run knows of its profile (read in bulk per tick). */
 export type ProfileFacts = FactProfile;
@@ -23,6 +24,8 @@ export type RunFacts = {
   metricCount: (metric: string, since: Date) => number;
   /** Current stock of the run's item (low-inventory runs); undefined when the run has none. */
   itemQuantity?: number | null;
+  /** The outcome of a finished webhook call, by its idempotency key (the step visit). */
+  webhookOutcome?: (key: string) => { ok: boolean; attempts: number; error?: string } | undefined;
 };
 
 export type Effect =
@@ -34,13 +37,15 @@ export type Effect =
 export type Advance = Omit<RunUpdate, 'storeId' | 'id' | 'endedAt'> & {
   effects: Effect[];
   logs: Array<{ seq: number; stepId: string; outcome: string }>;
-  /** Set when the run stopped at a webhook step whose call must be made before it can go on. */
-  pendingWebhook: { stepId: string; url: string; key: string } | null;
 };
 
 /** Steps one run may take in a single tick; a longer chain continues next tick. */
 const MAX_STEPS_PER_TICK = 50;
-const WEBHOOK_ATTEMPTS = 5;
+/**
+ * A run parked on a webhook call is woken when the call ends; this is only the backstop should
+ * that wake be missed, after which the run looks at its call again.
+ */
+export const WEBHOOK_PARK_MS = 15 * 60_000;
 
 /** A stable number in [0, 100) from the run and step: the same run always takes the same A/B branch. */
 export function bucket(runId: string, stepId: string): number {
@@ -72,7 +77,6 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
     endReason: null,
     effects: [],
     logs: [],
-    pendingWebhook: null,
   };
   const cond: ConditionFacts = conditionFacts(facts.profile, run.triggerEvent as unknown as Record<string, unknown> | null);
   const log = (stepId: string, outcome: string) => out.logs.push({ seq: out.stepCount, stepId, outcome });
@@ -185,17 +189,20 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
         end('exited', 'exit step');
         return out;
       case 'webhook': {
-        const result = out.context.webhooks[visitKey];
-        if (result?.ok) {
-          goTo(step.id, step.next, 'delivered');
+        // The call is made by the outbound queue, never here: the run parks until it ends
+        // (delivered, or failed for good after its retries) and then goes on either way.
+        // An entry written before calls were queued may be an attempt still to be retried.
+        const stored = out.context.webhooks[visitKey];
+        const result = stored && (stored.ok || stored.attempts >= WEBHOOK_MAX_ATTEMPTS) ? stored : facts.webhookOutcome?.(visitKey);
+        if (result) {
+          out.context.webhooks[visitKey] = result;
+          out.status = 'active';
+          goTo(step.id, step.next, result.ok ? 'delivered' : `failed: ${result.error ?? 'unknown'}`);
           continue;
         }
-        if (result && result.attempts >= WEBHOOK_ATTEMPTS) {
-          goTo(step.id, step.next, `failed: ${result.error ?? 'unknown'}`);
-          continue;
-        }
-        out.pendingWebhook = { stepId: step.id, url: step.url, key: visitKey };
-        hold(now);
+        out.effects.push({ kind: 'webhook', stepId: step.id, url: step.url, key: visitKey });
+        out.waitMetric = null;
+        hold(new Date(now.getTime() + WEBHOOK_PARK_MS), 'waiting');
         return out;
       }
       case 'email':

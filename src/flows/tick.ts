@@ -1,7 +1,9 @@
 // One flow tick: lease a batch of due runs, read their facts in bulk, let the orchestrator
-// decide, then write every decision (messages, skips, profile updates, run states, step logs)
-// in one transaction. A worker that dies mid-tick commits nothing; its lease lapses and the next
-// tick replays the same decisions with the same dedupe keys, so nothing is sent twice or lost.
+// decide, then write every decision (messages, skips, webhook calls to queue, profile updates,
+// run states, step logs) in one transaction. Nothing here waits on another server: a webhook
+// step queues its call (outbound_calls) and parks the run until the call ends. A worker that dies
+// mid-tick commits nothing; its lease lapses and the next tick replays the same decisions with the
+// same dedupe keys, so nothing is sent twice or lost.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -12,11 +14,11 @@ import type { FlowId, ProfileId, StoreId } from '../model/ids.ts';
 import { withTransaction } from '../db/pool.ts';
 import { claimDueRuns, insertStepLogs, saveRuns, type RunUpdate, type StepLog } from '../db/repositories/flow-runs.ts';
 import { findFlowVersion } from '../db/repositories/flows.ts';
-import { flowHeads, itemQuantities, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes } from '../db/repositories/flow-facts.ts';
+import { flowHeads, itemQuantities, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes, type FactProfile } from '../db/repositories/flow-facts.ts';
 import { enqueueDecisions, type Decision } from '../messaging/outbox.ts';
 import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
-import { callWebhook } from './outbound-webhook.ts';
+import { finishedCalls, insertOutboundCalls, wakeRunsWithFinishedCalls, type NewOutboundCall } from '../db/repositories/outbound-calls.ts';
 import { renderMessage } from './render-message.ts';
 import { durationMs } from './flow-time.ts';
 
@@ -93,7 +95,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     [...new Map(runs.filter((r, i) => want(needs[i]!, r)).map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
   const metrics = [...new Set(needs.flatMap((n) => n.metrics))];
   const earliest = Math.min(now.getTime(), ...runs.flatMap((r, i) => (needs[i]!.metrics.length > 0 ? [Math.min(r.enteredAt.getTime(), now.getTime() - needs[i]!.lookbackMs)] : [])));
-  const [profiles, lastSent, times, heads, stock] = await Promise.all([
+  const [profiles, lastSent, times, heads, stock, calls] = await Promise.all([
     loadProfiles(deps.pool, profileRefs),
     // Read only for smart sending, so only where a message with it switched on can be reached.
     lastMessaged(deps.pool, refsOf((n, r) => n.messages && defs.get(r.id)!.smartSending.enabled)),
@@ -103,6 +105,8 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
       deps.pool,
       runs.flatMap((r) => (r.context.item ? [{ storeId: r.storeId, level: r.context.item.level, id: r.context.item.variantId ?? r.context.item.productId }] : [])),
     ),
+    // Runs parked on a webhook step: has their call ended?
+    finishedCalls(deps.pool, runs.filter((r) => defs.get(r.id)!.steps.some((s) => s.id === r.currentStep && s.type === 'webhook')).map((r) => ({ storeId: r.storeId, runId: r.id }))),
   ]);
 
   const updates: RunUpdate[] = [];
@@ -127,26 +131,9 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
         lastMessaged: { ...last },
         metricCount: (metric: string, since: Date) => (times.get(run.profileId)?.get(metric) ?? []).filter((t) => t >= since.getTime()).length,
         itemQuantity: run.context.item ? stock.get(run.context.item.variantId ?? run.context.item.productId) : undefined,
+        webhookOutcome: (key: string) => calls.get(key),
       };
       decided = advance(run, def, facts);
-      // A webhook step needs its call made before the run can go on; bounded so one run cannot stall the tick.
-      for (let i = 0; decided.pendingWebhook && i < 3; i++) {
-        const w = decided.pendingWebhook;
-        const result = await callWebhook(
-          { url: w.url, key: w.key, signingKey: deps.secrets.deriveKey('flow-webhooks:v1'), body: { flowId: run.flowId, runId: run.id, stepId: w.stepId, profile: { id: profile.id, email: profile.email, phone: profile.phone, properties: profile.properties }, event: run.triggerEvent } },
-          now,
-        );
-        const prev = decided.context.webhooks[w.key];
-        const attempts = (prev?.attempts ?? 0) + 1;
-        decided.context.webhooks[w.key] = result.ok ? { ok: true, attempts } : { ok: false, attempts, error: result.error };
-        if (!result.ok && attempts < 5) {
-          // Back off before the next attempt instead of hammering a failing receiver.
-          decided = { ...decided, pendingWebhook: null, nextAt: new Date(now.getTime() + 30_000 * 2 ** (attempts - 1)) };
-          break;
-        }
-        const resumed = advance({ ...run, ...decided, currentStep: decided.currentStep, stepCount: decided.stepCount, status: decided.status }, def, facts);
-        decided = { ...resumed, effects: [...decided.effects, ...resumed.effects], logs: [...decided.logs, ...resumed.logs] };
-      }
     }
     steps += decided.logs.length;
     updates.push({
@@ -179,6 +166,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     const propertyUpdates = new Map<string, { storeId: StoreId; profileId: ProfileId; set: Record<string, unknown> }>();
     // Messages and skips in decision order, written in one statement below.
     const outbox: Decision[] = [];
+    const outbound: NewOutboundCall[] = [];
     for (const [i, { run, effect }] of effects.entries()) {
       const base = { storeId: run.storeId, flowId: run.flowId as FlowId as string, flowVersion: run.version, runId: run.id as string, profileId: run.profileId };
       if (effect.kind === 'message') {
@@ -191,16 +179,21 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
         const entry = propertyUpdates.get(run.profileId) ?? { storeId: run.storeId, profileId: run.profileId, set: {} };
         Object.assign(entry.set, effect.set);
         propertyUpdates.set(run.profileId, entry);
+      } else if (effect.kind === 'webhook') {
+        outbound.push(webhookCall(run, effect, profiles.get(run.profileId)!));
       }
     }
     messages = await enqueueDecisions(tx, outbox);
     await mergeProfileProperties(tx, [...propertyUpdates.values()]);
     await insertStepLogs(tx, logs);
+    await insertOutboundCalls(tx, outbound, now);
     const saved = await saveRuns(tx, token, updates);
     if (saved !== updates.length) {
       // Another worker took some of these runs over (our lease lapsed): undo, it replays them.
       throw new LeaseLostError(`${updates.length - saved} runs were taken over`);
     }
+    // A call that ended while this tick was deciding found its run still leased: wake it now.
+    await wakeRunsWithFinishedCalls(tx, outbound.map((c) => ({ storeId: c.storeId, key: c.idempotencyKey })), now);
   }).catch((err: unknown) => {
     if (err instanceof LeaseLostError) {
       deps.logger.warn({ err }, 'flow tick lost its lease; the batch is left to the worker that holds it');
@@ -225,6 +218,36 @@ function advanceEnd(run: FlowRun): Advance {
     endReason: null,
     effects: [],
     logs: [],
-    pendingWebhook: null,
   };
+}
+
+/** What a webhook step sends: the run, the step, the profile and the trigger event. */
+function webhookCall(run: FlowRun, effect: Extract<Effect, { kind: 'webhook' }>, profile: FactProfile): NewOutboundCall {
+  return {
+    storeId: run.storeId,
+    idempotencyKey: effect.key,
+    runId: run.id,
+    flowId: run.flowId,
+    stepId: effect.stepId,
+    profileId: run.profileId,
+    url: effect.url,
+    host: hostOf(effect.url),
+    body: {
+      storeId: run.storeId,
+      flowId: run.flowId,
+      runId: run.id,
+      stepId: effect.stepId,
+      profile: { id: profile.id, email: profile.email, phone: profile.phone, properties: profile.properties },
+      event: run.triggerEvent,
+    },
+  };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    // Saved definitions were checked; a bad URL still gets a row, and the call refuses it.
+    return '';
+  }
 }

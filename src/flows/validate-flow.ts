@@ -1,6 +1,7 @@
 // Checks a parsed definition as a graph: every edge lands on a step, no loop can spin without a
 // wait, templates compile. Errors refuse the flow; warnings are shown to the merchant.
 import { successors, isWaiting, type FlowDefinition, type Step } from './definition.ts';
+import { checkOutboundUrl, STRICT_OUTBOUND, type OutboundRules } from '../security/outbound-url.ts';
 
 export type FlowIssue = { stepId: string | null; path: string; message: string };
 export type FlowCheck = { errors: FlowIssue[]; warnings: FlowIssue[] };
@@ -12,7 +13,7 @@ function templatesOf(step: Step): Array<[string, string]> {
   return [];
 }
 
-export function validateFlow(def: FlowDefinition, checkTemplate: TemplateCheck): FlowCheck {
+export function validateFlow(def: FlowDefinition, checkTemplate: TemplateCheck, outbound: OutboundRules = STRICT_OUTBOUND): FlowCheck {
   const errors: FlowIssue[] = [];
   const warnings: FlowIssue[] = [];
   const byId = new Map<string, Step>();
@@ -29,6 +30,11 @@ export function validateFlow(def: FlowDefinition, checkTemplate: TemplateCheck):
     for (const [field, source] of templatesOf(step)) {
       const r = checkTemplate(source);
       if (!r.ok) errors.push({ stepId: step.id, path: `steps.${i}.${field}`, message: `step "${step.id}" ${field}: ${r.error}` });
+    }
+    if (step.type === 'webhook') {
+      // Checked again after DNS at call time; this catches what the URL itself gives away.
+      const url = checkOutboundUrl(step.url, outbound);
+      if (!url.ok) errors.push({ stepId: step.id, path: `steps.${i}.url`, message: `step "${step.id}" URL ${url.reason}; a webhook may only call a public host` });
     }
     if (step.type === 'trigger-split' && def.trigger.type !== 'metric') {
       errors.push({ stepId: step.id, path: `steps.${i}`, message: `step "${step.id}" splits on the trigger event, but a ${def.trigger.type} trigger has none` });

@@ -4,6 +4,7 @@ export const JobNames = {
   drainWebhooks: 'webhooks:drain',
   syncCatalogs: 'catalog:sync',
   deliverMessages: 'messages:deliver',
+  deliverOutbound: 'outbound:deliver',
   bigcommerceHooks: 'bigcommerce:hooks:check',
   flowTriggers: 'flows:triggers',
   /** One job per slot so ticks run in parallel across workers: flows:tick:0, flows:tick:1, … */

@@ -9,6 +9,7 @@ import { runExpireDeliveries } from './expire-deliveries.ts';
 import { drainWebhooks } from './process-webhooks.ts';
 import { runCatalogSyncs, STALE_AFTER_MS as CATALOG_SYNC_STALE_MS } from './sync-catalog.ts';
 import { createMessageDelivery } from './deliver-messages.ts';
+import { createOutboundDelivery } from './deliver-outbound.ts';
 import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
 import { runBigCommerceHookCheck } from '../../connectors/bigcommerce/hook-health.ts';
 import { scheduleShopifyJobs } from '../../connectors/shopify/jobs.ts';
@@ -71,6 +72,12 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   const delivery = createMessageDelivery(rt);
   agenda.define(JobNames.deliverMessages, renewed(() => delivery.run()), { concurrency: 1, lockLifetime: flowLockMs });
 
+  // Starts due webhook calls and returns; the calls finish (and record themselves) in the background.
+  const outbound = createOutboundDelivery(rt);
+  agenda.define(JobNames.deliverOutbound, async () => {
+    await outbound.run();
+  }, { concurrency: 1 });
+
   agenda.define(JobNames.bigcommerceHooks, async () => {
     await runBigCommerceHookCheck(rt);
   }, { concurrency: 1 });
@@ -95,6 +102,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
   await agenda.every('10 seconds', JobNames.syncCatalogs);
   await agenda.every('3 seconds', JobNames.deliverMessages);
+  await agenda.every('1 second', JobNames.deliverOutbound);
   await agenda.every('1 hour', JobNames.bigcommerceHooks);
   await scheduleShopifyJobs(agenda, rt);
   rt.logger.info('worker started');
@@ -103,6 +111,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     async stop() {
       await agenda.stop();
       delivery.close();
+      await outbound.idle();
     },
   };
 }

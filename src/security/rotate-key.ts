@@ -11,7 +11,9 @@ export class RotationError extends Error {
   override name = 'RotationError';
 }
 
-export async function resealSecrets(pool: pg.Pool, current: SecretBox, next: SecretBox): Promise<number> {
+export type Resealed = { accessTokens: number; signingSecrets: number };
+
+export async function resealSecrets(pool: pg.Pool, current: SecretBox, next: SecretBox): Promise<Resealed> {
   return withTransaction(pool, async (client) => {
     const rows = await lockSealedSecrets(client);
     for (const row of rows) {
@@ -20,11 +22,13 @@ export async function resealSecrets(pool: pg.Pool, current: SecretBox, next: Sec
         plain = current.open(row.sealed);
       } catch {
         // Nothing is written: a half-rotated database would need both keys to read.
-        throw new RotationError(`the access token of store ${row.storeId} does not open with the current key; nothing was changed`);
+        const what = row.column === 'access_token_enc' ? 'access token' : 'webhook signing secret';
+        throw new RotationError(`the ${what} of store ${row.storeId} does not open with the current key; nothing was changed`);
       }
-      await replaceSealedSecret(client, row.storeId, next.seal(plain));
+      await replaceSealedSecret(client, row, next.seal(plain));
     }
-    return rows.length;
+    const accessTokens = rows.filter((r) => r.column === 'access_token_enc').length;
+    return { accessTokens, signingSecrets: rows.length - accessTokens };
   });
 }
 

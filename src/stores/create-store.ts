@@ -3,6 +3,7 @@ import { issueKeys } from '../security/api-keys.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { findStoreByDomain, insertStore, rotateStoreKeys } from '../db/repositories/stores.ts';
 import type { Platform, Store } from '../model/store.ts';
+import { ensureSigningSecret } from './signing-secret.ts';
 
 export type CreatedStore = { store: Store; publicKey: string; privateKey: string };
 
@@ -30,6 +31,7 @@ export async function createStore(
     privateKeyId: keys.privateKeyId,
     privateKeyHash: keys.privateKeyHash,
   });
+  await ensureSigningSecret(pool, secrets, store.id);
   return { store, publicKey: keys.publicKey, privateKey: keys.privateKey };
 }
 

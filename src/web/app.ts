@@ -19,6 +19,7 @@ import { catalogRoutes } from './routes/api-catalog.ts';
 import { eventRoutes } from './routes/api-events.ts';
 import { profileRoutes } from './routes/api-profiles.ts';
 import { flowRoutes } from './routes/api-flows.ts';
+import { webhookSigningRoutes } from './routes/api-webhook-signing.ts';
 import { segmentRoutes } from './routes/api-segments.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
@@ -81,6 +82,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(flowRoutes(ctx));
   api.use(segmentRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
+  api.use(webhookSigningRoutes(ctx));
   app.use('/api/v1', api);
   app.use(uiRoutes(ctx));
 

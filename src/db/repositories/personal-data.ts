@@ -39,6 +39,8 @@ export async function erasePersonalData(db: Queryable, storeId: StoreId, people:
   const ids = await profileIds(db, storeId, people);
   const { rowCount: events } = await db.query('DELETE FROM events WHERE store_id = $1 AND profile_id = ANY($2::uuid[])', [storeId, ids]);
   await db.query('DELETE FROM profile_lists WHERE store_id = $1 AND profile_id = ANY($2::uuid[])', [storeId, ids]);
+  // Webhook call bodies carry the profile and its trigger event; the rows stay (idempotency keys).
+  await db.query(`UPDATE outbound_calls SET body = '{"redacted":true}' WHERE store_id = $1 AND profile_id = ANY($2::uuid[])`, [storeId, ids]);
   await db.query(
     `UPDATE profiles SET email = NULL, phone = NULL, external_id = NULL, first_name = NULL, last_name = NULL, timezone = NULL,
        properties = '{}', email_consent = 'unsubscribed', sms_consent = 'unsubscribed', updated_at = now()

@@ -52,7 +52,7 @@ function notFound(): never {
 
 export function flowRoutes(ctx: AppContext): Router {
   const r = Router();
-  const policy = (store: Store): TriggerPolicy => lowInventoryPolicy(store, ctx.connectors);
+  const policy = (store: Store): TriggerPolicy => ({ ...lowInventoryPolicy(store, ctx.connectors), outbound: ctx.config.outbound });
 
   r.post('/flows', async (req, res) => {
     const { store } = res.locals as AuthedLocals;

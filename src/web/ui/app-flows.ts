@@ -44,7 +44,7 @@ export async function loadFlow(ctx: AppContext, store: Store, raw: unknown) {
   return found;
 }
 
-export const policyOf = (ctx: AppContext, store: Store): TriggerPolicy => lowInventoryPolicy(store, ctx.connectors);
+export const policyOf = (ctx: AppContext, store: Store): TriggerPolicy => ({ ...lowInventoryPolicy(store, ctx.connectors), outbound: ctx.config.outbound });
 
 /** Publishes an edited definition as the flow's next version, keeping its current status. */
 export async function saveDefinition(ctx: AppContext, store: Store, flowId: FlowId, status: string, body: unknown) {

@@ -17,6 +17,7 @@ import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
 import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
+import { appSettingsPages } from './app-settings.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
 
 export type MerchantLocals = SessionLocals & { store: Store; actor: string };
@@ -59,6 +60,7 @@ export function appRoutes(ctx: AppContext): Router {
   appStepPages(r, ctx);
   appCatalogPages(r, ctx);
   appMessagePages(r, ctx);
+  appSettingsPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }
