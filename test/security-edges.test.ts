@@ -7,6 +7,13 @@ import { testRuntime, type TestRuntime } from './helpers/db.ts';
 import { assertProblemResponse } from './helpers/drill.ts';
 import { createStore, type CreatedStore } from '../src/stores/create-store.ts';
 import { createApp } from '../src/web/app.ts';
+import { withoutForeignLinks } from '../src/model/store-urls.ts';
+import { PRESETS } from '../src/flows/presets.ts';
+import { renderMessage } from '../src/flows/render-message.ts';
+import { rewriteLinks } from '../src/messaging/email-compose.ts';
+import { messageLinkKey } from '../src/messaging/links.ts';
+import type { FlowRun } from '../src/model/flow.ts';
+import type { MessageId, ProfileId } from '../src/model/ids.ts';
 
 describe('/api/v1 checks the key before it reads the body', () => {
   let rt: TestRuntime;
@@ -52,4 +59,88 @@ describe('/api/v1 checks the key before it reads the body', () => {
     const ok = await request(app).get('/api/v1/messages').set('Authorization', `Bearer ${shop.privateKey}`);
     assert.equal(ok.status, 200);
   });
+});
+
+describe('links that arrive with the public key', () => {
+  let rt: TestRuntime;
+  let app: Express;
+  let shop: CreatedStore;
+  before(async () => {
+    rt = await testRuntime();
+    app = createApp(rt);
+    shop = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'linen.example.com' });
+  });
+  after(async () => rt.dispose());
+
+  const track = (properties: Record<string, unknown>, uniqueId: string) =>
+    request(app)
+      .post('/api/v1/track')
+      .set('Content-Type', 'text/plain')
+      .send(JSON.stringify({ publicKey: shop.publicKey, metric: 'Started Checkout', profile: { email: 'shopper@example.org' }, properties, uniqueId }));
+
+  const stored = async (uniqueId: string) =>
+    (await rt.db.pool.query<{ properties: Record<string, unknown> }>('SELECT properties FROM events WHERE store_id = $1 AND unique_id = $2', [shop.store.id, uniqueId])).rows[0]?.properties;
+
+  test('a Started Checkout keeps links to the store and loses the others, items included; the event is kept', async () => {
+    const res = await track(
+      {
+        CheckoutURL: 'https://evil.example/pay',
+        ImageURL: '//evil.example/i.png',
+        URL: 'https://www.linen.example.com/cart',
+        Note: 'java\tscript:alert(1)',
+        Promo: 'finish at https://evil.example/x today',
+        Items: [{ ProductID: '1', ProductURL: 'evil.example/p/1', ImageURL: 'https://linen.example.com/1.jpg', Quantity: 1 }],
+      },
+      'co-1',
+    );
+    assert.equal(res.status, 202, res.text);
+    assert.deepEqual(await stored('co-1'), {
+      URL: 'https://www.linen.example.com/cart',
+      Items: [{ ProductID: '1', ImageURL: 'https://linen.example.com/1.jpg', Quantity: 1 }],
+    });
+  });
+
+  test('a domain the merchant lists through the API counts as the store\'s own', async () => {
+    const auth = { Authorization: `Bearer ${shop.privateKey}` };
+    const bad = await request(app).patch('/api/v1/store').set(auth).send({ storefrontDomains: ['https://shop.example/x'] });
+    assertProblemResponse(bad.status, bad.headers['content-type'], bad.text, 422);
+    const ok = await request(app).patch('/api/v1/store').set(auth).send({ storefrontDomains: ['Linen-Shop.example.'] });
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual(ok.body.storefrontDomains, ['linen-shop.example']);
+    assert.deepEqual((await request(app).get('/api/v1/store').set(auth)).body.storefrontDomains, ['linen-shop.example']);
+    await track({ CheckoutURL: 'https://linen-shop.example/checkouts/abc' }, 'co-2');
+    assert.deepEqual(await stored('co-2'), { CheckoutURL: 'https://linen-shop.example/checkouts/abc' });
+  });
+
+  test('a link to another host in stored event data is removed from the message, not redirected to', async () => {
+    // Stored without vetting (sent with the private key, or before links were vetted).
+    const profile = await rt.db.pool.query<{ id: ProfileId }>("INSERT INTO profiles (store_id, email) VALUES ($1, 'victim@example.org') RETURNING id", [shop.store.id]);
+    const preset = PRESETS['abandoned-checkout'];
+    const step = preset.steps.find((x) => x.type === 'email')!;
+    const run = {
+      storeId: shop.store.id,
+      profileId: profile.rows[0]!.id,
+      triggerEvent: { id: '1', metric: 'Started Checkout', time: new Date().toISOString(), value: null, properties: { CheckoutURL: 'https://evil.example/pay' }, items: [] },
+      context: {},
+    } as unknown as FlowRun;
+    const head = { status: 'live', storeActive: true, storeDomain: 'linen.example.com', storePlatform: 'custom' } as const;
+    const fact = { id: run.profileId, email: 'victim@example.org', phone: null, firstName: null, lastName: null, timezone: null, properties: {}, consent: { email: 'subscribed', sms: 'never_subscribed' } } as const;
+    const deps = { pool: rt.db.pool, config: rt.config, secrets: rt.secrets };
+    const rendered = await renderMessage(deps, { run, effect: { kind: 'message', step } as never, profile: fact, head });
+    assert.doesNotMatch(rendered.html ?? '', /evil/);
+    const ctx = { appUrl: rt.config.appUrl, linkKey: messageLinkKey(rt.secrets), mailFrom: rt.config.mailFrom };
+    const composed = rewriteLinks(rendered.html ?? '', ctx, { storeId: shop.store.id, id: '00000000-0000-4000-8000-000000000001' as MessageId });
+    assert.doesNotMatch(composed, /\/c\//, 'no click redirect is made for a link that is not there');
+
+    const own = { ...run, triggerEvent: { ...run.triggerEvent!, properties: { CheckoutURL: 'https://linen-shop.example/checkouts/abc' } } } as FlowRun;
+    const kept = await renderMessage(deps, { run: own, effect: { kind: 'message', step } as never, profile: fact, head });
+    assert.match(kept.html ?? '', /href="https:\/\/linen-shop\.example\/checkouts\/abc"/, 'a listed storefront domain stays');
+  });
+});
+
+test('withoutForeignLinks leaves values that are not links alone', () => {
+  const props = { Price: 'Price: 10', Name: 'Linen shirt', Count: 3, Nested: { deep: ['a', 'https://evil.example'] } };
+  const { value, removed } = withoutForeignLinks(props, ['linen.example.com']);
+  assert.deepEqual(value, { Price: 'Price: 10', Name: 'Linen shirt', Count: 3, Nested: { deep: ['a'] } });
+  assert.deepEqual(removed, ['Nested.deep[1]']);
 });

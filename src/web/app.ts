@@ -20,6 +20,7 @@ import { eventRoutes } from './routes/api-events.ts';
 import { profileRoutes } from './routes/api-profiles.ts';
 import { flowRoutes } from './routes/api-flows.ts';
 import { segmentRoutes } from './routes/api-segments.ts';
+import { storeRoutes } from './routes/api-store.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
 import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
@@ -81,6 +82,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(profileRoutes(ctx));
   api.use(flowRoutes(ctx));
   api.use(segmentRoutes(ctx));
+  api.use(storeRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   app.use('/api/v1', api);
   app.use(uiRoutes(ctx));
