@@ -8,6 +8,9 @@ import { assertProblemResponse } from './helpers/drill.ts';
 import { createStore, type CreatedStore } from '../src/stores/create-store.ts';
 import { createApp } from '../src/web/app.ts';
 import { withoutForeignLinks } from '../src/model/store-urls.ts';
+import { saveInstallation } from '../src/db/repositories/stores.ts';
+import { CLIENT_ID, CLIENT_SECRET, envelope, signedRequest } from './fixtures/bigcommerce/payloads.ts';
+import type { WebhookRequest } from '../connectors/connector.ts';
 import { PRESETS } from '../src/flows/presets.ts';
 import { renderMessage } from '../src/flows/render-message.ts';
 import { rewriteLinks } from '../src/messaging/email-compose.ts';
@@ -143,4 +146,49 @@ test('withoutForeignLinks leaves values that are not links alone', () => {
   const { value, removed } = withoutForeignLinks(props, ['linen.example.com']);
   assert.deepEqual(value, { Price: 'Price: 10', Name: 'Linen shirt', Count: 3, Nested: { deep: ['a'] } });
   assert.deepEqual(removed, ['Nested.deep[1]']);
+});
+
+describe('BigCommerce: a store whose deliveries are signed never takes the static header alone', () => {
+  let rt: TestRuntime;
+  let app: Express;
+  before(async () => {
+    rt = await testRuntime({ env: { BIGCOMMERCE_CLIENT_ID: CLIENT_ID, BIGCOMMERCE_CLIENT_SECRET: CLIENT_SECRET } });
+    app = createApp(rt);
+  });
+  after(async () => rt.dispose());
+
+  const install = async (storeHash: string) => {
+    const created = await createStore(rt.db.pool, rt.secrets, { platform: 'bigcommerce', domain: `${storeHash}.example.com` });
+    await saveInstallation(rt.db.pool, created.store.id, { accessTokenSealed: null, scopes: [], externalId: storeHash });
+    return created.store.id;
+  };
+  const post = (req: WebhookRequest) => {
+    let r = request(app).post('/webhooks/bigcommerce');
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') r = r.set(k, v);
+    return r.send(req.rawBody.toString('utf8'));
+  };
+  const body = (storeHash: string, id: number) => envelope('store/product/updated', { type: 'product', id }, { storeHash });
+
+  test('after a Standard Webhooks delivery, the static header alone is 401; signed ones still pass', async () => {
+    const storeId = await install('sig1hash');
+    const signed = await post(signedRequest(body('sig1hash', 1), { storeHash: 'sig1hash' }));
+    assert.equal(signed.status, 200, signed.text);
+    const { rows } = await rt.db.pool.query<{ webhook_signing: string }>('SELECT webhook_signing FROM stores WHERE id = $1', [storeId]);
+    assert.equal(rows[0]?.webhook_signing, 'standard-webhooks', 'recorded on the store row');
+
+    const headerOnly = await post(signedRequest(body('sig1hash', 2), { storeHash: 'sig1hash', standard: false }));
+    assertProblemResponse(headerOnly.status, headerOnly.headers['content-type'], headerOnly.text, 401);
+    const inbox = await rt.db.pool.query('SELECT 1 FROM webhook_inbox WHERE store_id = $1', [storeId]);
+    assert.equal(inbox.rowCount, 1, 'the header-only delivery was not stored');
+
+    const signedAgain = await post(signedRequest(body('sig1hash', 3), { storeHash: 'sig1hash' }));
+    assert.equal(signedAgain.status, 200);
+    assert.equal(signedAgain.body.status, 'queued');
+  });
+
+  test('a store that has never had a signed delivery still takes the static header', async () => {
+    await install('sig2hash');
+    const res = await post(signedRequest(body('sig2hash', 1), { storeHash: 'sig2hash', standard: false }));
+    assert.equal(res.status, 200, res.text);
+  });
 });
