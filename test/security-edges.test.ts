@@ -18,71 +18,67 @@ import { messageLinkKey } from '../src/messaging/links.ts';
 import type { FlowRun } from '../src/model/flow.ts';
 import type { MessageId, ProfileId } from '../src/model/ids.ts';
 
-describe('/api/v1 checks the key before it reads the body', () => {
-  let rt: TestRuntime;
-  let app: Express;
-  let shop: CreatedStore;
+/** A runtime, its app and one custom store, for the tests of one describe block. */
+function customStoreApp(domain: string): { rt: TestRuntime; app: Express; shop: CreatedStore } {
+  const t = {} as { rt: TestRuntime; app: Express; shop: CreatedStore };
   before(async () => {
-    rt = await testRuntime();
-    app = createApp(rt);
-    shop = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'key-first.example.com' });
+    t.rt = await testRuntime();
+    t.app = createApp(t.rt);
+    t.shop = await createStore(t.rt.db.pool, t.rt.secrets, { platform: 'custom', domain });
   });
-  after(async () => rt.dispose());
+  after(async () => t.rt.dispose());
+  return t;
+}
+
+describe('/api/v1 checks the key before it reads the body', () => {
+  const t = customStoreApp('key-first.example.com');
 
   const paths = ['/api/v1/events', '/api/v1/profiles', '/api/v1/flows', '/api/v1/segments'];
 
   test('an invalid key with a body that is not JSON is 401 problem+json, on every writing route', async () => {
     for (const path of paths) {
-      const res = await request(app).post(path).set('Authorization', 'Bearer sk_nope').set('Content-Type', 'application/json').send('{"events": [ nope');
+      const res = await request(t.app).post(path).set('Authorization', 'Bearer sk_nope').set('Content-Type', 'application/json').send('{"events": [ nope');
       const body = assertProblemResponse(res.status, res.headers['content-type'], res.text, 401);
       assert.match(body.type, /invalid-key$/, path);
     }
-    const put = await request(app).put('/api/v1/catalog/items').set('Content-Type', 'application/json').send('{{{');
+    const put = await request(t.app).put('/api/v1/catalog/items').set('Content-Type', 'application/json').send('{{{');
     assertProblemResponse(put.status, put.headers['content-type'], put.text, 401);
   });
 
   test('an invalid key with an oversized body is 401, not 413', async () => {
     const huge = `{"events":[${'"x",'.repeat(2_500_000)}"x"]}`;
     assert.ok(huge.length > 9_000_000);
-    const res = await request(app).post('/api/v1/events').set('Authorization', 'Bearer sk_nope').set('Content-Type', 'application/json').send(huge);
+    const res = await request(t.app).post('/api/v1/events').set('Authorization', 'Bearer sk_nope').set('Content-Type', 'application/json').send(huge);
     assertProblemResponse(res.status, res.headers['content-type'], res.text, 401);
   });
 
   test('an invalid key with the wrong content type is 401, not 415', async () => {
-    const res = await request(app).post('/api/v1/segments').set('Content-Type', 'text/plain').send('hello');
+    const res = await request(t.app).post('/api/v1/segments').set('Content-Type', 'text/plain').send('hello');
     assertProblemResponse(res.status, res.headers['content-type'], res.text, 401);
   });
 
   test('a valid key with broken JSON is 400, and the messaging API answers with the key alone', async () => {
-    const res = await request(app).post('/api/v1/segments').set('Authorization', `Bearer ${shop.privateKey}`).set('Content-Type', 'application/json').send('{"name": ');
+    const res = await request(t.app).post('/api/v1/segments').set('Authorization', `Bearer ${t.shop.privateKey}`).set('Content-Type', 'application/json').send('{"name": ');
     const body = assertProblemResponse(res.status, res.headers['content-type'], res.text, 400);
     assert.match(body.type, /malformed-json$/);
-    const messages = await request(app).get('/api/v1/messages').set('Authorization', 'Bearer sk_nope');
+    const messages = await request(t.app).get('/api/v1/messages').set('Authorization', 'Bearer sk_nope');
     assertProblemResponse(messages.status, messages.headers['content-type'], messages.text, 401);
-    const ok = await request(app).get('/api/v1/messages').set('Authorization', `Bearer ${shop.privateKey}`);
+    const ok = await request(t.app).get('/api/v1/messages').set('Authorization', `Bearer ${t.shop.privateKey}`);
     assert.equal(ok.status, 200);
   });
 });
 
 describe('links that arrive with the public key', () => {
-  let rt: TestRuntime;
-  let app: Express;
-  let shop: CreatedStore;
-  before(async () => {
-    rt = await testRuntime();
-    app = createApp(rt);
-    shop = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'linen.example.com' });
-  });
-  after(async () => rt.dispose());
+  const t = customStoreApp('linen.example.com');
 
   const track = (properties: Record<string, unknown>, uniqueId: string) =>
-    request(app)
+    request(t.app)
       .post('/api/v1/track')
       .set('Content-Type', 'text/plain')
-      .send(JSON.stringify({ publicKey: shop.publicKey, metric: 'Started Checkout', profile: { email: 'shopper@example.org' }, properties, uniqueId }));
+      .send(JSON.stringify({ publicKey: t.shop.publicKey, metric: 'Started Checkout', profile: { email: 'shopper@example.org' }, properties, uniqueId }));
 
   const stored = async (uniqueId: string) =>
-    (await rt.db.pool.query<{ properties: Record<string, unknown> }>('SELECT properties FROM events WHERE store_id = $1 AND unique_id = $2', [shop.store.id, uniqueId])).rows[0]?.properties;
+    (await t.rt.db.pool.query<{ properties: Record<string, unknown> }>('SELECT properties FROM events WHERE store_id = $1 AND unique_id = $2', [t.shop.store.id, uniqueId])).rows[0]?.properties;
 
   test('a Started Checkout keeps links to the store and loses the others, items included; the event is kept', async () => {
     const res = await track(
@@ -104,35 +100,35 @@ describe('links that arrive with the public key', () => {
   });
 
   test('a domain the merchant lists through the API counts as the store\'s own', async () => {
-    const auth = { Authorization: `Bearer ${shop.privateKey}` };
-    const bad = await request(app).patch('/api/v1/store').set(auth).send({ storefrontDomains: ['https://shop.example/x'] });
+    const auth = { Authorization: `Bearer ${t.shop.privateKey}` };
+    const bad = await request(t.app).patch('/api/v1/store').set(auth).send({ storefrontDomains: ['https://shop.example/x'] });
     assertProblemResponse(bad.status, bad.headers['content-type'], bad.text, 422);
-    const ok = await request(app).patch('/api/v1/store').set(auth).send({ storefrontDomains: ['Linen-Shop.example.'] });
+    const ok = await request(t.app).patch('/api/v1/store').set(auth).send({ storefrontDomains: ['Linen-Shop.example.'] });
     assert.equal(ok.status, 200, ok.text);
     assert.deepEqual(ok.body.storefrontDomains, ['linen-shop.example']);
-    assert.deepEqual((await request(app).get('/api/v1/store').set(auth)).body.storefrontDomains, ['linen-shop.example']);
+    assert.deepEqual((await request(t.app).get('/api/v1/store').set(auth)).body.storefrontDomains, ['linen-shop.example']);
     await track({ CheckoutURL: 'https://linen-shop.example/checkouts/abc' }, 'co-2');
     assert.deepEqual(await stored('co-2'), { CheckoutURL: 'https://linen-shop.example/checkouts/abc' });
   });
 
   test('a link to another host in stored event data is removed from the message, not redirected to', async () => {
     // Stored without vetting (sent with the private key, or before links were vetted).
-    const profile = await rt.db.pool.query<{ id: ProfileId }>("INSERT INTO profiles (store_id, email) VALUES ($1, 'victim@example.org') RETURNING id", [shop.store.id]);
+    const profile = await t.rt.db.pool.query<{ id: ProfileId }>("INSERT INTO profiles (store_id, email) VALUES ($1, 'victim@example.org') RETURNING id", [t.shop.store.id]);
     const preset = PRESETS['abandoned-checkout'];
     const step = preset.steps.find((x) => x.type === 'email')!;
     const run = {
-      storeId: shop.store.id,
+      storeId: t.shop.store.id,
       profileId: profile.rows[0]!.id,
       triggerEvent: { id: '1', metric: 'Started Checkout', time: new Date().toISOString(), value: null, properties: { CheckoutURL: 'https://evil.example/pay' }, items: [] },
       context: {},
     } as unknown as FlowRun;
     const head = { status: 'live', storeActive: true, storeDomain: 'linen.example.com', storePlatform: 'custom' } as const;
     const fact = { id: run.profileId, email: 'victim@example.org', phone: null, firstName: null, lastName: null, timezone: null, properties: {}, consent: { email: 'subscribed', sms: 'never_subscribed' } } as const;
-    const deps = { pool: rt.db.pool, config: rt.config, secrets: rt.secrets };
+    const deps = { pool: t.rt.db.pool, config: t.rt.config, secrets: t.rt.secrets };
     const rendered = await renderMessage(deps, { run, effect: { kind: 'message', step } as never, profile: fact, head });
     assert.doesNotMatch(rendered.html ?? '', /evil/);
-    const ctx = { appUrl: rt.config.appUrl, linkKey: messageLinkKey(rt.secrets), mailFrom: rt.config.mailFrom };
-    const composed = rewriteLinks(rendered.html ?? '', ctx, { storeId: shop.store.id, id: '00000000-0000-4000-8000-000000000001' as MessageId });
+    const ctx = { appUrl: t.rt.config.appUrl, linkKey: messageLinkKey(t.rt.secrets), mailFrom: t.rt.config.mailFrom };
+    const composed = rewriteLinks(rendered.html ?? '', ctx, { storeId: t.shop.store.id, id: '00000000-0000-4000-8000-000000000001' as MessageId });
     assert.doesNotMatch(composed, /\/c\//, 'no click redirect is made for a link that is not there');
 
     const own = { ...run, triggerEvent: { ...run.triggerEvent!, properties: { CheckoutURL: 'https://linen-shop.example/checkouts/abc' } } } as FlowRun;
