@@ -35,6 +35,11 @@ export type WebhookVerdict =
       deliveryId: string;
       payload: unknown;
       triggeredAt?: Date;
+      /**
+       * The proof the delivery carried, for platforms with more than one: once a store has sent
+       * 'standard-webhooks', intake refuses anything weaker for it.
+       */
+      signedWith?: 'header' | 'standard-webhooks';
     }
   | { ok: false; reason: 'unauthenticated' | 'malformed' | 'unsupported'; detail: string };
 

@@ -125,14 +125,74 @@ describe('SMS', () => {
     assert.equal((await getConsent(rt.db.pool, storeId, profileId))?.sms, 'subscribed', 'other replies change nothing');
   });
 
+  test('a keyword reply acts only for the stores owning the number it was sent to', async () => {
+    const phone = '+14155550104';
+    const subscribed = await newProfile(rt, storeId, { phone, consent: { sms: 'subscribed' } });
+    const other = await newStore(rt);
+    const neverAsked = await newProfile(rt, other.id, { phone, consent: { sms: 'never_subscribed' } });
+    // A number that is not ours (SMS_FROM) belongs to no store: nothing changes.
+    await inbound({ From: phone, To: '+15005559999', Body: 'STOP' });
+    assert.equal((await getConsent(rt.db.pool, storeId, subscribed))?.sms, 'subscribed');
+    const noTo = await inbound({ From: phone, Body: 'STOP' });
+    assert.equal(noTo.status, 200);
+    assert.equal((await getConsent(rt.db.pool, storeId, subscribed))?.sms, 'subscribed', 'a reply naming no number changes nothing');
+    // START to our number never creates consent: the never-asked profile stays as it was.
+    await inbound({ From: phone, To: '+15005550006', Body: 'START' });
+    assert.equal((await getConsent(rt.db.pool, other.id, neverAsked))?.sms, 'never_subscribed');
+    await inbound({ From: phone, To: '+15005550006', Body: 'STOP' });
+    assert.equal((await getConsent(rt.db.pool, storeId, subscribed))?.sms, 'unsubscribed');
+    assert.equal((await getConsent(rt.db.pool, other.id, neverAsked))?.sms, 'unsubscribed', 'STOP reaches every store sending from the number');
+    await inbound({ From: phone, To: '+15005550006', Body: 'START' });
+    assert.equal((await getConsent(rt.db.pool, storeId, subscribed))?.sms, 'subscribed', 'START undoes the STOP');
+  });
+
+  test('the signature is checked against APP_URL, not the Host header', async () => {
+    const profileId = await newProfile(rt, storeId, { phone: '+14155550105', consent: { sms: 'subscribed' } });
+    const form = { From: '+14155550105', To: '+15005550006', Body: 'STOP' };
+    const res = await request(app)
+      .post('/sms/inbound')
+      .set('Host', 'attacker.example')
+      .type('form')
+      .set('X-Twilio-Signature', providerSignature(AUTH_TOKEN, 'http://attacker.example/sms/inbound', form))
+      .send(form);
+    assert.equal(res.status, 403);
+    assert.equal((await getConsent(rt.db.pool, storeId, profileId))?.sms, 'subscribed');
+  });
+
   test('an inbound request without a valid signature is refused', async () => {
     const profileId = await newProfile(rt, storeId, { phone: '+14155550103', consent: { sms: 'subscribed' } });
-    const form = { From: '+14155550103', Body: 'STOP' };
+    const form = { From: '+14155550103', To: '+15005550006', Body: 'STOP' };
     const forged = await inbound(form, providerSignature('wrong-token', 'https://app.example/sms/inbound', form));
     assert.equal(forged.status, 403);
     assert.match(forged.headers['content-type'] ?? '', /^application\/problem\+json/);
     const missing = await request(app).post('/sms/inbound').type('form').send(form);
     assert.equal(missing.status, 403);
     assert.equal((await getConsent(rt.db.pool, storeId, profileId))?.sms, 'subscribed');
+  });
+});
+
+describe('SMS replies without a configured provider', () => {
+  let rt: TestRuntime;
+  before(async () => {
+    rt = await testRuntime();
+  });
+  after(async () => rt.dispose());
+
+  test('POST /sms/inbound is 404 and changes nothing, whatever NODE_ENV says', async () => {
+    for (const nodeEnv of ['development', 'test', 'production'] as const) {
+      const app = createApp({ ...rt, config: { ...rt.config, nodeEnv } });
+      const storeId = (await newStore(rt)).id;
+      const profileId = await newProfile(rt, storeId, { phone: '+14155550110', consent: { sms: 'never_subscribed' } });
+      const res = await request(app).post('/sms/inbound').type('form').send({ From: '+14155550110', Body: 'START' });
+      assert.equal(res.status, 404, nodeEnv);
+      assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
+      assert.equal((await getConsent(rt.db.pool, storeId, profileId))?.sms, 'never_subscribed', nodeEnv);
+    }
+  });
+
+  test('a provider URL without the token it signs with does not serve the route either', async () => {
+    const app = createApp({ ...rt, config: { ...rt.config, sms: { providerUrl: 'https://sms.example/send', from: '+15005550006' } } });
+    const res = await request(app).post('/sms/inbound').type('form').send({ From: '+14155550111', To: '+15005550006', Body: 'START' });
+    assert.equal(res.status, 404);
   });
 });

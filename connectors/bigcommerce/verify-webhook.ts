@@ -1,6 +1,8 @@
 // Authenticates a webhook delivery before anything in it is trusted. BigCommerce deliveries
 // carry the custom header we registered with each hook; newer deliveries are also signed the
 // Standard Webhooks way with the client secret, and when those headers are there they must hold.
+// Which proof a store must show is decided at intake: once a store's deliveries have carried a
+// Standard Webhooks signature, one with the static header alone is refused (stores.webhook_signing).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookRequest, WebhookVerdict } from '../connector.ts';
@@ -73,5 +75,6 @@ export function verifyBigCommerceWebhook(req: WebhookRequest, clientSecret: stri
     deliveryId: e.hash ?? createHash('sha256').update(req.rawBody).digest('hex'),
     payload: e,
     triggeredAt: new Date(e.created_at * 1000),
+    signedWith: present.length > 0 ? 'standard-webhooks' : 'header',
   };
 }

@@ -26,10 +26,14 @@ async function inventoryOf(client: InstanceClient, productIds: string[]): Promis
   }
 }
 
-/** The product as it stands now, or null when Wix no longer has it. */
-export async function fetchProduct(api: WixApi, instanceId: string, productId: string): Promise<ProductInput | null> {
+/**
+ * The product as it stands now, or null when Wix no longer has it. A webhook names its catalog
+ * (V1 and V3 events differ), which beats the version remembered for the client: a site that
+ * moved to V3 since sends V3 events whose ids the V1 API does not know.
+ */
+export async function fetchProduct(api: WixApi, instanceId: string, productId: string, catalog?: 'V1' | 'V3'): Promise<ProductInput | null> {
   const client = api.client(instanceId);
-  const version = await api.catalogVersion(instanceId);
+  const version = catalog ?? (await api.catalogVersion(instanceId));
   const fetchedAt = new Date();
   try {
     if (version === 'V1') {

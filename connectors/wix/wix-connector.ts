@@ -27,8 +27,8 @@ function instanceOf(ctx: NormaliseContext): string {
   return ctx.store.externalId ?? ctx.store.domain;
 }
 
-async function productState(api: WixApi, instanceId: string, productId: string): Promise<Normalised[]> {
-  const product = await fetchProduct(api, instanceId, productId);
+async function productState(api: WixApi, instanceId: string, productId: string, catalog: 'V1' | 'V3'): Promise<Normalised[]> {
+  const product = await fetchProduct(api, instanceId, productId, catalog);
   // Gone by the time we looked: its own delete event removes it; re-creating it here would not.
   return product ? [{ kind: 'catalog', products: [product] }] : [{ kind: 'ignored', reason: `product ${productId} no longer exists` }];
 }
@@ -52,17 +52,17 @@ export function createWixConnector(app: WixAppConfig, opts: WixApiOptions = {}):
   async function normalise(topic: string, payload: unknown, ctx: NormaliseContext): Promise<Normalised[]> {
     const instanceId = instanceOf(ctx);
     const now = ctx.triggeredAt ?? new Date();
-    if (PRODUCT_REFETCH.has(topic)) return productState(api, instanceId, V1ProductRef.parse(payload).productId);
+    if (PRODUCT_REFETCH.has(topic)) return productState(api, instanceId, V1ProductRef.parse(payload).productId, 'V1');
     if (V1_INVENTORY.has(topic)) {
       const ref = V1InventoryRef.parse(payload);
-      return productState(api, instanceId, (ref.productId ?? ref.externalId)!);
+      return productState(api, instanceId, (ref.productId ?? ref.externalId)!, 'V1');
     }
     if (topic === E.v1ProductDeleted) return [{ kind: 'product-deleted', externalIds: [V1ProductRef.parse(payload).productId as ExternalProductId] }];
     if (V3_PRODUCT.has(topic)) {
       const event = DomainEvent.parse(payload);
       const id = event.entityId ?? (eventEntity(event) as { id?: string } | undefined)?.id;
       if (!id) return [{ kind: 'ignored', reason: `${topic} names no product` }];
-      return productState(api, instanceId, id);
+      return productState(api, instanceId, id, 'V3');
     }
     if (topic === E.v3ProductDeleted) {
       const event = DomainEvent.parse(payload);
@@ -72,7 +72,7 @@ export function createWixConnector(app: WixAppConfig, opts: WixApiOptions = {}):
     if (V3_INVENTORY.has(topic)) {
       const item = V3InventoryItemRef.safeParse(eventEntity(DomainEvent.parse(payload)));
       if (!item.success) return [{ kind: 'ignored', reason: `${topic} names no product` }];
-      return productState(api, instanceId, item.data.productId);
+      return productState(api, instanceId, item.data.productId, 'V3');
     }
     if (topic === E.checkoutCreated || topic === E.checkoutUpdated) {
       const checkout = Checkout.parse(eventEntity(DomainEvent.parse(payload)));

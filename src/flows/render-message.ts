@@ -8,6 +8,8 @@ import type { FactProfile, FlowHead, TemplateProduct } from '../db/repositories/
 import { itemQuantities, templateProducts } from '../db/repositories/flow-facts.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { messageLinkKey, unsubscribeUrl } from '../messaging/links.ts';
+import { storeLinkDomains } from '../db/repositories/store-links.ts';
+import { ownHosts, withoutForeignLinks } from '../model/store-urls.ts';
 import type { Effect } from './orchestrator.ts';
 
 export type RenderDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secrets: SecretBox };
@@ -28,6 +30,18 @@ function linkKey(secrets: SecretBox): Buffer {
 
 const productVars = (p: TemplateProduct | undefined) =>
   p && { id: p.externalId, title: p.title, url: p.url, imageUrl: p.imageUrl, price: p.price, inventoryQuantity: p.inventoryQuantity };
+
+/**
+ * Event properties as a message may show them: a link to a host that is not the store's is
+ * removed (events stored before the public key's links were vetted, or sent some other way).
+ * The merchant's own list of domains is read only when there is a link to judge.
+ */
+async function vettedProperties(deps: RenderDeps, storeId: FlowRun['storeId'], storeDomain: string, properties: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const first = withoutForeignLinks(properties, ownHosts({ domain: storeDomain }, []));
+  if (first.removed.length === 0) return properties;
+  const listed = (await storeLinkDomains(deps.pool, storeId))?.storefrontDomains ?? [];
+  return listed.length === 0 ? first.value : withoutForeignLinks(properties, ownHosts({ domain: storeDomain }, listed)).value;
+}
 
 /** The variables a template sees; also used by previews with a sample profile and product. */
 export async function templateVariables(
@@ -53,7 +67,7 @@ export async function templateVariables(
   }
   return {
     profile: { id: profile.id, email: profile.email, phone: profile.phone, firstName: profile.firstName, lastName: profile.lastName, timezone: profile.timezone, properties: profile.properties },
-    event: event && { metric: event.metric, time: event.time, value: event.value, properties: event.properties },
+    event: event && { metric: event.metric, time: event.time, value: event.value, properties: await vettedProperties(deps, run.storeId, input.head.storeDomain, event.properties) },
     product: productVars(product) ?? null,
     items,
     store: { domain: input.head.storeDomain },

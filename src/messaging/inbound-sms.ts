@@ -32,11 +32,25 @@ export function isGenuineSignature(authToken: string, url: string, params: Recor
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-/** Applies a keyword reply; returns what it did and how many profiles changed. */
-export async function handleInboundSms(db: Queryable, from: string, body: string): Promise<{ keyword: Keyword; changed: number }> {
-  const keyword = keywordOf(body);
-  const phone = Phone.safeParse(from);
-  if (!keyword || !phone.success) return { keyword, changed: 0 };
-  const changed = await setSmsConsentByPhone(db, phone.data, keyword === 'stop' ? 'unsubscribed' : 'subscribed');
-  return { keyword, changed };
+export type InboundSms = { from: string; to: string | undefined; body: string };
+
+/**
+ * Applies a keyword reply to the stores that own the number it was sent to. Every store sends
+ * from the one SMS_FROM, so every store owns that number and no other: a reply to any other
+ * number changes nothing. STOP unsubscribes the phone in each owning store. START only undoes
+ * an opt-out (unsubscribed → subscribed); it never creates consent where there was none, since
+ * a shared number cannot tell which store the sender means.
+ */
+export async function handleInboundSms(db: Queryable, sms: InboundSms, ownNumber: string | undefined): Promise<{ keyword: Keyword; changed: number; owned: boolean }> {
+  const keyword = keywordOf(sms.body);
+  const from = Phone.safeParse(sms.from);
+  const to = Phone.safeParse(sms.to ?? '');
+  const own = Phone.safeParse(ownNumber ?? '');
+  const owned = to.success && own.success && to.data === own.data;
+  if (!keyword || !from.success || !owned) return { keyword, changed: 0, owned };
+  const changed =
+    keyword === 'stop'
+      ? await setSmsConsentByPhone(db, from.data, 'unsubscribed', ['subscribed', 'never_subscribed'])
+      : await setSmsConsentByPhone(db, from.data, 'subscribed', ['unsubscribed']);
+  return { keyword, changed, owned };
 }

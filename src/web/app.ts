@@ -21,6 +21,7 @@ import { profileRoutes } from './routes/api-profiles.ts';
 import { flowRoutes } from './routes/api-flows.ts';
 import { webhookSigningRoutes } from './routes/api-webhook-signing.ts';
 import { segmentRoutes } from './routes/api-segments.ts';
+import { storeRoutes } from './routes/api-store.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
 import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
@@ -57,13 +58,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(bigcommerceRoutes(ctx));
 
   const api = express.Router();
-  api.use(express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] }));
-  api.use((req, res, next) => {
-    if (['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
-      return sendProblem(res, 415, 'Send the body as application/json.');
-    }
-    next();
-  });
+  // Key first, then the rate limit, then the body: nobody without a key makes us read 8 MB.
   api.use(requirePrivateKey(ctx.db.pool));
   api.use(
     rateLimit({
@@ -76,11 +71,19 @@ export function createApp(ctx: AppContext): Express {
       handler: (_req, res) => sendProblem(res, 429, `More than ${ctx.config.apiRateLimit} calls a minute with this key; retry after the RateLimit-Reset seconds.`),
     }),
   );
+  api.use((req, res, next) => {
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
+      return sendProblem(res, 415, 'Send the body as application/json.');
+    }
+    next();
+  });
+  api.use(express.json({ limit: '8mb', type: ['application/json', 'application/*+json'] }));
   api.use(catalogRoutes(ctx));
   api.use(eventRoutes(ctx));
   api.use(profileRoutes(ctx));
   api.use(flowRoutes(ctx));
   api.use(segmentRoutes(ctx));
+  api.use(storeRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   api.use(webhookSigningRoutes(ctx));
   app.use('/api/v1', api);

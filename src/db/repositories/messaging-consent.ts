@@ -24,13 +24,13 @@ export async function setConsent(db: Queryable, storeId: StoreId, profileId: Pro
 }
 
 /**
- * A keyword reply to the sending number applies to that phone in every store: the number is
- * shared, and the person asked that number to stop. Returns how many profiles changed.
+ * A keyword reply to the sending number, applied to that phone in every store sending from it
+ * (all of them: there is one sending number). Only profiles in one of the `from` states change.
  */
-export async function setSmsConsentByPhone(db: Queryable, phone: string, state: ConsentState): Promise<number> {
+export async function setSmsConsentByPhone(db: Queryable, phone: string, state: ConsentState, from: ConsentState[]): Promise<number> {
   const { rowCount } = await db.query(
-    'UPDATE profiles SET sms_consent = $2, updated_at = now() WHERE phone = $1 AND sms_consent <> $2',
-    [phone, state],
+    'UPDATE profiles SET sms_consent = $2, updated_at = now() WHERE phone = $1 AND sms_consent = ANY($3::text[])',
+    [phone, state, from],
   );
   return rowCount ?? 0;
 }

@@ -93,27 +93,34 @@ export type IntakeItem = {
   triggeredAt?: Date | undefined;
   /** The connector takes this topic from a shop that has uninstalled (privacy requests). */
   acceptWhileUninstalled: boolean;
+  /** How the delivery was proven; 'standard-webhooks' raises the store's requirement to that. */
+  signedWith?: 'header' | 'standard-webhooks' | undefined;
 };
 
-export type IntakeResult = { status: 'queued' | 'duplicate' | 'unknown-shop' | 'uninstalled'; storeId: StoreId | null };
+export type IntakeResult = { status: 'queued' | 'duplicate' | 'unknown-shop' | 'uninstalled' | 'weaker-signature'; storeId: StoreId | null };
 
 const INTAKE_SQL = `WITH x AS (
-       SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, shop text, delivery_id text, topic text, payload jsonb, triggered_at timestamptz, allow boolean)
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, shop text, delivery_id text, topic text, payload jsonb, triggered_at timestamptz, allow boolean, signed text)
      ), s AS (
-       SELECT x.*, st.id AS store_id, st.status
+       SELECT x.*, st.id AS store_id, st.status,
+         -- A store that has had a Standard Webhooks signature never takes less again.
+         (st.webhook_signing = 'standard-webhooks' AND x.signed IS DISTINCT FROM 'standard-webhooks') AS weaker
        FROM x LEFT JOIN LATERAL (
-         SELECT id, status FROM stores WHERE platform = $1 AND (domain = x.shop OR external_id = x.shop) ORDER BY (domain = x.shop) DESC LIMIT 1
+         SELECT id, status, webhook_signing FROM stores WHERE platform = $1 AND (domain = x.shop OR external_id = x.shop) ORDER BY (domain = x.shop) DESC LIMIT 1
        ) st ON true
+     ), raised AS (
+       UPDATE stores SET webhook_signing = 'standard-webhooks', updated_at = now()
+       WHERE id IN (SELECT store_id FROM s WHERE signed = 'standard-webhooks') AND webhook_signing <> 'standard-webhooks'
      ), ins AS (
        INSERT INTO webhook_inbox (store_id, source, delivery_id, topic, payload, triggered_at)
        -- A body of JSON null comes out of the recordset as SQL NULL; it is stored as it came.
        SELECT store_id, $1, delivery_id, topic, COALESCE(payload, 'null'::jsonb), triggered_at FROM s
-       WHERE store_id IS NOT NULL AND (status <> 'uninstalled' OR allow)
+       WHERE store_id IS NOT NULL AND (status <> 'uninstalled' OR allow) AND NOT weaker
        ORDER BY i
        ON CONFLICT (store_id, source, delivery_id) DO NOTHING
        RETURNING store_id, delivery_id
      )
-     SELECT s.i, s.store_id, s.status, (ins.delivery_id IS NOT NULL) AS inserted
+     SELECT s.i, s.store_id, s.status, s.weaker, (ins.delivery_id IS NOT NULL) AS inserted
      FROM s LEFT JOIN ins ON ins.store_id = s.store_id AND ins.delivery_id = s.delivery_id`;
 
 /**
@@ -129,11 +136,11 @@ export async function enqueueDeliveries(db: Queryable, source: string, items: In
     const key = `${it.shop}\u0000${it.deliveryId}`;
     if (first.has(key)) return;
     first.set(key, i);
-    rows.push({ i, shop: it.shop, delivery_id: it.deliveryId, topic: it.topic, payload: it.payload, triggered_at: it.triggeredAt?.toISOString() ?? null, allow: it.acceptWhileUninstalled });
+    rows.push({ i, shop: it.shop, delivery_id: it.deliveryId, topic: it.topic, payload: it.payload, triggered_at: it.triggeredAt?.toISOString() ?? null, allow: it.acceptWhileUninstalled, signed: it.signedWith ?? null });
   });
   // Unnamed on purpose: the embedded database is one backend behind every pool connection, so a
   // statement prepared by name on one connection would collide with the same name on another.
-  const { rows: out } = await db.query<{ i: number; store_id: string | null; status: string | null; inserted: boolean }>(INTAKE_SQL, [
+  const { rows: out } = await db.query<{ i: number; store_id: string | null; status: string | null; weaker: boolean | null; inserted: boolean }>(INTAKE_SQL, [
     source,
     JSON.stringify(rows),
   ]);
@@ -142,7 +149,15 @@ export async function enqueueDeliveries(db: Queryable, source: string, items: In
     const storeId = r.store_id as StoreId | null;
     const item = items[r.i]!;
     const status: IntakeResult['status'] =
-      storeId === null ? 'unknown-shop' : r.status === 'uninstalled' && !item.acceptWhileUninstalled ? 'uninstalled' : r.inserted ? 'queued' : 'duplicate';
+      storeId === null
+        ? 'unknown-shop'
+        : r.status === 'uninstalled' && !item.acceptWhileUninstalled
+          ? 'uninstalled'
+          : r.weaker
+            ? 'weaker-signature'
+            : r.inserted
+              ? 'queued'
+              : 'duplicate';
     byIndex.set(r.i, { status, storeId });
   }
   return items.map((it, i) => {

@@ -1,5 +1,6 @@
-// POST /sms/inbound: the SMS provider forwards replies here (form fields From, Body). With
-// SMS_AUTH_TOKEN set, only requests carrying the provider's signature are accepted.
+// POST /sms/inbound: the SMS provider forwards replies here (form fields From, To, Body). Served
+// only when a provider is configured (SMS_PROVIDER_URL and the SMS_AUTH_TOKEN it signs with), and
+// only requests carrying that provider's signature are acted on.
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
@@ -7,28 +8,26 @@ import { handleInboundSms, isGenuineSignature } from '../../messaging/inbound-sm
 import { sendProblem } from '../problem.ts';
 import { parseBody } from '../parse-batch.ts';
 
-const InboundForm = z.object({ From: z.string().min(1).max(64), Body: z.string().max(2000).default('') }).loose();
+const InboundForm = z.object({ From: z.string().min(1).max(64), To: z.string().max(64).optional(), Body: z.string().max(2000).default('') }).loose();
 const EMPTY_REPLY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 export function messagingInboundSmsRoutes(ctx: AppContext): Router {
   const r = Router();
+  const { providerUrl, authToken, from } = ctx.config.sms;
+  // Without a provider nobody can sign a reply, so the route does not exist.
+  if (!providerUrl || !authToken) return r;
   r.post('/sms/inbound', express.urlencoded({ extended: false, limit: '64kb' }), async (req, res) => {
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) if (typeof v === 'string') fields[k] = v;
-    const token = ctx.config.sms.authToken;
-    if (token) {
-      // The provider signs the URL it was configured with, which is ours as APP_URL names it.
-      const url = `${ctx.config.appUrl}${req.originalUrl}`;
-      if (!isGenuineSignature(token, url, fields, req.get('x-twilio-signature'))) {
-        return sendProblem(res, 403, 'The request signature is missing or wrong.', { slug: 'invalid-signature' });
-      }
-    } else if (ctx.config.nodeEnv === 'production') {
-      // Unsigned, anyone could opt any number in: refuse rather than trust it.
-      return sendProblem(res, 403, 'Set SMS_AUTH_TOKEN to accept inbound SMS.', { slug: 'inbound-sms-disabled' });
+    // The provider signs the URL it was configured with, which is ours as APP_URL names it (never the Host header).
+    const url = `${ctx.config.appUrl}${req.originalUrl}`;
+    if (!isGenuineSignature(authToken, url, fields, req.get('x-twilio-signature'))) {
+      req.log.warn('inbound sms refused: bad signature');
+      return sendProblem(res, 403, 'The request signature is missing or wrong.', { slug: 'invalid-signature' });
     }
     const form = parseBody(InboundForm, fields);
-    const result = await handleInboundSms(ctx.db.pool, form.From, form.Body);
-    if (result.keyword) req.log.info({ keyword: result.keyword, profiles: result.changed }, 'sms keyword reply');
+    const result = await handleInboundSms(ctx.db.pool, { from: form.From, to: form.To, body: form.Body }, from);
+    if (result.keyword) req.log.info({ keyword: result.keyword, profiles: result.changed, ownNumber: result.owned }, 'sms keyword reply');
     // The provider sends its own carrier-mandated confirmation; nothing more to say.
     res.type('text/xml').send(EMPTY_REPLY);
   });

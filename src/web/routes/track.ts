@@ -8,6 +8,8 @@ import { TrackBody } from '../../../connectors/custom/api-schemas.ts';
 import { toEventInput } from '../../../connectors/custom/map-event.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
+import { storeLinkDomains } from '../../db/repositories/store-links.ts';
+import { ownHosts, withoutForeignLinks } from '../../model/store-urls.ts';
 import type { AppContext } from '../context.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
 import { parseBody } from '../parse-batch.ts';
@@ -58,7 +60,12 @@ export function trackRoutes(ctx: AppContext): Router {
       const body = parseBody(TrackBody, raw);
       const store = await findStoreByPublicKey(ctx.db.pool, body.publicKey);
       if (!store || store.status !== 'active') throw new ProblemError(401, 'Unknown public key.', { slug: 'invalid-key' });
-      const event = toEventInput({ ...body, time: undefined }, store.eventMapping, new Date());
+      // The public key is public: a link it brings stays only when it points at the store itself,
+      // or an abandoned-checkout mail would carry an attacker's link through our click redirect.
+      const links = await storeLinkDomains(ctx.db.pool, store.id);
+      const { value: properties, removed } = withoutForeignLinks(body.properties, ownHosts(store, links?.storefrontDomains ?? []));
+      if (removed.length > 0) req.log.info({ storeId: store.id, metric: body.metric, removed: removed.slice(0, 20) }, 'track: links to other hosts dropped');
+      const event = toEventInput({ ...body, properties, time: undefined }, store.eventMapping, new Date());
       const result = await ingestEvents(ctx.db.pool, store.id, [event]);
       res.status(202).json({ accepted: result.accepted, duplicates: result.duplicates });
     },

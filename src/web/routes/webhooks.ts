@@ -46,11 +46,17 @@ export function webhookRoutes(ctx: AppContext): Router {
       payload: verdict.payload,
       triggeredAt: verdict.triggeredAt,
       acceptWhileUninstalled: connector.acceptsWhileUninstalled?.(verdict.topic) ?? false,
+      signedWith: verdict.signedWith,
     });
     if (result.status === 'unknown-shop') {
       // Signed by the platform but for a shop we do not hold (removed, or never finished install).
       req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for unknown shop');
       return sendProblem(res, 401, 'This shop is not installed.', { slug: 'unknown-shop' });
+    }
+    if (result.status === 'weaker-signature') {
+      // This shop's deliveries are signed; one without the signature is not from the platform.
+      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook refused: signature required for this shop');
+      return sendProblem(res, 401, 'Deliveries for this shop must carry the webhook signature.', { slug: 'webhook-unauthenticated' });
     }
     if (result.status === 'uninstalled') {
       // Refused rather than queued: nothing of an uninstalled shop is kept beyond what privacy law asks.

@@ -1,0 +1,29 @@
+// GET /api/v1/store and PATCH /api/v1/store: the key's own store and the settings a merchant
+// may change through the API (the storefront domains its links may point at).
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import type { AuthedLocals } from '../auth-private-key.ts';
+import { setStorefrontDomains, storeLinkDomains } from '../../db/repositories/store-links.ts';
+import { StorefrontDomains } from '../../model/store-urls.ts';
+import { parseBody } from '../parse-batch.ts';
+import { ProblemError } from '../problem.ts';
+
+const StorePatch = z.strictObject({ storefrontDomains: StorefrontDomains });
+
+export function storeRoutes(ctx: AppContext): Router {
+  const r = Router();
+  const show = async (res: Response) => {
+    const { store } = res.locals as AuthedLocals;
+    const links = await storeLinkDomains(ctx.db.pool, store.id);
+    if (!links) throw new ProblemError(404, 'No such store.');
+    res.json({ id: store.id, platform: store.platform, domain: store.domain, storefrontDomains: links.storefrontDomains });
+  };
+  r.get('/store', async (_req, res) => show(res));
+  r.patch('/store', async (req, res) => {
+    const { store } = res.locals as AuthedLocals;
+    await setStorefrontDomains(ctx.db.pool, store.id, parseBody(StorePatch, req.body).storefrontDomains);
+    await show(res);
+  });
+  return r;
+}
