@@ -43,6 +43,23 @@ const EnvSchema = z.object({
   SUPPORT_BOOTSTRAP_EMAIL: z.email().optional(),
   SUPPORT_BOOTSTRAP_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Which proxies may name the client address in X-Forwarded-For (express's `trust proxy`): unset
+   * or false trusts none, a number trusts that many hops, otherwise addresses, subnets or the
+   * names loopback, linklocal and uniquelocal, separated by commas.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .transform((v): boolean | number | string[] => (/^(false|off|no)$/i.test(v) ? false : /^\d+$/.test(v) ? Number(v) : v.split(/\s*,\s*/).filter(Boolean)))
+    .pipe(
+      z.union([
+        z.literal(false),
+        z.number().int().min(1, 'a hop count must be at least 1'),
+        z.array(z.string().regex(/^(loopback|linklocal|uniquelocal|[0-9a-f.:]+(\/\d{1,3})?)$/i, 'must be false, a hop count, or addresses/subnets such as 10.0.0.0/8,loopback')).min(1),
+      ]),
+    )
+    .optional(),
   /** Requests per minute per API key; the public API's abuse guard. */
   API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   /** Days a webhook delivery id is remembered for dedupe. */
@@ -89,6 +106,8 @@ export type Config = {
   sms: { providerUrl?: string; accountSid?: string; authToken?: string; from?: string };
   supportBootstrap: { email?: string; password?: string };
   logLevel: string;
+  /** express's `trust proxy`: false (the socket's address is the client's), a hop count or a list. */
+  trustProxy: false | number | string[];
   apiRateLimit: number;
   deliveryRetentionDays: number;
   flowLeaseSeconds: number;
@@ -139,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sms: { providerUrl: e.SMS_PROVIDER_URL, accountSid: e.SMS_ACCOUNT_SID, authToken: e.SMS_AUTH_TOKEN, from: e.SMS_FROM },
     supportBootstrap: { email: e.SUPPORT_BOOTSTRAP_EMAIL, password: e.SUPPORT_BOOTSTRAP_PASSWORD },
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY ?? false,
     apiRateLimit: e.API_RATE_LIMIT,
     deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
     flowLeaseSeconds: e.FLOW_LEASE_SECONDS,

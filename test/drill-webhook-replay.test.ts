@@ -31,7 +31,7 @@ describe('the same signed webhook delivered 10 times concurrently', () => {
     shopify = await saveInstallation(rt.db.pool, created.store.id, { accessTokenSealed: rt.secrets.seal('shpat_drill'), scopes: [] });
     restoreWix = installWixStub(defaultState());
     assert.ok(isWixConnector(rt.connectors.wix));
-    wix = (await installWixInstance({ pool: rt.db.pool, secrets: rt.secrets, api: rt.connectors.wix.api }, wixEvents.INSTANCE, { confirmWithWix: false })).store;
+    wix = (await installWixInstance({ pool: rt.db.pool, secrets: rt.secrets, api: rt.connectors.wix.api }, wixEvents.INSTANCE)).store;
     web = await startServer(rt, 0);
   });
   after(async () => {

@@ -100,7 +100,7 @@ describe('hostile input: webhook endpoints', () => {
     await saveInstallation(rt.db.pool, bc.store.id, { accessTokenSealed: rt.secrets.seal('bc-token'), scopes: [], externalId: STORE_HASH });
     restoreWix = installWixStub(defaultState());
     assert.ok(isWixConnector(rt.connectors.wix));
-    await installWixInstance({ pool: rt.db.pool, secrets: rt.secrets, api: rt.connectors.wix.api }, wixEvents.INSTANCE, { confirmWithWix: false });
+    await installWixInstance({ pool: rt.db.pool, secrets: rt.secrets, api: rt.connectors.wix.api }, wixEvents.INSTANCE);
     web = await startServer(rt, 0);
   });
   after(async () => {

@@ -48,7 +48,8 @@ describe('security review', () => {
   };
 
   before(async () => {
-    rt = await testRuntime({ env: { SUPPORT_BOOTSTRAP_EMAIL: ADMIN.email, SUPPORT_BOOTSTRAP_PASSWORD: ADMIN.password, API_RATE_LIMIT: '5' } });
+    // The /track calls name their shopper's address in X-Forwarded-For, as a proxy on loopback would.
+    rt = await testRuntime({ env: { SUPPORT_BOOTSTRAP_EMAIL: ADMIN.email, SUPPORT_BOOTSTRAP_PASSWORD: ADMIN.password, API_RATE_LIMIT: '5', TRUST_PROXY: 'loopback' } });
     app = createApp(rt);
     const ca = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'review-a.example' });
     const cb = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'review-b.example' });

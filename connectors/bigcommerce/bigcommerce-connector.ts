@@ -26,7 +26,7 @@ export type BigCommerceOptions = {
 /** What the install callbacks and the hook check use beyond the common interface. */
 export type BigCommerceApp = {
   readonly configured: boolean;
-  verifySignedPayload(jwt: string, now?: Date): SignedPayloadResult;
+  verifySignedPayload(jwt: string, opts?: { now?: Date; signIn?: boolean }): Promise<SignedPayloadResult>;
   exchangeCode(q: { code: string; scope: string; context: string }): Promise<Installation>;
   api(storeHash: string, accessToken: string): StoreApi;
   ensureHooks(api: StoreApi, opts: { refreshHeaders: boolean }): Promise<HookReport>;
@@ -49,9 +49,9 @@ export function createBigCommerceConnector(o: BigCommerceOptions): BigCommerceCo
   };
   const app: BigCommerceApp = {
     configured: Boolean(o.clientId && o.clientSecret),
-    verifySignedPayload(jwt, now) {
+    async verifySignedPayload(jwt, opts) {
       if (!o.clientId || !o.clientSecret) return { ok: false, reason: 'BigCommerce app credentials are not configured' };
-      return verifySignedPayload(jwt, { clientId: o.clientId, clientSecret: o.clientSecret }, now);
+      return verifySignedPayload(jwt, { clientId: o.clientId, clientSecret: o.clientSecret }, opts);
     },
     exchangeCode: (q) => exchangeCode(loginBaseUrl, { ...credentials(), redirectUri: `${o.appUrl}/bigcommerce/auth` }, q),
     api: apiFor,

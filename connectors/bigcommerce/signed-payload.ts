@@ -1,59 +1,72 @@
 // The signed_payload_jwt BigCommerce adds to the load, uninstall and remove-user callbacks:
-// HS256 with our client secret. The algorithm is pinned before the signature is checked so a
-// token declaring "none" (or an asymmetric alg keyed with our secret) can never pass.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// HS256 with our client secret, iss "bc", aud our client id, sub "stores/{hash}". jose verifies
+// it with the algorithm pinned (so "none", or an asymmetric alg keyed with our secret, never
+// passes) and exp, iat and sub required; only then are the claims read.
+import { errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { StoreContext, hashOfContext } from './schemas.ts';
 
-/** Clock skew tolerated on nbf/iat between BigCommerce and us. */
+/** Clock skew tolerated between BigCommerce and us. */
 const LEEWAY_S = 60;
-
-const Header = z.object({ alg: z.literal('HS256'), typ: z.string().optional() });
+/**
+ * A load is the merchant opening the app this moment, so a payload older than this is a copied
+ * link being replayed (BigCommerce's own exp is a day away).
+ */
+export const SIGN_IN_MAX_AGE_S = 10 * 60;
 
 const Claims = z.object({
   aud: z.union([z.string(), z.array(z.string())]),
   iss: z.literal('bc'),
-  iat: z.number().optional(),
+  iat: z.number(),
   nbf: z.number().optional(),
   exp: z.number(),
+  jti: z.string().optional(),
   sub: StoreContext,
   user: z.object({ id: z.number(), email: z.string() }),
   owner: z.object({ id: z.number(), email: z.string() }).optional(),
   url: z.string().optional(),
   channel_id: z.number().nullish(),
 });
-export type SignedPayload = z.infer<typeof Claims> & { storeHash: string };
+export type SignedPayload = z.infer<typeof Claims> & { storeHash: string; expiresAt: Date };
 
 export type SignedPayloadResult = { ok: true; payload: SignedPayload } | { ok: false; reason: string };
 
-function decodeJson(part: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+function reasonOf(err: unknown): string {
+  // jose reports a token past maxTokenAge as expired too, naming iat rather than exp.
+  if (err instanceof errors.JWTExpired) return err.claim === 'iat' ? 'too old for a sign-in' : 'expired';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'the token is not HS256';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'aud') return 'issued for another app';
+    return `claims: ${err.claim} ${err.reason}`;
   }
+  return 'not a valid JWT';
 }
 
-export function verifySignedPayload(
+export async function verifySignedPayload(
   jwt: string,
   app: { clientId: string; clientSecret: string },
-  now: Date = new Date(),
-): SignedPayloadResult {
-  const parts = jwt.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p))) return { ok: false, reason: 'not a compact JWT' };
-  const [h, p, s] = parts as [string, string, string];
-  const header = Header.safeParse(decodeJson(h));
-  if (!header.success) return { ok: false, reason: 'the token is not HS256' };
-  const expected = createHmac('sha256', app.clientSecret).update(`${h}.${p}`).digest();
-  const given = Buffer.from(s, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad signature' };
-  const claims = Claims.safeParse(decodeJson(p));
+  opts: { now?: Date; signIn?: boolean } = {},
+): Promise<SignedPayloadResult> {
+  if (!COMPACT_JWS.test(jwt)) return { ok: false, reason: 'not a compact JWT' };
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(jwt, new TextEncoder().encode(app.clientSecret), {
+      algorithms: ['HS256'],
+      issuer: 'bc',
+      audience: app.clientId,
+      requiredClaims: ['exp', 'iat', 'sub'],
+      clockTolerance: LEEWAY_S,
+      ...(opts.signIn ? { maxTokenAge: SIGN_IN_MAX_AGE_S } : {}),
+      ...(opts.now ? { currentDate: opts.now } : {}),
+    }));
+  } catch (err) {
+    return { ok: false, reason: reasonOf(err) };
+  }
+  const claims = Claims.safeParse(payload);
   if (!claims.success) return { ok: false, reason: `claims: ${claims.error.issues[0]?.path.join('.')} ${claims.error.issues[0]?.message}` };
   const c = claims.data;
-  const audiences = Array.isArray(c.aud) ? c.aud : [c.aud];
-  if (!audiences.includes(app.clientId)) return { ok: false, reason: 'issued for another app' };
-  const t = now.getTime() / 1000;
-  if (c.exp <= t) return { ok: false, reason: 'expired' };
-  if (c.nbf !== undefined && c.nbf > t + LEEWAY_S) return { ok: false, reason: 'not valid yet' };
-  return { ok: true, payload: { ...c, storeHash: hashOfContext(c.sub) } };
+  return { ok: true, payload: { ...c, storeHash: hashOfContext(c.sub), expiresAt: new Date(c.exp * 1000) } };
 }

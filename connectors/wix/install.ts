@@ -1,7 +1,8 @@
 // Install and reinstall of a Wix site, keyed by the app instance id. It arrives two ways: the
-// AppInstalled webhook (signed by Wix) and the install callback (a browser redirect, so the id is
-// only trusted once Wix grants a token for it). Either way the store ends up active with a first
-// catalog sync queued, and doing it twice changes nothing.
+// AppInstalled webhook (signed by Wix) and the install callback, where the id counts only as Wix
+// names it for the one-time code this browser brought back (oauth.ts); the id in the callback's
+// query is public and proves nothing. Either way the store ends up active with a first catalog
+// sync queued, and doing it twice changes nothing.
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Store } from '../../src/model/store.ts';
@@ -14,10 +15,6 @@ import type { WixApi } from './wix-api.ts';
 /** Wix app instance ids are GUIDs. */
 export const InstanceId = z.guid().transform((s) => s.toLowerCase());
 
-export class WixInstanceRefused extends Error {
-  override name = 'WixInstanceRefused';
-}
-
 export type InstallDeps = { pool: pg.Pool; secrets: SecretBox; api: WixApi };
 
 function isUniqueViolation(err: unknown): boolean {
@@ -26,17 +23,10 @@ function isUniqueViolation(err: unknown): boolean {
 
 export async function installWixInstance(
   deps: InstallDeps,
+  /** An instance id Wix vouched for: from a verified webhook or a code exchange, never a query. */
   rawInstanceId: string,
-  opts: { confirmWithWix: boolean },
 ): Promise<{ store: Store; created: boolean }> {
   const instanceId = InstanceId.parse(rawInstanceId);
-  if (opts.confirmWithWix) {
-    try {
-      await deps.api.verifyInstance(instanceId);
-    } catch (err) {
-      throw new WixInstanceRefused(`Wix did not grant a token for instance ${instanceId}: ${(err as Error).message}`);
-    }
-  }
   let store = await findStoreByShop(deps.pool, 'wix', instanceId);
   let created = false;
   if (!store) {

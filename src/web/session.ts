@@ -9,6 +9,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { StoreId } from '../model/ids.ts';
 import { deleteExpiredSessions, deleteSession, findSession, insertSession, type Audience, type WebSession } from '../db/repositories/web-sessions.ts';
 import type { AppContext } from './context.ts';
+import { purgeSpentProofs } from './sign-in-proof.ts';
 
 export type { Audience, WebSession };
 
@@ -18,7 +19,11 @@ const SIGNED_IN_TTL_MS: Record<Audience, number> = { app: 12 * 3_600_000, suppor
 /** A signed-out visitor's session exists only to carry the login form's CSRF token. */
 const ANONYMOUS_TTL_MS = 3_600_000;
 
-export type Principal = { staffId?: string; storeId?: StoreId; actor: string; via: string; embedded?: boolean };
+/**
+ * Who a session is for. A platform launch names its user in `subject`, and the session carries that
+ * user and that user's store only: nothing of a session the browser held before survives sign-in.
+ */
+export type Principal = { staffId?: string; storeId?: StoreId; actor: string; via: string; subject?: string; embedded?: boolean };
 
 export type SessionLocals = {
   session?: WebSession;
@@ -58,6 +63,7 @@ async function create(ctx: AppContext, res: Response, audience: Audience, princi
     storeId: principal?.storeId ?? null,
     actor: principal?.actor ?? null,
     via: principal?.via ?? null,
+    subject: principal?.subject ?? null,
     embedded: principal?.embedded ?? false,
     expiresAt: new Date(Date.now() + ttlMs),
   };
@@ -95,6 +101,7 @@ export async function startSession(ctx: AppContext, res: Response, audience: Aud
   if (previous) await deleteSession(ctx.db.pool, previous.idHash);
   // Sign-ins are rare enough to carry the sweep of expired rows.
   await deleteExpiredSessions(ctx.db.pool, new Date());
+  await purgeSpentProofs(ctx, new Date());
   return create(ctx, res, audience, principal, SIGNED_IN_TTL_MS[audience]);
 }
 
@@ -112,6 +119,7 @@ export function bearerSession(res: Response, principal: Principal & { storeId: S
     storeId: principal.storeId,
     actor: principal.actor,
     via: principal.via,
+    subject: principal.subject ?? null,
     embedded: principal.embedded ?? true,
     expiresAt,
   };

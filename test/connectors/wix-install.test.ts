@@ -81,17 +81,22 @@ describe('wix install and catalog sync', () => {
     assert.equal(noCookie.status, 401);
     const forged = await request(app).get('/wix/callback').set('Cookie', cookie).query({ instanceId: ev.INSTANCE, state: `${s}x`, code: 'c' });
     assert.equal(forged.status, 401);
-    const unknown = await request(app).get('/wix/callback').set('Cookie', cookie).query({ instanceId: '99999999-9999-4999-8999-999999999999', state: s });
+    const unknown = await request(app).get('/wix/callback').set('Cookie', cookie).query({ instanceId: '99999999-9999-4999-8999-999999999999', state: s, code: 'never-issued' });
     assert.equal(unknown.status, 401);
     assert.equal(await findStoreByShop(rt.db.pool, 'wix', '99999999-9999-4999-8999-999999999999'), undefined);
-    const bad = await request(app).get('/wix/callback').set('Cookie', cookie).query({ instanceId: 'not-a-guid', state: s });
+    const again = await startInstall();
+    const bad = await request(app).get('/wix/callback').set('Cookie', again.cookie).query({ instanceId: 'not-a-guid', state: again.state, code: 'c' });
     assert.equal(bad.status, 400);
+    const noCode = await request(app).get('/wix/callback').set('Cookie', again.cookie).query({ instanceId: ev.INSTANCE, state: again.state });
+    assert.equal(noCode.status, 400, 'an instance id alone is no proof');
   });
 
-  test('GET /wix/callback installs the instance, shows the snippet and queues the first catalog sync', async () => {
+  test('GET /wix/callback installs the instance Wix names for the code, shows the snippet and queues the first catalog sync', async () => {
     const { state: s, cookie } = await startInstall();
+    state.installCodes.set('auth-code', { instanceId: ev.INSTANCE });
     const res = await request(app).get('/wix/callback').set('Cookie', cookie).query({ instanceId: ev.INSTANCE.toUpperCase(), state: s, code: 'auth-code' });
     assert.equal(res.status, 200, res.text);
+    assert.ok(state.calls.includes('POST /oauth/access') && state.calls.includes('POST /oauth2/token-info'));
     const store = await findStoreByShop(rt.db.pool, 'wix', ev.INSTANCE);
     assert.ok(store);
     assert.equal(store.externalId, ev.INSTANCE);

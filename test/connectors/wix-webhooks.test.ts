@@ -33,8 +33,8 @@ describe('wix webhooks', () => {
     assert.ok(isWixConnector(rt.connectors.wix));
     connector = rt.connectors.wix;
     const deps = { pool: rt.db.pool, secrets: rt.secrets, api: connector.api };
-    store = (await installWixInstance(deps, ev.INSTANCE, { confirmWithWix: false })).store;
-    v3Store = (await installWixInstance(deps, V3_INSTANCE, { confirmWithWix: false })).store;
+    store = (await installWixInstance(deps, ev.INSTANCE)).store;
+    v3Store = (await installWixInstance(deps, V3_INSTANCE)).store;
     app = createApp(rt);
   });
   after(async () => {

@@ -12,6 +12,8 @@ export type WebSession = {
   storeId: StoreId | null;
   actor: string | null;
   via: string | null;
+  /** The platform user a launch named (e.g. "bigcommerce:24654"); null for a password sign-in. */
+  subject: string | null;
   /** Started from a platform admin's launch, inside its iframe. */
   embedded: boolean;
   expiresAt: Date;
@@ -25,6 +27,7 @@ type Row = {
   store_id: string | null;
   actor: string | null;
   via: string | null;
+  subject: string | null;
   embedded: boolean;
   expires_at: Date;
 };
@@ -37,6 +40,7 @@ const toSession = (r: Row): WebSession => ({
   storeId: r.store_id as StoreId | null,
   actor: r.actor,
   via: r.via,
+  subject: r.subject,
   embedded: r.embedded,
   expiresAt: r.expires_at,
 });
@@ -51,13 +55,14 @@ export async function insertSession(
     storeId?: StoreId | null;
     actor?: string | null;
     via?: string | null;
+    subject?: string | null;
     embedded?: boolean;
     expiresAt: Date;
   },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO web_sessions (id_hash, audience, csrf_token, staff_id, store_id, actor, via, embedded, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [s.idHash, s.audience, s.csrfToken, s.staffId ?? null, s.storeId ?? null, s.actor ?? null, s.via ?? null, s.embedded ?? false, s.expiresAt],
+    `INSERT INTO web_sessions (id_hash, audience, csrf_token, staff_id, store_id, actor, via, subject, embedded, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [s.idHash, s.audience, s.csrfToken, s.staffId ?? null, s.storeId ?? null, s.actor ?? null, s.via ?? null, s.subject ?? null, s.embedded ?? false, s.expiresAt],
   );
 }
 

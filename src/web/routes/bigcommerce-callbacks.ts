@@ -14,6 +14,7 @@ import type { AppContext } from '../context.ts';
 import { allowFramingBy, bigcommerceAdmins } from '../frame-ancestors.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';
+import { spendSignInProof } from '../sign-in-proof.ts';
 
 const AuthQuery = z.object({ code: z.string().min(1).max(500), scope: z.string().max(2000), context: StoreContext });
 const SignedQuery = z.object({ signed_payload_jwt: z.string().min(1).max(8192) });
@@ -43,10 +44,14 @@ function parseQuery<T>(schema: z.ZodType<T>, req: Request): T {
   return q.data;
 }
 
-function verified(app: BigCommerceApp, req: Request): SignedPayload {
-  const result = app.verifySignedPayload(parseQuery(SignedQuery, req).signed_payload_jwt);
-  if (!result.ok) throw new ProblemError(401, `The signed payload was refused: ${result.reason}.`, { slug: 'bad-signed-payload' });
-  return result.payload;
+async function verified(app: BigCommerceApp, req: Request, opts: { signIn?: boolean } = {}): Promise<{ payload: SignedPayload; jwt: string }> {
+  const jwt = parseQuery(SignedQuery, req).signed_payload_jwt;
+  const result = await app.verifySignedPayload(jwt, opts);
+  if (!result.ok) {
+    req.log.warn({ path: req.path, reason: result.reason }, 'bigcommerce signed payload refused');
+    throw new ProblemError(401, `The signed payload was refused: ${result.reason}.`, { slug: 'bad-signed-payload' });
+  }
+  return { payload: result.payload, jwt };
 }
 
 async function known<T>(work: Promise<T>): Promise<T> {
@@ -92,26 +97,30 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
   });
 
   r.get('/bigcommerce/load', async (req, res) => {
-    const payload = verified(bigcommerceApp(ctx), req);
+    // A load is a sign-in: the payload must be fresh, and it signs in once.
+    const { payload, jwt } = await verified(bigcommerceApp(ctx), req, { signIn: true });
     const store = await known(storeForCallback(ctx.db.pool, payload));
     if (store.status !== 'active') throw new ProblemError(404, 'This store has uninstalled Storeflow.', { slug: 'unknown-store' });
+    await spendSignInProof(ctx, 'bigcommerce-load', jwt, payload.expiresAt, 'Open Storeflow again from your BigCommerce control panel.');
     // A verified load is the merchant's sign-in, inside the control panel's iframe: the session is
-    // scoped to this store alone and its pages may be framed by this store's control panel only.
-    await startSession(ctx, res, 'app', { storeId: store.id, actor: payload.user.email, via: 'bigcommerce', embedded: true });
+    // scoped to this store alone, names the control-panel user the payload names, and its pages may
+    // be framed by this store's control panel only.
+    await startSession(ctx, res, 'app', { storeId: store.id, actor: payload.user.email, via: 'bigcommerce', subject: `bigcommerce:${payload.user.id}`, embedded: true });
+    req.log.info({ storeId: store.id, userId: payload.user.id }, 'bigcommerce load signed in');
     allowFramingBy(res, ctx.config, bigcommerceAdmins(payload.storeHash));
     res.redirect(303, '/app');
   });
 
   r.get('/bigcommerce/uninstall', async (req, res) => {
     const app = bigcommerceApp(ctx);
-    const payload = verified(app, req);
+    const { payload } = await verified(app, req);
     const { store, scriptsRemoved } = await known(uninstallBigCommerceStore({ pool: ctx.db.pool, secrets: ctx.secrets, app }, payload));
     req.log.info({ storeId: store.id, scriptsRemoved }, 'BigCommerce store uninstalled');
     res.json({ status: 'uninstalled' });
   });
 
   r.get('/bigcommerce/remove-user', async (req, res) => {
-    const payload = verified(bigcommerceApp(ctx), req);
+    const { payload } = await verified(bigcommerceApp(ctx), req);
     // We keep no per-user data for BigCommerce control-panel users, so there is nothing to erase.
     await known(storeForCallback(ctx.db.pool, payload));
     res.json({ status: 'removed' });

@@ -1,14 +1,15 @@
 // The Wix dashboard page: Wix frames GET /wix/dashboard?instance=<signed instance>&… inside the
 // site's dashboard. A fresh instance signed with our app secret, naming an installed site and its
-// owner, signs the merchant in to that store alone, with the cookie made for an iframe.
+// owner, signs the merchant in to that store alone, once, with the cookie made for an iframe.
 import { Router } from 'express';
 import { z } from 'zod';
-import { verifySignedInstance } from '../../../connectors/wix/signed-instance.ts';
+import { MAX_AGE_MS, verifySignedInstance } from '../../../connectors/wix/signed-instance.ts';
 import { findStoreByShop } from '../../db/repositories/stores.ts';
 import type { AppContext } from '../context.ts';
 import { allowFramingBy, wixAdmins } from '../frame-ancestors.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';
+import { spendSignInProof } from '../sign-in-proof.ts';
 
 const DashboardQuery = z.object({ instance: z.string().min(1).max(8192) });
 
@@ -31,7 +32,17 @@ export function wixDashboardRoutes(ctx: AppContext): Router {
     if (!store || store.status !== 'active') {
       throw new ProblemError(404, 'Storeflow is not installed on this Wix site; install it from the Wix App Market first.', { slug: 'unknown-store' });
     }
-    await startSession(ctx, res, 'app', { storeId: store.id, actor: `wix user ${verdict.instance.userId}`, via: 'wix', embedded: true });
+    // A launch signs in once; the instance is remembered until it would have expired anyway.
+    const expiresAt = new Date(verdict.instance.signedAt.getTime() + MAX_AGE_MS);
+    await spendSignInProof(ctx, 'wix-instance', q.data.instance, expiresAt, 'Reload the page in your Wix dashboard.');
+    await startSession(ctx, res, 'app', {
+      storeId: store.id,
+      actor: `wix user ${verdict.instance.userId}`,
+      via: 'wix',
+      subject: `wix:${verdict.instance.userId}`,
+      embedded: true,
+    });
+    req.log.info({ storeId: store.id, userId: verdict.instance.userId }, 'wix dashboard signed in');
     allowFramingBy(res, ctx.config, wixAdmins());
     res.redirect(303, '/app');
   });

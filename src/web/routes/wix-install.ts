@@ -1,5 +1,6 @@
 // Wix app install: GET /wix/install (the app's App URL) sends the merchant through Wix's
-// installer, GET /wix/callback finishes it for the instance Wix names. The AppInstalled webhook
+// installer, GET /wix/callback finishes it for the instance Wix names when we exchange the
+// one-time code this browser brought back, and signs the merchant in. The AppInstalled webhook
 // installs too, so it is taken here before the shared webhook intake (which only accepts
 // deliveries for stores it already holds).
 import express, { Router, type Request, type Response } from 'express';
@@ -7,16 +8,18 @@ import { AppStrategy } from '@wix/sdk';
 import { z } from 'zod';
 import { isWixConnector, type WixConnector } from '../../../connectors/wix/wix-connector.ts';
 import { WixEvents } from '../../../connectors/wix/event-types.ts';
-import { InstanceId, installWixInstance, WixInstanceRefused } from '../../../connectors/wix/install.ts';
+import { InstanceId, installWixInstance } from '../../../connectors/wix/install.ts';
+import { instanceForInstallCode, WixInstanceRefused } from '../../../connectors/wix/oauth.ts';
 import { checkState, issueState, STATE_TTL_MS } from '../../../connectors/wix/install-state.ts';
 import type { AppContext } from '../context.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
 import { startSession } from '../session.ts';
+import { spendSignInProof } from '../sign-in-proof.ts';
 
 const COOKIE = 'sf_wix_install';
 
 const InstallQuery = z.object({ token: z.string().trim().min(1).max(4096).optional() });
-const CallbackQuery = z.object({ instanceId: InstanceId, state: z.string().min(1).max(512), code: z.string().max(4096).optional() });
+const CallbackQuery = z.object({ instanceId: InstanceId, state: z.string().min(1).max(512), code: z.string().min(1).max(4096) });
 
 const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -68,21 +71,28 @@ export function wixRoutes(ctx: AppContext): Router {
   });
 
   r.get('/wix/callback', async (req, res) => {
-    const { connector, appSecret } = wix(ctx);
+    const { connector, appId, appSecret } = wix(ctx);
     const q = parseQuery(CallbackQuery, req);
-    if (!checkState(appSecret, q.state, readCookie(req, COOKIE))) {
+    const stateExpiry = checkState(appSecret, q.state, readCookie(req, COOKIE));
+    if (!stateExpiry) {
+      req.log.warn({ reason: 'state' }, 'wix callback refused');
       throw new ProblemError(401, 'The install state is missing, expired or was not issued to this browser; start the install again.', { slug: 'wix-bad-state' });
     }
     res.clearCookie(COOKIE, { path: '/wix' });
+    await spendSignInProof(ctx, 'wix-install-state', q.state, stateExpiry, 'Start the install again from the Wix App Market.');
+    let instanceId: string;
     try {
-      const { store } = await installWixInstance({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector.api }, q.instanceId, { confirmWithWix: true });
-      // Wix confirmed the instance for this browser's install: it signs the merchant in to that store.
-      await startSession(ctx, res, 'app', { storeId: store.id, actor: 'wix admin', via: 'wix' });
-      renderInstalled(res, ctx.config.appUrl, store.publicKey);
+      instanceId = await instanceForInstallCode({ appId, appSecret }, q);
     } catch (err) {
-      if (err instanceof WixInstanceRefused) throw new ProblemError(401, 'Wix did not confirm this app instance.', { slug: 'wix-instance-refused' });
-      throw err;
+      if (!(err instanceof WixInstanceRefused)) throw err;
+      req.log.warn({ instanceId: q.instanceId, reason: err.message }, 'wix callback refused');
+      throw new ProblemError(401, 'Wix did not confirm this install for this browser; start the install again.', { slug: 'wix-instance-refused' });
     }
+    const { store } = await installWixInstance({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector.api }, instanceId);
+    // Wix named this instance for the code this browser's own install flow brought back.
+    await startSession(ctx, res, 'app', { storeId: store.id, actor: 'wix admin', via: 'wix' });
+    req.log.info({ storeId: store.id, instanceId }, 'wix install signed in');
+    renderInstalled(res, ctx.config.appUrl, store.publicKey);
   });
 
   r.post('/webhooks/wix', express.raw({ type: () => true, limit: '5mb' }), async (req, res, next) => {
@@ -94,7 +104,7 @@ export function wixRoutes(ctx: AppContext): Router {
     if (!verdict.ok || verdict.topic !== WixEvents.appInstalled) return next();
     const instanceId = InstanceId.safeParse(verdict.shop);
     if (!instanceId.success) return sendProblem(res, 400, 'AppInstalled names no valid instance id.', { slug: 'webhook-malformed' });
-    const { created } = await installWixInstance({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector.api }, instanceId.data, { confirmWithWix: false });
+    const { created } = await installWixInstance({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector.api }, instanceId.data);
     req.log.info({ instanceId: instanceId.data, created }, 'wix app installed');
     res.status(200).json({ status: 'installed' });
   });

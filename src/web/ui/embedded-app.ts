@@ -15,6 +15,7 @@ import { adminOrigins, allowAppBridge, allowFramingBy, SHOPIFY_ADMIN, shopifyAdm
 import { ProblemError } from '../problem.ts';
 import { ShopDomain } from '../routes/shopify-install.ts';
 import { bearerSession, startSession } from '../session.ts';
+import { spendSignInProof } from '../sign-in-proof.ts';
 import { render } from './views.ts';
 
 export type EmbedLocals = { appBridge?: { apiKey: string } };
@@ -60,6 +61,9 @@ async function notInstalled(ctx: AppContext, req: Request, res: Response, shop: 
   await render(res, 'app/install-needed', { title: 'Install Storeflow', shop, install: `${ctx.config.appUrl}${install}` }, 404);
 }
 
+/** The admin user a session token names (its sub), when it names one. */
+const subjectOf = (userId: string | undefined): { subject?: string } => (userId ? { subject: `shopify:${userId}` } : {});
+
 /** GET /app with an id_token: the Shopify admin's launch. Anything else passes through. */
 export function shopifyLaunch(r: Router, ctx: AppContext): void {
   r.get('/', async (req, res, next) => {
@@ -76,7 +80,10 @@ export function shopifyLaunch(r: Router, ctx: AppContext): void {
     }
     const store = await installedShop(ctx, verdict.shop);
     if (!store) return notInstalled(ctx, req, res, verdict.shop, q.data.embedded === '1');
-    await startSession(ctx, res, 'app', { storeId: store.id, actor: `${verdict.shop} admin`, via: 'shopify', embedded: true });
+    // The launch token starts one session: a copy of this URL replayed anywhere else is refused.
+    // (App Bridge's bearer tokens below are per request and start nothing, so they may repeat.)
+    await spendSignInProof(ctx, 'shopify-id-token', q.data.id_token, verdict.expiresAt, 'Open Storeflow again from your Shopify admin.');
+    await startSession(ctx, res, 'app', { storeId: store.id, actor: `${verdict.shop} admin`, via: 'shopify', embedded: true, ...subjectOf(verdict.userId) });
     embedIn(ctx, res, store);
     // The token leaves the address bar (it lasts a minute; a reload would replay a dead one).
     const onward = new URLSearchParams({ shop: verdict.shop, ...(q.data.host ? { host: q.data.host } : {}), embedded: '1' });
@@ -103,7 +110,7 @@ export function shopifyBearer(ctx: AppContext): RequestHandler {
     }
     const store = await installedShop(ctx, verdict.shop);
     if (!store) throw new ProblemError(401, `Storeflow is not installed on ${verdict.shop}.`);
-    bearerSession(res, { storeId: store.id, actor: `${verdict.shop} admin`, via: 'shopify', embedded: true }, verdict.expiresAt);
+    bearerSession(res, { storeId: store.id, actor: `${verdict.shop} admin`, via: 'shopify', embedded: true, ...subjectOf(verdict.userId) }, verdict.expiresAt);
     next();
   };
 }

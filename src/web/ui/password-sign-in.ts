@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { ensureSession, endSession, startSession, type Audience, type Principal } from '../session.ts';
 import { parseForm } from './forms.ts';
-import { loginLimiter } from './login-limit.ts';
+import { accountOf, loginLimiter } from './login-limit.ts';
 
 const LoginForm = z.object({ email: z.string().trim().min(1, 'enter your email'), password: z.string().min(1, 'enter your password') });
 
@@ -29,7 +29,10 @@ export function passwordSignIn(
   });
   r.post(
     '/login',
-    loginLimiter(ctx.db.pool, o.audience, async (req, res) => o.page(res, { email: (req.body as { email?: string }).email }, { _form: 'Too many sign-in attempts. Wait 15 minutes and try again.' }, 429)),
+    ...loginLimiter(ctx.db.pool, o.audience, async (req, res) => {
+      req.log.warn({ audience: o.audience }, 'sign-in throttled');
+      await o.page(res, { email: accountOf(req) }, { _form: 'Too many sign-in attempts. Wait 15 minutes and try again.' }, 429);
+    }),
     async (req, res) => {
       const form = parseForm(LoginForm, req.body);
       if (!form.ok) return o.page(res, form.values, form.errors, 422);
