@@ -20,13 +20,10 @@ import { drainWebhooks } from '../../src/jobs/process-webhooks.ts';
 import type { ExternalProductId } from '../../src/model/ids.ts';
 import type { Store } from '../../src/model/store.ts';
 import { testRuntime, type TestRuntime } from '../helpers/db.ts';
-import { ENV, SHOP, postDelivery, productNode, signedDelivery, startAdminStub, type AdminStub } from '../fixtures/shopify/kit.ts';
-import { SUBSCRIBED_TOPICS, COMPLIANCE_TOPICS } from '../../connectors/shopify/shopify-api.ts';
+import { ENV, SHOP, postDelivery, productNode, realFile, realFixture, signedDelivery, startAdminStub, type AdminStub } from '../fixtures/shopify/kit.ts';
+import { API_VERSION, SUBSCRIBED_TOPICS, COMPLIANCE_TOPICS } from '../../connectors/shopify/shopify-api.ts';
 
 const REAL = join(import.meta.dirname, '../fixtures/shopify/real');
-/** The raw text of a documented sample: signed and sent as is, so its 64-bit ids reach us unrounded. */
-export const realFile = (topic: string): string => `${topic.replace(/[/_]/g, '-')}.json`;
-export const realFixture = (topic: string): string => readFileSync(join(REAL, realFile(topic)), 'utf8');
 
 const PRODUCT = '788032119674292922';
 const SMALL = '642667041472713922';
@@ -78,6 +75,12 @@ describe('Shopify documented payloads end to end', () => {
   after(async () => {
     await rt.dispose();
     await stub.close();
+  });
+
+  test('one API version: the app configuration and the samples name the pinned one', () => {
+    const toml = readFileSync(join(import.meta.dirname, '../../connectors/shopify/shopify.app.toml.example'), 'utf8');
+    assert.equal(/^api_version = "([^"]+)"$/m.exec(toml)?.[1], API_VERSION);
+    assert.match(readFileSync(join(REAL, 'SOURCES.md'), 'utf8'), new RegExp(`webhooks/${API_VERSION}`));
   });
 
   test('there is a documented sample for every subscribed topic', () => {
