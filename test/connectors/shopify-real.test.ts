@@ -53,24 +53,28 @@ function answerReadbacks(stub: AdminStub, stock: () => Stock) {
   }));
 }
 
+/** A runtime with an installed shop and the Admin API stub answering read-backs from `stock`. */
+async function installedShop(token: string, stock: () => Stock) {
+  const stub = await startAdminStub();
+  answerReadbacks(stub, stock);
+  const rt = await testRuntime({ env: ENV });
+  const created = await createStore(rt.db.pool, rt.secrets, { platform: 'shopify', domain: SHOP });
+  const store = await saveInstallation(rt.db.pool, created.store.id, { accessTokenSealed: rt.secrets.seal(token), scopes: [] });
+  return { stub, rt, app: createApp(rt), store, privateKey: created.privateKey };
+}
+
 describe('Shopify documented payloads end to end', () => {
   let rt: TestRuntime;
   let app: Express;
   let store: Store;
   let stub: AdminStub;
   let privateKey: string;
-  let stock: Stock = { small: 75, medium: 50, updatedAt: '2021-12-31T19:00:00-05:00' };
+  const stock: Stock = { small: 75, medium: 50, updatedAt: '2021-12-31T19:00:00-05:00' };
   const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await rt.db.pool.query(sql, params)).rows as T[];
   const send = (topic: string, body: string, opts: Parameters<typeof signedDelivery>[2] = {}) => postDelivery(request(app), signedDelivery(topic, body, opts));
 
   before(async () => {
-    stub = await startAdminStub();
-    answerReadbacks(stub, () => stock);
-    rt = await testRuntime({ env: ENV });
-    app = createApp(rt);
-    const created = await createStore(rt.db.pool, rt.secrets, { platform: 'shopify', domain: SHOP });
-    privateKey = created.privateKey;
-    store = await saveInstallation(rt.db.pool, created.store.id, { accessTokenSealed: rt.secrets.seal('shpat_real'), scopes: [] });
+    ({ stub, rt, app, store, privateKey } = await installedShop('shpat_real', () => stock));
   });
   after(async () => {
     await rt.dispose();
@@ -196,13 +200,9 @@ describe('Shopify low inventory and ordering with current-version product payloa
   const total = async () => (await findProductByExternalId(rt.db.pool, store.id, PRODUCT))?.inventoryQuantity;
 
   before(async () => {
-    stub = await startAdminStub();
-    answerReadbacks(stub, () => stock);
-    rt = await testRuntime({ env: ENV });
-    app = createApp(rt);
-    const created = await createStore(rt.db.pool, rt.secrets, { platform: 'shopify', domain: SHOP });
-    store = await saveInstallation(rt.db.pool, created.store.id, { accessTokenSealed: rt.secrets.seal('shpat_low'), scopes: [] });
-    const auth = { Authorization: `Bearer ${created.privateKey}` };
+    let privateKey: string;
+    ({ stub, rt, app, store, privateKey } = await installedShop('shpat_low', () => stock));
+    const auth = { Authorization: `Bearer ${privateKey}` };
     const flow = await request(app).post('/api/v1/flows').set(auth).send({
       preset: 'low-inventory',
       status: 'live',
