@@ -50,6 +50,11 @@ export type NormaliseContext = {
   accessToken: string | null;
   /** When the platform says the change happened (orders stale retries). */
   triggeredAt: Date | null;
+  /**
+   * The stored tracked flag of these variants (by external id), as the platform's inventory item
+   * last said; variants not known are absent. For payloads that no longer carry tracking.
+   */
+  trackedVariants?: (externalVariantIds: string[]) => Promise<Map<string, boolean>>;
 };
 
 export type CatalogPage = { products: ProductInput[]; cursor: string | null };

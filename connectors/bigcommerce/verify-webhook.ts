@@ -6,6 +6,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookRequest, WebhookVerdict } from '../connector.ts';
+import { parseExactJson } from '../exact-json.ts';
 import { WebhookEnvelope, hashOfContext } from './schemas.ts';
 
 /** The custom header each hook is registered with (lower case, as node presents headers). */
@@ -41,7 +42,7 @@ export function verifyBigCommerceWebhook(req: WebhookRequest, clientSecret: stri
 
   let json: unknown;
   try {
-    json = JSON.parse(req.rawBody.toString('utf8'));
+    json = parseExactJson(req.rawBody.toString('utf8'));
   } catch {
     return { ok: false, reason: 'malformed', detail: 'The body is not JSON.' };
   }

@@ -10,7 +10,7 @@ export const PRODUCTS_PER_PAGE = 10;
 const VARIANTS_INLINE = 40;
 const VARIANTS_PER_PAGE = 100;
 
-const VARIANT_FIELDS = `legacyResourceId title sku price inventoryQuantity inventoryItem { tracked }`;
+const VARIANT_FIELDS = `legacyResourceId title sku price inventoryQuantity updatedAt inventoryItem { tracked updatedAt }`;
 
 const PRODUCT_FIELDS = `
   legacyResourceId title handle onlineStoreUrl updatedAt
@@ -33,8 +33,9 @@ export const MORE_VARIANTS_QUERY = `query StoreflowMoreVariants($id: ID!, $after
 /** As many products per call as a catalog page holds, so a call stays as far under the cap. */
 export const INVENTORY_ITEMS_PER_CALL = PRODUCTS_PER_PAGE;
 
+/** Products read back by inventory item (inventory_levels/update) or by their own gid (a product webhook naming variants we never read). */
 export const INVENTORY_ITEMS_QUERY = `query StoreflowInventoryItems($ids: [ID!]!) {
-  nodes(ids: $ids) { ... on InventoryItem { id variant { product { ${PRODUCT_FIELDS} } } } }
+  nodes(ids: $ids) { ... on InventoryItem { id variant { product { ${PRODUCT_FIELDS} } } } ... on Product { id ${PRODUCT_FIELDS} } }
 }`;
 
 const PageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() });
@@ -44,7 +45,8 @@ const VariantNode = z.object({
   sku: z.string().nullish(),
   price: z.coerce.number().nullish(),
   inventoryQuantity: z.number().int().nullish(),
-  inventoryItem: z.object({ tracked: z.boolean() }).nullish(),
+  updatedAt: z.string().nullish(),
+  inventoryItem: z.object({ tracked: z.boolean(), updatedAt: z.string().nullish() }).nullish(),
 });
 const Variants = z.object({ pageInfo: PageInfo, nodes: z.array(VariantNode) });
 const ProductNode = z.object({
@@ -62,7 +64,9 @@ const CatalogPageData = z.object({ products: z.object({ pageInfo: PageInfo, node
 const MoreVariantsData = z.object({ product: z.object({ variants: Variants }).nullable() });
 // nodes() answers null for an id it does not know, and {} for one of another type.
 const InventoryItemsData = z.object({
-  nodes: z.array(z.object({ id: z.string().optional(), variant: z.object({ product: ProductNode.nullable() }).nullish() }).nullable()),
+  nodes: z.array(
+    z.union([ProductNode, z.object({ id: z.string().optional(), variant: z.object({ product: ProductNode.nullable() }).nullish() })]).nullable(),
+  ),
 });
 
 async function allVariants(call: GraphqlCall, node: ProductNode): Promise<z.infer<typeof VariantNode>[]> {
@@ -80,9 +84,20 @@ async function allVariants(call: GraphqlCall, node: ProductNode): Promise<z.infe
 }
 
 /**
- * A product as fetched now. It is stamped with the fetch time rather than its own updatedAt:
- * stock changes do not always move updatedAt, and what we read is the truth as of this moment.
+ * The platform's own time of what was read: the latest updatedAt of the product, its variants
+ * and their inventory items. Webhooks are ordered by Shopify's updated_at, so read-backs are
+ * ordered by Shopify's clock too, never by when we happened to fetch (a slow read-back of an
+ * older state must not overwrite a newer webhook). The fetch time stands in only when Shopify
+ * gave no time at all.
  */
+function sourceTime(node: ProductNode, variants: z.infer<typeof VariantNode>[], fetchedAt: Date): Date {
+  const times = [node.updatedAt, ...variants.flatMap((v) => [v.updatedAt, v.inventoryItem?.updatedAt])]
+    .map((t) => (t ? Date.parse(t) : NaN))
+    .filter((t) => Number.isFinite(t));
+  return times.length ? new Date(Math.max(...times)) : fetchedAt;
+}
+
+/** A product as read from the Admin API: its tracking is each inventory item's own. */
 async function toProduct(call: GraphqlCall, node: ProductNode, fetchedAt: Date): Promise<ShopifyProduct> {
   const variants = await allVariants(call, node);
   return {
@@ -91,13 +106,14 @@ async function toProduct(call: GraphqlCall, node: ProductNode, fetchedAt: Date):
     handle: node.handle ?? null,
     url: node.onlineStoreUrl ?? null,
     imageUrl: node.featuredMedia?.preview?.image?.url ?? null,
-    updatedAt: fetchedAt,
+    updatedAt: sourceTime(node, variants, fetchedAt),
     variants: variants.map((v) => ({
       id: v.legacyResourceId,
       title: v.title ?? null,
       sku: v.sku ?? null,
       price: v.price ?? null,
-      tracked: v.inventoryItem?.tracked ?? false,
+      tracked: v.inventoryItem ? v.inventoryItem.tracked : undefined,
+      trackedIsAuthoritative: Boolean(v.inventoryItem),
       quantity: v.inventoryQuantity ?? null,
     })),
   };
@@ -120,8 +136,8 @@ export async function* catalogPages(call: GraphqlCall, shopDomain: string, curso
 }
 
 /**
- * The products behind several inventory items in one call (at most INVENTORY_ITEMS_PER_CALL),
- * in the order asked; null where the item is gone or has no product.
+ * The products behind several inventory items (or product gids) in one call (at most
+ * INVENTORY_ITEMS_PER_CALL), in the order asked; null where the item is gone or has no product.
  */
 export async function productsByInventoryItems(call: GraphqlCall, shopDomain: string, gids: string[]): Promise<Array<ProductInput | null>> {
   const data = InventoryItemsData.parse(await call(INVENTORY_ITEMS_QUERY, { ids: gids }));
@@ -129,7 +145,7 @@ export async function productsByInventoryItems(call: GraphqlCall, shopDomain: st
   const fetchedAt = new Date();
   const out: Array<ProductInput | null> = [];
   for (const n of data.nodes) {
-    const node = n?.variant?.product;
+    const node = n && 'legacyResourceId' in n ? n : n?.variant?.product;
     out.push(node ? toProductInput(await toProduct(call, node, fetchedAt), shopDomain) : null);
   }
   return out;

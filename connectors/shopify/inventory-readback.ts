@@ -15,7 +15,8 @@ const KEEP_IDLE = 200;
 
 type Reader = { accessToken: string; lookups: Coalesced<string, ProductInput | null> };
 
-export type InventoryReadback = (shop: string, accessToken: string, inventoryItemGid: string) => Promise<ProductInput | null>;
+/** The product behind an inventory item gid, or a product gid itself; null when Shopify has none. */
+export type InventoryReadback = (shop: string, accessToken: string, gid: string) => Promise<ProductInput | null>;
 
 export function createInventoryReadback(api: Shopify, throttle: ThrottleOptions): InventoryReadback {
   const readers = new Map<string, Reader>();

@@ -1,6 +1,8 @@
 // Shopify products → the common catalog model. Shopify tracks stock per variant (each variant
 // has an inventory item, summed over locations), so a product with any tracked variant is
-// variant-tracked and its quantity is the sum over its tracked variants.
+// variant-tracked and its quantity is the sum over its tracked variants. Whether a variant is
+// tracked is its inventory item's `tracked`: read from the Admin API (sync and read-back) and
+// kept with the variant. Product webhooks have not said since 2024-07, so they never decide it.
 import type { ProductInput, VariantInput } from '../../src/model/catalog.ts';
 import { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
 import type { ProductPayload } from './payloads.ts';
@@ -10,7 +12,10 @@ export type ShopifyVariant = {
   title: string | null;
   sku: string | null;
   price: number | null;
-  tracked: boolean;
+  /** undefined: not known (a webhook about a variant we never read); its quantity does not count. */
+  tracked: boolean | undefined;
+  /** Whether `tracked` comes from the source itself (the inventory item), so it is stored. */
+  trackedIsAuthoritative: boolean;
   /** Sellable units over all locations. */
   quantity: number | null;
 };
@@ -45,7 +50,8 @@ export function toProductInput(p: ShopifyProduct, shopDomain: string): ProductIn
     sku: v.sku || null,
     title: v.title ?? null,
     price: v.price,
-    inventoryQuantity: v.tracked ? v.quantity : null,
+    inventoryQuantity: v.tracked === true ? v.quantity : null,
+    ...(v.trackedIsAuthoritative && v.tracked !== undefined ? { inventoryTracked: v.tracked } : {}),
   }));
   const prices = p.variants.map((v) => v.price).filter((x): x is number => x !== null);
   const url = p.url ?? (p.handle ? `https://${shopDomain}/products/${encodeURIComponent(p.handle)}` : null);
@@ -55,15 +61,19 @@ export function toProductInput(p: ShopifyProduct, shopDomain: string): ProductIn
     url: validUrl(url),
     imageUrl: validUrl(p.imageUrl),
     price: prices.length ? Math.min(...prices) : null,
-    inventoryTracking: p.variants.some((v) => v.tracked) ? 'variant' : 'none',
+    inventoryTracking: p.variants.some((v) => v.tracked === true) ? 'variant' : 'none',
     inventoryQuantity: null,
     variants,
     ...(p.updatedAt ? { updatedAt: p.updatedAt } : {}),
   };
 }
 
-/** The products/create and products/update payload; its updated_at orders late retries. */
-export function fromProductPayload(p: ProductPayload): ShopifyProduct {
+/**
+ * The products/create and products/update payload; its updated_at orders late retries. Tracking
+ * is the variant's stored flag (`stored`, by variant id), unless the payload names the tracker
+ * itself (`inventory_management`, present only in API versions before 2024-07).
+ */
+export function fromProductPayload(p: ProductPayload, stored: ReadonlyMap<string, boolean> = new Map()): ShopifyProduct {
   return {
     id: p.id,
     title: p.title,
@@ -76,9 +86,15 @@ export function fromProductPayload(p: ProductPayload): ShopifyProduct {
       title: v.title ?? null,
       sku: v.sku ?? null,
       price: v.price,
-      // Older payloads name the tracker ("shopify"); newer ones may omit the field.
-      tracked: v.inventory_management === undefined ? typeof v.inventory_quantity === 'number' : v.inventory_management === 'shopify',
+      // A numeric inventory_quantity says nothing: Shopify reports one for untracked variants too.
+      tracked: v.inventory_management === undefined ? stored.get(v.id) : v.inventory_management === 'shopify',
+      trackedIsAuthoritative: v.inventory_management !== undefined,
       quantity: v.inventory_quantity ?? null,
     })),
   };
+}
+
+/** Variants whose tracking neither the payload nor what we stored can tell. */
+export function hasUnknownTracking(p: ShopifyProduct): boolean {
+  return p.variants.some((v) => v.tracked === undefined);
 }

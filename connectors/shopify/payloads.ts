@@ -1,8 +1,11 @@
 // Webhook payloads as Shopify documents them (REST JSON), only the fields we read. Ids arrive
-// as JSON numbers; they are kept as decimal strings, the form the catalog and events use.
+// as JSON numbers, often past 2^53; the body is parsed with parseExactJson, which hands those
+// over as their exact digits, and every id is kept as a decimal string, the form the catalog
+// and events use.
 import { z } from 'zod';
 
-// A JSON number past 2^53 has already lost digits when parsed, so it is refused, not guessed.
+// A JSON number past 2^53 arrives as its digits (parseExactJson). One that still arrives as a
+// number has already lost digits (parsed elsewhere with plain JSON.parse): refused, not guessed.
 export const ShopifyId = z
   .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,20}$/)])
   .transform((v) => String(v));
@@ -77,7 +80,7 @@ export const CheckoutPayload = z.object({
   token: Text,
   email: Text,
   phone: Text,
-  created_at: z.string(),
+  created_at: Text,
   updated_at: Text,
   completed_at: Text,
   currency: Text,
@@ -93,7 +96,7 @@ export const OrderPayload = z.object({
   name: Text,
   email: Text,
   phone: Text,
-  created_at: z.string(),
+  created_at: Text,
   processed_at: Text,
   currency: Text,
   total_price: Money,

@@ -10,7 +10,7 @@ import { catalogPages } from './catalog-query.ts';
 import { createInventoryReadback, type InventoryReadback } from './inventory-readback.ts';
 import { decodeGrant } from './credentials.ts';
 import { checkoutEvents, customerProfile, identityOf, orderEvents } from './normalise-commerce.ts';
-import { fromProductPayload, toProductInput } from './normalise-catalog.ts';
+import { fromProductPayload, hasUnknownTracking, toProductInput } from './normalise-catalog.ts';
 import {
   CheckoutPayload,
   CustomerPayload,
@@ -41,8 +41,19 @@ async function normalise(readback: InventoryReadback, topic: string, payload: un
   const receivedAt = ctx.triggeredAt ?? new Date();
   switch (topic) {
     case 'products/create':
-    case 'products/update':
-      return [{ kind: 'catalog', products: [toProductInput(fromProductPayload(ProductPayload.parse(payload)), ctx.store.domain)] }];
+    case 'products/update': {
+      const p = ProductPayload.parse(payload);
+      const stored = ctx.trackedVariants ? await ctx.trackedVariants(p.variants.map((v) => v.id)) : new Map<string, boolean>();
+      const product = fromProductPayload(p, stored);
+      if (hasUnknownTracking(product) && ctx.accessToken) {
+        // A variant we never read: whether it is tracked is its inventory item's to say, so the
+        // product is read back (by its gid, batched with other read-backs) before any of it counts.
+        const read = await readback(ctx.store.domain, decodeGrant(ctx.accessToken).accessToken, `gid://shopify/Product/${p.id}`);
+        if (read) return [{ kind: 'catalog', products: [read] }];
+      }
+      // Unknown variants, if any are left, count for nothing until a read-back or sync says.
+      return [{ kind: 'catalog', products: [toProductInput(product, ctx.store.domain)] }];
+    }
     case 'products/delete':
       return [{ kind: 'product-deleted', externalIds: [ExternalProductId.parse(ProductDeletePayload.parse(payload).id)] }];
     case 'inventory_levels/update': {

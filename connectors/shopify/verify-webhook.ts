@@ -3,6 +3,7 @@
 // could change the bytes Shopify signed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WebhookRequest, WebhookVerdict } from '../connector.ts';
+import { parseExactJson } from '../exact-json.ts';
 import { payloadSchemaFor } from './payloads.ts';
 
 const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
@@ -41,7 +42,8 @@ export function verifyShopifyWebhook(req: WebhookRequest, secret: string): Webho
   if (!SHOP_DOMAIN.test(shop)) return { ok: false, reason: 'malformed', detail: `${shop} is not a myshopify.com domain.` };
   let payload: unknown;
   try {
-    payload = JSON.parse(req.rawBody.toString('utf8'));
+    // Ids past 2^53 (Shopify's own samples have them) stay exact, as strings.
+    payload = parseExactJson(req.rawBody.toString('utf8'));
   } catch {
     return { ok: false, reason: 'malformed', detail: `Webhook ${deliveryId} (${topic}) is not valid JSON.` };
   }

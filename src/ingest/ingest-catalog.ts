@@ -100,6 +100,7 @@ async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, items: ProductI
       title: v.title ?? null,
       price: v.price ?? null,
       inventoryQuantity: item.inventoryTracking === 'none' ? null : (v.inventoryQuantity ?? null),
+      inventoryTracked: v.inventoryTracked ?? null,
       sourceUpdatedAt: write.sourceUpdatedAt,
     })),
   );

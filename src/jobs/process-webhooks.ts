@@ -8,6 +8,7 @@ import type { Normalised } from '../model/normalised.ts';
 import type { Store } from '../model/store.ts';
 import { Platform } from '../model/store.ts';
 import { findStoreById, readSealedAccessToken } from '../db/repositories/stores.ts';
+import { storedVariantTracking } from '../db/repositories/catalog.ts';
 import { leaseDue, markFailed, markProcessedMany, type InboxEntry } from '../db/repositories/webhook-inbox.ts';
 import { applyPart, partDelivery, withSourceTime } from '../ingest/apply-normalised.ts';
 import { ingestCatalogParts } from '../ingest/ingest-catalog.ts';
@@ -67,6 +68,7 @@ async function prepare(rt: Runtime, entry: InboxEntry, storeOf: ReturnType<typeo
     mapping: found.store.eventMapping,
     accessToken: found.token,
     triggeredAt: entry.triggeredAt,
+    trackedVariants: (ids) => storedVariantTracking(rt.db.pool, found.store.id, ids),
   });
   return { entry, store: found.store, parts, delivery: { source: `inbox:${entry.source}`, id: String(entry.id) } };
 }

@@ -19,6 +19,11 @@ export const VariantInput = z.object({
   title: z.string().max(1000).nullish(),
   price: money.nullish(),
   inventoryQuantity: quantity.nullish(),
+  /**
+   * Whether the source tracks this variant's stock, when it says so with authority (an inventory
+   * item read from the API). Absent: the stored flag stays as it is.
+   */
+  inventoryTracked: z.boolean().optional(),
 });
 export type VariantInput = z.infer<typeof VariantInput>;
 

@@ -3,7 +3,7 @@
 import { createShopifyConnector } from '../../connectors/shopify/shopify-connector.ts';
 import type { Normalised } from '../../connectors/connector.ts';
 import { runConnectorContract, type SignedDelivery } from './contract.ts';
-import { ENV, SHOP, fixture, productNode, signedDelivery, startAdminStub } from '../fixtures/shopify/kit.ts';
+import { ENV, SHOP, fixture, productNode, realFixture, signedDelivery, startAdminStub } from '../fixtures/shopify/kit.ts';
 
 const delivery = (topic: string, file: string, kinds: Array<Normalised['kind']>, opts: { unprefixed?: boolean } = {}): SignedDelivery => ({
   name: `${topic}${opts.unprefixed ? ' (un-prefixed headers)' : ''}`,
@@ -47,6 +47,50 @@ runConnectorContract({
         id,
         variant: { product: productNode('8123456789012', [{ id: '44123456789001', qty: 75 }, { id: '44123456789002', qty: 3 }]) },
       })),
+    }));
+    return () => stub.close();
+  },
+});
+
+// Shopify's documented payloads for every subscribed topic (test/fixtures/shopify/real), signed
+// as the raw text so their 64-bit ids stay exact. products/create names variants never read, so
+// the product is read back: this list runs against the Admin API stub too. app/uninstalled last,
+// so the others are acknowledged before the shop goes.
+const REAL_TOPICS: Array<[string, Array<Normalised['kind']>]> = [
+  ['products/create', ['catalog']],
+  ['products/update', ['catalog']],
+  ['inventory_levels/update', ['catalog']],
+  ['checkouts/create', ['events']],
+  ['checkouts/update', ['events']],
+  ['orders/create', ['events']],
+  ['customers/create', ['profiles']],
+  ['customers/update', ['profiles']],
+  ['products/delete', ['product-deleted']],
+  ['customers/data_request', ['export-personal-data']],
+  ['customers/redact', ['erase-personal-data']],
+  ['shop/redact', ['erase-personal-data']],
+  ['app/uninstalled', ['uninstalled']],
+];
+
+runConnectorContract({
+  platform: 'shopify',
+  env: ENV,
+  connector: (rt) => createShopifyConnector(rt.config)!,
+  store: { domain: SHOP, accessToken: 'shpat_contract_real' },
+  deliveries: REAL_TOPICS.map(([topic, kinds]) => ({
+    name: `${topic} (documented sample)`,
+    topic,
+    kinds,
+    request: () => signedDelivery(topic, realFixture(topic)),
+  })),
+  setup: async () => {
+    const stub = await startAdminStub();
+    const node = productNode('788032119674292922', [
+      { id: '642667041472713922', qty: 75, tracked: true },
+      { id: '757650484644203962', qty: 50, tracked: false },
+    ]);
+    stub.graphql.set('StoreflowInventoryItems', (body) => ({
+      nodes: (body.variables?.ids as string[]).map((id) => (id.startsWith('gid://shopify/Product/') ? { id, ...node } : { id, variant: { product: node } })),
     }));
     return () => stub.close();
   },

@@ -22,6 +22,8 @@ export type VariantWrite = {
   title: string | null;
   price: number | null;
   inventoryQuantity: number | null;
+  /** null: the write does not say, the stored flag stays. */
+  inventoryTracked: boolean | null;
   sourceUpdatedAt: Date;
 };
 
@@ -107,7 +109,7 @@ export async function updateProducts(db: Queryable, storeId: StoreId, rows: Prod
 }
 
 const VARIANT_RECORD = `x(product_id uuid, external_id text, sku text, title text, price numeric, inventory_quantity integer,
-  source_updated_at timestamptz)`;
+  inventory_tracked boolean, source_updated_at timestamptz)`;
 
 function variantJson(rows: VariantWrite[]): string {
   return JSON.stringify(
@@ -118,6 +120,7 @@ function variantJson(rows: VariantWrite[]): string {
       title: r.title,
       price: r.price,
       inventory_quantity: r.inventoryQuantity,
+      inventory_tracked: r.inventoryTracked,
       source_updated_at: r.sourceUpdatedAt.toISOString(),
     })),
   );
@@ -128,8 +131,8 @@ export const variantKey = (productId: string, externalId: string): string => `${
 export async function insertNewVariants(db: Queryable, storeId: StoreId, rows: VariantWrite[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const { rows: created } = await db.query<{ product_id: string; external_id: string }>(
-    `INSERT INTO variants (store_id, product_id, external_id, sku, title, price, inventory_quantity, source_updated_at)
-     SELECT $1, product_id, external_id, sku, title, price, inventory_quantity, source_updated_at
+    `INSERT INTO variants (store_id, product_id, external_id, sku, title, price, inventory_quantity, inventory_tracked, source_updated_at)
+     SELECT $1, product_id, external_id, sku, title, price, inventory_quantity, inventory_tracked, source_updated_at
      FROM jsonb_to_recordset($2::jsonb) AS ${VARIANT_RECORD}
      ON CONFLICT (store_id, product_id, external_id) DO NOTHING
      RETURNING product_id, external_id`,
@@ -164,11 +167,25 @@ export async function updateVariants(db: Queryable, storeId: StoreId, rows: Vari
   if (rows.length === 0) return;
   await db.query(
     `UPDATE variants v SET sku = x.sku, title = x.title, price = x.price, inventory_quantity = x.inventory_quantity,
-       source_updated_at = x.source_updated_at, deleted_at = NULL, updated_at = now()
+       inventory_tracked = COALESCE(x.inventory_tracked, v.inventory_tracked), source_updated_at = x.source_updated_at, deleted_at = NULL, updated_at = now()
      FROM jsonb_to_recordset($2::jsonb) AS ${VARIANT_RECORD}
      WHERE v.store_id = $1 AND v.product_id = x.product_id AND v.external_id = x.external_id`,
     [storeId, variantJson(rows)],
   );
+}
+
+/**
+ * The stored tracked flag of live variants by external id: what the platform's inventory item
+ * said when last read. Variants never read (or whose flag is unknown) are absent.
+ */
+export async function storedVariantTracking(db: Queryable, storeId: StoreId, externalIds: string[]): Promise<Map<string, boolean>> {
+  if (externalIds.length === 0) return new Map();
+  const { rows } = await db.query<{ external_id: string; inventory_tracked: boolean }>(
+    `SELECT external_id, inventory_tracked FROM variants
+     WHERE store_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL AND inventory_tracked IS NOT NULL`,
+    [storeId, externalIds],
+  );
+  return new Map(rows.map((r) => [r.external_id, r.inventory_tracked]));
 }
 
 export async function markVariantsDeleted(db: Queryable, storeId: StoreId, ids: VariantId[]): Promise<void> {
