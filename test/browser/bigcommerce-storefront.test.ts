@@ -43,6 +43,7 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 }
 
 const escapeAttr = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const SHOP_HOST = 'linen-and-co.example.com';
 
 describe('BigCommerce storefront script in Chromium', { skip: missing ? `${CHROMIUM} not installed` : false, timeout: 180_000 }, () => {
   let rt: TestRuntime;
@@ -82,7 +83,7 @@ ${scriptTag()}</body></html>`;
   before(async () => {
     await buildStorefront();
     rt = await testRuntime();
-    const created = await createStore(rt.db.pool, rt.secrets, { platform: 'bigcommerce', domain: 'linen-and-co.example.com' });
+    const created = await createStore(rt.db.pool, rt.secrets, { platform: 'bigcommerce', domain: SHOP_HOST });
     storeId = created.store.id;
     publicKey = created.publicKey;
     appServer = createServer(createApp(rt));
@@ -107,13 +108,15 @@ ${scriptTag()}</body></html>`;
       }
       res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 404, title: 'Not found' }));
     });
-    shopUrl = await listen(shopServer);
+    // The storefront is served on the store's own domain (mapped to loopback inside Chromium), so
+    // links the script reports, such as CheckoutURL, count as the store's and are kept.
+    shopUrl = (await listen(shopServer)).replace('127.0.0.1', SHOP_HOST);
 
     profileDir = await mkdtemp(join(tmpdir(), 'storeflow-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [`--host-resolver-rules=MAP ${SHOP_HOST} 127.0.0.1`, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
     });
     page = context.pages()[0] ?? (await context.newPage());
   });
