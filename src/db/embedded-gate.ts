@@ -62,7 +62,11 @@ export function openGate(queue: MessageQueue, password: string, limits: GateLimi
   const server = createServer((socket) => {
     socket.on('error', () => {});
     if (closing) return void socket.destroy();
-    if (pending.size >= limits.maxPending) pending.values().next().value?.destroy();
+    const oldest = pending.size >= limits.maxPending ? pending.values().next().value : undefined;
+    if (oldest) {
+      pending.delete(oldest); // now, not on its 'close', so the next arrival counts right
+      oldest.destroy();
+    }
     pending.add(socket);
     socket.on('close', () => pending.delete(socket));
     const deadline = setTimeout(() => socket.destroy(), limits.signInTimeoutMs);
