@@ -1,9 +1,13 @@
 import { pino, type Logger } from 'pino';
 
-/** Secrets never reach a log line: keys, tokens and auth headers are censored wherever they appear. */
+/**
+ * Secrets never reach a log line: keys, tokens and auth headers are censored wherever they appear.
+ * A request's own line is built by src/web/request-log.ts, which also redacts URLs and Set-Cookie.
+ */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'res.headers["set-cookie"]',
   'req.headers["x-shopify-access-token"]',
   'req.headers["x-auth-token"]',
   // The per-store BigCommerce hook secret is a standing credential: logged, it let anyone forge
@@ -18,6 +22,9 @@ export const REDACT_PATHS = [
   '*.privateKey',
   '*.password',
   '*.token',
+  '*.id_token',
+  '*.signed_payload_jwt',
+  '*.hmac',
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {

@@ -19,12 +19,13 @@ import pg from 'pg';
 import { runCli, startApp } from './helpers/spawn.ts';
 import { assertProblemResponse, httpRequest, waitFor, type HttpAnswer } from './helpers/drill.ts';
 import { freePort } from './helpers/free-port.ts';
+import { skipUnless } from './helpers/prerequisite.ts';
 
 const run = promisify(execFile);
 const CLUSTERS = '/etc/postgresql';
 const version = existsSync(CLUSTERS) ? readdirSync(CLUSTERS).sort().at(-1) : undefined;
 const tools = existsSync('/usr/bin/pg_createcluster') && existsSync('/usr/bin/pg_ctlcluster');
-const skip = !version || !tools ? 'needs Debian postgresql-common (pg_createcluster, pg_ctlcluster)' : false;
+const skip = skipUnless('Debian postgresql-common', (!version || !tools) && 'no PostgreSQL cluster under /etc/postgresql or no pg_createcluster/pg_ctlcluster (apt-get install postgresql-common)');
 const cluster = `storeflow_drill_${randomBytes(4).toString('hex')}`;
 
 async function pgctl(action: 'start' | 'stop' | 'restart'): Promise<void> {

@@ -1,7 +1,7 @@
 // `npm start` with no environment at all: embedded database, web and worker in one process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -25,6 +25,12 @@ test('the app starts on the embedded default, answers /healthz, lets the CLI att
     assert.equal(list.status, 200, 'the running app sees the store the CLI created');
 
     assert.ok((await readdir(dataDir)).includes('encryption.key'), 'a key is generated under DATA_DIR');
+    const mode = async (name: string) => ((await lstat(join(dataDir, name))).mode & 0o777).toString(8);
+    assert.deepEqual(
+      { dir: await mode('.'), key: await mode('encryption.key'), address: await mode('embedded-db.json'), socket: await mode('.s.PGSQL.5432') },
+      { dir: '700', key: '600', address: '600', socket: '600' },
+      'DATA_DIR and what the app keeps in it are owner-only',
+    );
   } finally {
     app.child.kill('SIGTERM');
     const [code] = await once(app.child, 'exit');

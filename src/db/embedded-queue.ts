@@ -5,7 +5,8 @@
 // query. This replaces the queue's scheduler with one that also keeps a connection's extended
 // query together until its Sync, and that keeps serving the queue after a failed message.
 import type { PGlite } from '@electric-sql/pglite';
-import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { MessageQueue } from './embedded-gate.ts';
 
 type QueuedMessage = {
   handlerId: number;
@@ -37,7 +38,17 @@ function leavesConnectionMidQuery(message: Uint8Array): boolean {
   return ![SYNC, QUERY, TERMINATE, COPY_DONE, COPY_FAIL].includes(type);
 }
 
-export function keepExtendedQueriesTogether(server: PGLiteSocketServer, db: PGlite): void {
+/**
+ * pglite-socket's message queue for `db`, with the scheduler above. The server object is never
+ * started: src/db/embedded-gate.ts listens and hands it each signed-in connection.
+ */
+export function messageQueueFor(db: PGlite): MessageQueue {
+  const server = new PGLiteSocketServer({ db });
+  keepExtendedQueriesTogether(server, db);
+  return (server as unknown as { queryQueue: MessageQueue }).queryQueue;
+}
+
+function keepExtendedQueriesTogether(server: PGLiteSocketServer, db: PGlite): void {
   const q = (server as unknown as { queryQueue?: QueryQueue }).queryQueue;
   if (!q || !Array.isArray(q.queue) || typeof q.processQueue !== 'function' || typeof q.clearQueueForHandler !== 'function') {
     throw new Error('pglite-socket changed its internals: review src/db/embedded-queue.ts before upgrading');

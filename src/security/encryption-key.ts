@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ownDataDir } from '../util/private-dir.ts';
 
 /**
  * ENCRYPTION_KEY when set; otherwise the key kept under DATA_DIR, created on first start
@@ -10,6 +11,7 @@ export async function resolveEncryptionKey(configured: Buffer | undefined, dataD
   if (configured) return { key: configured, generated: false };
   const dir = resolve(dataDir);
   const file = join(dir, 'encryption.key');
+  await ownDataDir(dir);
   try {
     const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
     if (key.length === 32) return { key, generated: false };
@@ -17,7 +19,6 @@ export async function resolveEncryptionKey(configured: Buffer | undefined, dataD
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await mkdir(dir, { recursive: true });
   const key = randomBytes(32);
   // 'wx' fails if another process created it meanwhile; then read theirs.
   try {

@@ -18,14 +18,11 @@ import type { StoredEvent } from '../../src/model/event.ts';
 import type { StoreId } from '../../src/model/ids.ts';
 import { buildStorefront } from '../../connectors/bigcommerce/storefront/build.ts';
 import { testRuntime, type TestRuntime } from '../helpers/db.ts';
+import { skipUnless } from '../helpers/prerequisite.ts';
 import { checkoutSettings, formFields, storefrontCheckout } from '../fixtures/bigcommerce/storefront-api.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
-if (missing && process.env.STOREFLOW_CI === '1') {
-  test('Chromium is installed for the browser tests', () => assert.fail(`${CHROMIUM} is missing; CI must install Debian's chromium package`));
-}
-if (missing) console.log(`# skipping the BigCommerce storefront browser test: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const skip = skipUnless('Chromium', !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)`);
 
 const listen = (server: Server): Promise<string> =>
   new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
@@ -45,7 +42,7 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 const escapeAttr = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const SHOP_HOST = 'linen-and-co.example.com';
 
-describe('BigCommerce storefront script in Chromium', { skip: missing ? `${CHROMIUM} not installed` : false, timeout: 180_000 }, () => {
+describe('BigCommerce storefront script in Chromium', { skip, timeout: 180_000 }, () => {
   let rt: TestRuntime;
   let storeId: StoreId;
   let publicKey: string;

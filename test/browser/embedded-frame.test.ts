@@ -16,6 +16,7 @@ import pg from 'pg';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { runCli, startApp } from '../helpers/spawn.ts';
 import { createTestDatabase } from '../helpers/db.ts';
+import { skipUnless } from '../helpers/prerequisite.ts';
 import { saveInstallation } from '../../src/db/repositories/stores.ts';
 import { StoreId } from '../../src/model/ids.ts';
 import { WIX_APP_ID, WIX_APP_SECRET } from '../fixtures/wix/sign.ts';
@@ -23,7 +24,7 @@ import { signedInstance } from '../fixtures/wix/signed-instance.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SITE = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
-const missing = !existsSync(CHROMIUM);
+const skip = skipUnless('Chromium', !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)`);
 
 /** A parent page that frames `src`, served from its own port on localhost. */
 async function parentPage(): Promise<{ server: Server; origin: string; frame: (src: string) => string }> {
@@ -44,7 +45,7 @@ async function appFrame(page: Page): Promise<Frame> {
   return frame;
 }
 
-test('a Wix dashboard launch signs in inside a cross-site iframe; an unlisted parent cannot frame it', { skip: missing ? `${CHROMIUM} not installed` : false, timeout: 120_000 }, async () => {
+test('a Wix dashboard launch signs in inside a cross-site iframe; an unlisted parent cannot frame it', { skip, timeout: 120_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-frame-'));
   const database = await createTestDatabase();
   const servers: Server[] = [];

@@ -11,16 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { ROOT, runCli, startApp } from '../helpers/spawn.ts';
+import { skipUnless } from '../helpers/prerequisite.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 const ADMIN = { email: 'walk-admin@support.example', password: 'walk-admin-password-1' };
 
-const missing = !existsSync(CHROMIUM);
-if (missing && process.env.STOREFLOW_CI === '1') {
-  test('Chromium is installed for the browser tests', () => assert.fail(`${CHROMIUM} is missing; CI must install Debian's chromium package`));
-}
-if (missing) console.log(`# skipping the browser walk: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const skip = skipUnless('Chromium', !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)`);
 
 async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -34,7 +31,7 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-test('a merchant builds, previews and turns on the abandoned-checkout flow, and sees it work', { skip: missing ? `${CHROMIUM} not installed` : false, timeout: 240_000 }, async () => {
+test('a merchant builds, previews and turns on the abandoned-checkout flow, and sees it work', { skip, timeout: 240_000 }, async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-walk-'));
   const profileDir = await mkdtemp(join(tmpdir(), 'storeflow-chromium-'));

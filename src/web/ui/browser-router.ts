@@ -7,6 +7,7 @@ import { loadSession, type Audience } from '../session.ts';
 import { CsrfError, requireCsrf } from '../csrf.ts';
 import { ProblemError, isConnectionError } from '../problem.ts';
 import { render } from './views.ts';
+import { redactUrl } from '../request-log.ts';
 
 /** `authenticate` may replace the cookie's session for a request that proves itself another way. */
 export function browserRouter(ctx: AppContext, audience: Audience, opts: { authenticate?: RequestHandler } = {}): Router {
@@ -53,7 +54,7 @@ export function finishRouter(r: Router, ctx: AppContext): void {
     else if (err instanceof ProblemError) [status, detail] = [err.status, err.message];
     else if ((err as { type?: string }).type === 'entity.too.large') [status, detail] = [413, 'The form is larger than this page accepts.'];
     else if (isConnectionError(err)) [status, detail] = [503, 'The database is unavailable; retry shortly.'];
-    else ctx.logger.error({ err, url: req.originalUrl }, 'page failed');
+    else ctx.logger.error({ err, url: redactUrl(req.originalUrl) }, 'page failed');
     const title = status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Cannot do that';
     try {
       await render(res, 'error', { title, status, detail }, status);
