@@ -156,12 +156,12 @@ export async function mergeProfileInto(
   // "Once" flows key the run by the profile: the loser's key is renamed to the survivor's, or,
   // when the survivor has its own, to one that cannot collide (that run is ended below).
   await db.query(
-    `UPDATE flow_runs r SET profile_id = $2,
-       key = CASE WHEN r.key <> 'once:' || $3::text THEN r.key
-                  WHEN EXISTS (SELECT 1 FROM flow_runs s WHERE s.store_id = $1 AND s.flow_id = r.flow_id AND s.key = 'once:' || $2::text)
-                    THEN 'once:' || $2::text || ':merged:' || $3::text
-                  ELSE 'once:' || $2::text END
-     WHERE r.store_id = $1 AND r.profile_id = $3`,
+    `UPDATE flow_runs r SET profile_id = $2::uuid,
+       key = CASE WHEN r.key <> 'once:' || $3::uuid::text THEN r.key
+                  WHEN EXISTS (SELECT 1 FROM flow_runs s WHERE s.store_id = $1 AND s.flow_id = r.flow_id AND s.key = 'once:' || $2::uuid::text)
+                    THEN 'once:' || $2::uuid::text || ':merged:' || $3::uuid::text
+                  ELSE 'once:' || $2::uuid::text END
+     WHERE r.store_id = $1 AND r.profile_id = $3::uuid`,
     args,
   );
   await db.query(
