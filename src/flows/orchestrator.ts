@@ -7,7 +7,7 @@ import type { FlowRun, FlowStatus, RunContext, RunStatus } from '../model/flow.t
 import type { FactProfile } from '../db/repositories/flow-facts.ts';
 import type { RunUpdate } from '../db/repositories/flow-runs.ts';
 import type { FlowDefinition, Step } from './definition.ts';
-import { allHold, conditionFacts, holds, type ConditionFacts } from './conditions.ts';
+import { allHold, conditionFacts, entryTime, holds, type ConditionFacts } from './conditions.ts';
 import { addDuration, durationMs, nextLocalTime, quietUntil } from './flow-time.ts';
 
 /** What a run knows of its profile (read in bulk per tick). */
@@ -57,6 +57,14 @@ function messageSkipReason(step: Extract<Step, { type: 'email' | 'sms' }>, f: Ru
   if (!f.profile.phone) return 'no phone number';
   if (f.profile.consent.sms !== 'subscribed') return 'no consent';
   return null;
+}
+
+type MetricCondition = { metric: string; since: string; atLeast: number };
+
+/** "Has done `metric` at least `atLeast` times since entry (the trigger event's time) or within a window." */
+function metricHolds(c: MetricCondition, run: FlowRun, facts: RunFacts): boolean {
+  const since = c.since === 'entry' ? entryTime(run) : new Date(facts.now.getTime() - durationMs(c.since));
+  return facts.metricCount(c.metric, since) >= c.atLeast;
 }
 
 export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Advance {
@@ -144,9 +152,8 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
       }
       case 'split': {
         const c = step.condition;
-        const yes = 'metric' in c
-          ? facts.metricCount(c.metric, c.since === 'entry' ? run.enteredAt : new Date(now.getTime() - durationMs(c.since))) >= c.atLeast
-          : holds(c, cond);
+        const yes = 'metric' in c ? metricHolds(c, run, facts) : holds(c, cond);
+        if (!yes && 'metric' in c && !out.context.noSplits?.includes(step.id)) out.context.noSplits = [...(out.context.noSplits ?? []), step.id];
         goTo(step.id, yes ? step.yes : step.no, yes ? 'yes' : 'no');
         continue;
       }
@@ -201,6 +208,17 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
       case 'email':
       case 'sms': {
         const skip = (reason: string) => out.effects.push({ kind: 'skip', channel: step.type, stepId: step.id, dedupeKey: `flow:${visitKey}`, reason });
+        // A split passed on "has not done X" is asked again: X may have arrived since (late or
+        // out-of-order webhooks), and then this message must not go.
+        const changed = (out.context.noSplits ?? []).map((id) => byId.get(id)).find((s) => s?.type === 'split' && 'metric' in s.condition && metricHolds(s.condition, run, facts));
+        if (changed && changed.type === 'split' && 'metric' in changed.condition) {
+          const reason = `${changed.condition.metric} since ${changed.condition.since === 'entry' ? 'entry' : changed.condition.since}`;
+          skip(reason);
+          log(step.id, `skipped: ${reason}`);
+          out.stepCount++;
+          end('exited', reason);
+          return out;
+        }
         if (!allHold(def.filters, cond)) {
           skip('no longer matches the flow filters');
           log(step.id, 'skipped: filters');
