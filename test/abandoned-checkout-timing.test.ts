@@ -12,6 +12,7 @@ import { enqueueMessage } from '../src/messaging/outbox.ts';
 import { processTriggerQueue } from '../src/flows/enter-flows.ts';
 import { runFlowTick } from '../src/flows/tick.ts';
 import { createApp } from '../src/web/app.ts';
+import { createMessageDelivery } from '../src/jobs/deliver-messages.ts';
 import type { EventInput } from '../src/model/event.ts';
 import type { ExternalProductId, ProfileId, StoreId } from '../src/model/ids.ts';
 
@@ -105,6 +106,24 @@ describe('abandoned checkout against the order', () => {
     const o = await outcome(storeId, flowId);
     assert.deepEqual(o.runs, [{ status: 'exited', end_reason: 'Placed Order since entry' }]);
     assert.deepEqual(o.messages, [{ status: 'skipped', reason: 'Placed Order since entry' }]);
+  });
+
+  test('an order arriving after the email is made but before it goes out stops it at delivery', async () => {
+    const { storeId, flowId, email } = await setUp();
+    await ingestEvents(rt.db.pool, storeId, [ev(email, 'Started Checkout', T)]);
+    await processTriggerQueue(rt.db.pool, { now: at(1 * SECOND) });
+    await tick(at(1 * SECOND));
+    await tick(at(4 * HOUR + 2 * SECOND));
+    assert.deepEqual((await outcome(storeId, flowId)).messages, [{ status: 'queued', reason: null }]);
+    // Placed a minute before the split ran; its webhook lands after the email was queued.
+    await ingestEvents(rt.db.pool, storeId, [ev(email, 'Placed Order', at(4 * HOUR - 60 * SECOND))]);
+    const delivery = createMessageDelivery(rt, () => at(4 * HOUR + 5 * SECOND));
+    try {
+      await delivery.run();
+    } finally {
+      delivery.close();
+    }
+    assert.deepEqual((await outcome(storeId, flowId)).messages, [{ status: 'skipped', reason: 'Placed Order since entry' }]);
   });
 
   test('without an order the email is made', async () => {

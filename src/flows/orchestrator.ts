@@ -26,7 +26,11 @@ export type RunFacts = {
 };
 
 export type Effect =
-  | { kind: 'message'; channel: 'email' | 'sms'; stepId: string; dedupeKey: string; status: 'queued' | 'held'; step: Extract<Step, { type: 'email' | 'sms' }>; abBranch: string | null }
+  | {
+      kind: 'message'; channel: 'email' | 'sms'; stepId: string; dedupeKey: string; status: 'queued' | 'held'; step: Extract<Step, { type: 'email' | 'sms' }>; abBranch: string | null;
+      /** The passed "has not done X" splits, for delivery to ask once more. */
+      exitIf: Array<{ metric: string; since: string; atLeast: number; reason: string }>;
+    }
   | { kind: 'skip'; channel: 'email' | 'sms'; stepId: string; dedupeKey: string; reason: string }
   | { kind: 'update-profile'; stepId: string; set: Record<string, unknown> }
   | { kind: 'webhook'; stepId: string; url: string; key: string };
@@ -61,10 +65,12 @@ function messageSkipReason(step: Extract<Step, { type: 'email' | 'sms' }>, f: Ru
 
 type MetricCondition = { metric: string; since: string; atLeast: number };
 
+const metricSince = (c: MetricCondition, run: FlowRun, now: Date): Date => (c.since === 'entry' ? entryTime(run) : new Date(now.getTime() - durationMs(c.since)));
+const metricReason = (c: MetricCondition): string => `${c.metric} since ${c.since}`;
+
 /** "Has done `metric` at least `atLeast` times since entry (the trigger event's time) or within a window." */
 function metricHolds(c: MetricCondition, run: FlowRun, facts: RunFacts): boolean {
-  const since = c.since === 'entry' ? entryTime(run) : new Date(facts.now.getTime() - durationMs(c.since));
-  return facts.metricCount(c.metric, since) >= c.atLeast;
+  return facts.metricCount(c.metric, metricSince(c, run, facts.now)) >= c.atLeast;
 }
 
 export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Advance {
@@ -210,9 +216,13 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
         const skip = (reason: string) => out.effects.push({ kind: 'skip', channel: step.type, stepId: step.id, dedupeKey: `flow:${visitKey}`, reason });
         // A split passed on "has not done X" is asked again: X may have arrived since (late or
         // out-of-order webhooks), and then this message must not go.
-        const changed = (out.context.noSplits ?? []).map((id) => byId.get(id)).find((s) => s?.type === 'split' && 'metric' in s.condition && metricHolds(s.condition, run, facts));
-        if (changed && changed.type === 'split' && 'metric' in changed.condition) {
-          const reason = `${changed.condition.metric} since ${changed.condition.since === 'entry' ? 'entry' : changed.condition.since}`;
+        const guards = (out.context.noSplits ?? []).flatMap((id) => {
+          const s = byId.get(id);
+          return s?.type === 'split' && 'metric' in s.condition ? [s.condition] : [];
+        });
+        const changed = guards.find((c) => metricHolds(c, run, facts));
+        if (changed) {
+          const reason = metricReason(changed);
           skip(reason);
           log(step.id, `skipped: ${reason}`);
           out.stepCount++;
@@ -268,6 +278,7 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
           status: facts.flowStatus === 'manual' ? 'held' : 'queued',
           step,
           abBranch: branches.length ? branches.map(([s, b]) => `${s}:${b}`).join(',') : null,
+          exitIf: guards.map((c) => ({ metric: c.metric, since: metricSince(c, run, now).toISOString(), atLeast: c.atLeast, reason: metricReason(c) })),
         });
         facts.lastMessaged[step.type] = now;
         goTo(step.id, step.next, facts.flowStatus === 'manual' ? 'held for review' : 'queued');

@@ -192,7 +192,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
       const base = { storeId: run.storeId, flowId: run.flowId as FlowId as string, flowVersion: run.version, runId: run.id as string, profileId: run.profileId };
       if (effect.kind === 'message') {
         const r = rendered[i]!;
-        outbox.push({ send: { ...base, stepId: effect.stepId, channel: effect.channel, to: r.to, subject: r.subject, html: r.html, text: r.text, dedupeKey: effect.dedupeKey, status: effect.status, abBranch: effect.abBranch } });
+        outbox.push({ send: { ...base, stepId: effect.stepId, channel: effect.channel, to: r.to, subject: r.subject, html: r.html, text: r.text, dedupeKey: effect.dedupeKey, status: effect.status, abBranch: effect.abBranch, exitIf: effect.exitIf } });
       } else if (effect.kind === 'skip') {
         const to = effect.channel === 'email' ? (profiles.get(run.profileId)?.email ?? '') : (profiles.get(run.profileId)?.phone ?? '');
         outbox.push({ skip: { ...base, stepId: effect.stepId, channel: effect.channel, to, subject: null, html: null, text: null, dedupeKey: effect.dedupeKey, reason: effect.reason } });
