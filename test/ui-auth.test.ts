@@ -15,7 +15,7 @@ import { demoCatalog } from '../src/demo/seed-demo.ts';
 import { listProducts } from '../src/db/repositories/catalog.ts';
 import { listStoreFlows } from '../src/flows/flow-service.ts';
 import { enqueueMessage } from '../src/messaging/outbox.ts';
-import { ensureProfiles } from '../src/db/repositories/profiles.ts';
+import { resolveProfiles } from '../src/ingest/resolve-profiles.ts';
 import { findMessage } from '../src/db/repositories/messages.ts';
 import type { Store } from '../src/model/store.ts';
 import { LOGIN_ATTEMPTS_PER_WINDOW } from '../src/web/ui/login-limit.ts';
@@ -91,7 +91,7 @@ test('another store’s flow, product and message ids answer 404 and change noth
   const flowB = await createFlow(rt.db.pool, storeB, { preset: 'abandoned-checkout' }, { lowInventory: [] });
   assert.ok(flowB.ok);
   const productB = (await listProducts(rt.db.pool, storeB.id, undefined, 1))[0]!;
-  const profile = [...(await ensureProfiles(rt.db.pool, storeB.id, [{ email: 'shopper@b.example' }])).values()][0]!;
+  const profile = (await resolveProfiles(rt.db.pool, storeB.id, [{ email: 'shopper@b.example' }]))[0]!;
   const held = await enqueueMessage(rt.db.pool, {
     storeId: storeB.id, flowId: flowB.flow.id, flowVersion: 1, runId: null, stepId: 'email', profileId: profile, channel: 'email',
     to: 'shopper@b.example', subject: 'Hi', html: '<p>Hi</p>', text: null, dedupeKey: 'held-b-1', status: 'held',

@@ -11,15 +11,13 @@ function email(v: string | null | undefined): string | undefined {
   return r.success ? r.data : undefined;
 }
 
-/**
- * Whom an event belongs to: the email when BigCommerce has one, else the customer account.
- * Not both: ingest finds profiles by external id first, and an event keyed by the account alone
- * would start a profile without the address flows send to. The customer webhook joins the two.
- */
+/** Whom an event belongs to: the email and the customer account, each when BigCommerce has it (guests have no account). */
 function identity(mail: string | null | undefined, customerId: number): ProfileIdentity | null {
+  const out: ProfileIdentity = {};
   const e = email(mail);
-  if (e) return { email: e };
-  return customerId > 0 ? { externalId: String(customerId) } : null;
+  if (e) out.email = e;
+  if (customerId > 0) out.externalId = String(customerId);
+  return out.email || out.externalId ? out : null;
 }
 
 const item = (productId: number, variantId: number | null | undefined, quantity: number, price: number | null): EventItemInput => ({

@@ -23,14 +23,16 @@ function date(...candidates: Array<string | null | undefined>): Date | null {
   return null;
 }
 
-/** Who did it: email first (what the storefront snippet and other sources use), then phone, then the Wix contact. */
+/** Who did it: every identifier Wix names (email, phone, the Wix contact); ingest joins them into one profile. */
 export function identity(email: string | null | undefined, phone: string | null | undefined, contactId: string | null | undefined): ProfileIdentity | null {
+  const out: ProfileIdentity = {};
   const e = Email.safeParse(email ?? undefined);
-  if (e.success) return { email: e.data };
+  if (e.success) out.email = e.data;
   const p = Phone.safeParse(phone ?? undefined);
-  if (p.success) return { phone: p.data };
+  if (p.success) out.phone = p.data;
   const id = contactId?.trim();
-  return id ? { externalId: id.slice(0, 255) } : null;
+  if (id) out.externalId = id.slice(0, 255);
+  return out.email || out.phone || out.externalId ? out : null;
 }
 
 type Line = { item: EventItemInput; props: Record<string, unknown> };

@@ -6,6 +6,7 @@ import { Email, Phone } from '../model/profile.ts';
 import type { Queryable } from '../db/pool.ts';
 import * as repo from '../db/repositories/messages.ts';
 import { insertMessages } from '../db/repositories/message-bulk.ts';
+import type { ExitGuard } from '../db/repositories/message-rows.ts';
 
 export type NewMessage = {
   storeId: StoreId;
@@ -27,6 +28,8 @@ export type NewMessage = {
   abBranch?: string | null;
   /** Not delivered before this time (SMS quiet hours, smart-sending hold). */
   notBefore?: Date | null;
+  /** Asked again when delivery claims it: one that holds skips the message with its reason. */
+  exitIf?: ExitGuard[];
 };
 
 export class InvalidMessageError extends Error {
@@ -82,6 +85,7 @@ function toInsert(m: Omit<NewMessage, 'status'>, status: 'queued' | 'held' | 'sk
     status,
     reason,
     notBefore: m.notBefore ?? null,
+    exitIf: 'exitIf' in m ? m.exitIf : undefined,
   };
 }
 

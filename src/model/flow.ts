@@ -46,6 +46,11 @@ export const RunContext = z.object({
   webhooks: z.record(z.string(), z.object({ ok: z.boolean(), attempts: z.number(), error: z.string().optional() })).default({}),
   /** The A/B branch each visited ab step chose. */
   branches: z.record(z.string(), z.number()).default({}),
+  /**
+   * Metric splits this run passed on their "no" branch ("has not ordered since entry"). Each is
+   * asked again before every message: an event that arrived late must still stop the message.
+   */
+  noSplits: z.array(z.string()).optional(),
 });
 export type RunContext = z.infer<typeof RunContext>;
 

@@ -22,9 +22,13 @@ export type MessageInsert = {
   status: 'queued' | 'held' | 'skipped';
   reason: string | null;
   notBefore: Date | null;
+  /** The run's passed "has not done X" splits, asked again at delivery. */
+  exitIf?: ExitGuard[] | undefined;
 };
 
-export type StoredMessage = Omit<MessageInsert, 'status' | 'notBefore'> & {
+export type ExitGuard = { metric: string; since: string; atLeast: number; reason: string };
+
+export type StoredMessage = Omit<MessageInsert, 'status' | 'notBefore' | 'exitIf'> & {
   id: MessageId;
   seq: number;
   status: StoredStatus;
@@ -39,7 +43,11 @@ export type StoredMessage = Omit<MessageInsert, 'status' | 'notBefore'> & {
 };
 
 /** A message leased for delivery, with the profile's consent as it stood when claimed. */
-export type ClaimedMessage = StoredMessage & { consent: { email: ConsentState; sms: ConsentState } | null };
+export type ClaimedMessage = StoredMessage & {
+  consent: { email: ConsentState; sms: ConsentState } | null;
+  /** Why the message must not go after all: an exit guard that holds now. */
+  exitedBy?: string | null;
+};
 
 export type MessageRow = {
   store_id: string;

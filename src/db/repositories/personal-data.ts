@@ -19,8 +19,10 @@ async function profileIds(db: Queryable, storeId: StoreId, people: People): Prom
     return rows.map((r) => r.id);
   }
   const k = keys(people);
+  // Every identifier a profile holds finds it, not only the ones it shows.
   const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM profiles WHERE store_id = $1 AND (email = ANY($2::text[]) OR phone = ANY($3::text[]) OR external_id = ANY($4::text[]))`,
+    `SELECT DISTINCT profile_id AS id FROM profile_identifiers WHERE store_id = $1 AND (
+       (kind = 'email' AND value = ANY($2::text[])) OR (kind = 'phone' AND value = ANY($3::text[])) OR (kind = 'external_id' AND value = ANY($4::text[])))`,
     [storeId, k.emails, k.phones, k.externalIds],
   );
   return rows.map((r) => r.id);
@@ -41,6 +43,9 @@ export async function erasePersonalData(db: Queryable, storeId: StoreId, people:
   await db.query('DELETE FROM profile_lists WHERE store_id = $1 AND profile_id = ANY($2::uuid[])', [storeId, ids]);
   // Webhook call bodies carry the profile and its trigger event; the rows stay (idempotency keys).
   await db.query(`UPDATE outbound_calls SET body = '{"redacted":true}' WHERE store_id = $1 AND profile_id = ANY($2::uuid[])`, [storeId, ids]);
+  await db.query('DELETE FROM profile_identifiers WHERE store_id = $1 AND profile_id = ANY($2::uuid[])', [storeId, ids]);
+  // Merge records name the identifiers that joined or split people.
+  await db.query('DELETE FROM profile_merges WHERE store_id = $1 AND (survivor_id = ANY($2::uuid[]) OR other_id = ANY($2::uuid[]))', [storeId, ids]);
   await db.query(
     `UPDATE profiles SET email = NULL, phone = NULL, external_id = NULL, first_name = NULL, last_name = NULL, timezone = NULL,
        properties = '{}', email_consent = 'unsubscribed', sms_consent = 'unsubscribed', updated_at = now()
