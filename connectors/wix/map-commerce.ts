@@ -129,10 +129,10 @@ export function orderEvents(o: Order, fallbackTime: Date): EventInput[] {
  * Fulfilled Order, CANCELED a Cancelled Order, FULLY_REFUNDED one Refunded Order of the total.
  * A partial refund's amount is not on the order, so it is not recorded here.
  */
-export function orderChangeEvents(o: Order, fallbackTime: Date): EventInput[] {
-  const order = commonOrder(o, fallbackTime);
+export function orderChangeEvents(o: Order, changedAt: Date): EventInput[] {
+  const order = commonOrder(o, changedAt);
   if (!order) return [];
-  const at = date(o.updatedDate) ?? fallbackTime;
+  const at = date(o.updatedDate) ?? changedAt;
   const out: EventInput[] = [];
   if (o.fulfillmentStatus === 'FULFILLED') out.push(fulfilledOrderEvent(order, { at }));
   if (o.status === 'CANCELED') out.push(cancelledOrderEvent(order, { at }));

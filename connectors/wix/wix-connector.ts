@@ -96,7 +96,10 @@ export function createWixConnector(app: WixAppConfig, opts: WixApiOptions = {}):
     }
     if (topic === E.orderUpdated || topic === E.orderCanceled) {
       const order = orderOf(payload);
-      const events = orderChangeEvents(topic === E.orderCanceled ? { ...order, status: 'CANCELED' } : order, now);
+      // A change happened when Wix says the event did, so a redelivery records the same time.
+      const eventTime = DomainEvent.parse(payload).eventTime;
+      const at = eventTime && !Number.isNaN(Date.parse(eventTime)) ? new Date(eventTime) : now;
+      const events = orderChangeEvents(topic === E.orderCanceled ? { ...order, status: 'CANCELED' } : order, at);
       return events.length ? [{ kind: 'events', events }] : [{ kind: 'ignored', reason: `order ${order.id} is not fulfilled, cancelled or refunded, or names no buyer` }];
     }
     if (topic === E.contactCreated || topic === E.contactUpdated) {
