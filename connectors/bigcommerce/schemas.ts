@@ -108,6 +108,8 @@ export const ApiOrder = z.object({
   date_created: z.string(),
   status_id: z.number().int(),
   status: z.string().optional(),
+  date_modified: z.string().nullish(),
+  date_shipped: z.string().nullish(),
   total_inc_tax: money,
   currency_code: z.string().optional(),
   billing_address: z.object({ first_name: z.string().optional(), last_name: z.string().optional(), email: z.string().optional() }).partial().default({}),
@@ -125,6 +127,12 @@ export const ApiOrderProduct = z.object({
   total_inc_tax: money.nullish(),
 });
 export type ApiOrderProduct = z.infer<typeof ApiOrderProduct>;
+
+/** GET /v3/orders/{id}/payment_actions/refunds: each refund of an order, with its amount. */
+export const ApiRefunds = z.object({
+  data: z.array(z.object({ id: z.number().int(), created: z.string().nullish(), total_amount: money.nullish() })),
+});
+export type ApiRefund = z.infer<typeof ApiRefunds>['data'][number];
 
 export const ApiCustomer = z.object({
   id: z.number().int(),

@@ -9,7 +9,7 @@ import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
 import { catalogPages } from './catalog-query.ts';
 import { createInventoryReadback, type InventoryReadback } from './inventory-readback.ts';
 import { decodeGrant } from './credentials.ts';
-import { checkoutEvents, customerProfile, identityOf, orderEvents } from './normalise-commerce.ts';
+import { checkoutEvents, customerProfile, identityOf, orderChangeEvents, orderEvents } from './normalise-commerce.ts';
 import { fromProductPayload, hasUnknownTracking, toProductInput } from './normalise-catalog.ts';
 import {
   CheckoutPayload,
@@ -75,6 +75,12 @@ async function normalise(readback: InventoryReadback, topic: string, payload: un
     case 'orders/create': {
       const events = orderEvents(OrderPayload.parse(payload), receivedAt);
       return events.length ? [{ kind: 'events', events }] : ignored('order names no shopper');
+    }
+    case 'orders/fulfilled':
+    case 'orders/cancelled':
+    case 'orders/updated': {
+      const events = orderChangeEvents(OrderPayload.parse(payload), receivedAt);
+      return events.length ? [{ kind: 'events', events }] : ignored('order names no shopper, or is not fulfilled, cancelled or refunded');
     }
     case 'customers/create':
     case 'customers/update': {

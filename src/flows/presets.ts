@@ -87,10 +87,15 @@ export const PRESETS = {
     tags: ['post-purchase'],
     trigger: { type: 'metric', metric: 'Placed Order', where: [] },
     start: 'thanks',
+    // Delivery confirmation waits for the order's Fulfilled Order; an order never shipped within
+    // three weeks gets no confirmation and no review request.
     steps: [
-      { id: 'thanks', type: 'email', subject: 'Thank you for your order', html: `<p>Thanks, {{ profile.firstName | default: "friend" }}!</p>${itemsTable}${footer}`, next: 'delivery' },
-      { id: 'delivery', type: 'delay', duration: 'P10D', next: 'review' },
+      { id: 'thanks', type: 'email', subject: 'Thank you for your order', html: `<p>Thanks, {{ profile.firstName | default: "friend" }}!</p>${itemsTable}${footer}`, next: 'shipped' },
+      { id: 'shipped', type: 'wait-for', metric: 'Fulfilled Order', timeout: 'P21D', onEvent: 'delivery', onTimeout: 'done' },
+      { id: 'delivery', type: 'email', subject: 'Your order is on its way', html: `<p>Good news, {{ profile.firstName | default: "friend" }}: your order has shipped.</p>${footer}`, next: 'settle' },
+      { id: 'settle', type: 'delay', duration: 'P7D', next: 'review' },
       { id: 'review', type: 'email', subject: 'How is it going?', html: `<p>We would love a review of your order.</p>${footer}` },
+      { id: 'done', type: 'exit' },
     ],
   },
   birthday: {

@@ -47,7 +47,7 @@ function toInput(f: MappingForm): unknown {
     orderedProduct: single('ordered'),
     ...(f.viewed_on ? { viewedProduct: single('viewed') } : {}),
     ...(f.cart_on ? { addedToCart: single('cart') } : {}),
-    ...(f.checkout_on ? { startedCheckout: { ...single('checkout'), itemsField: f.checkout_items } } : {}),
+    ...(f.checkout_on ? { startedCheckout: { ...single('checkout'), itemsField: opt(f.checkout_items) } } : {}),
   };
 }
 
@@ -81,6 +81,7 @@ export function supportStorePages(r: Router, ctx: AppContext): void {
         errors: extra.errors ?? {},
         report: extra.report ?? null,
         samples: (extra.report?.checks ?? []).map((c) => (c.sample === undefined ? null : JSON.stringify(c.sample, null, 2))),
+        extractions: (extra.report?.checks ?? []).map((c) => c.extracted ?? null),
         notice: extra.notice,
       },
       status,
