@@ -14,6 +14,13 @@ import { launchQuery, sessionToken } from './fixtures/shopify/session-token.ts';
 import { CLIENT_ID, CLIENT_SECRET, STORE_HASH } from './fixtures/bigcommerce/payloads.ts';
 import { wixEnv } from './fixtures/wix/sign.ts';
 import { signedInstance } from './fixtures/wix/signed-instance.ts';
+import { signIn } from './helpers/browser-client.ts';
+import { emailMessage, newProfile } from './helpers/messaging-fixtures.ts';
+import { appRoutes } from '../src/web/ui/app-routes.ts';
+import { issueMerchantLogin } from '../src/accounts/merchant-accounts.ts';
+import { ingestCatalog } from '../src/ingest/ingest-catalog.ts';
+import { enqueueMessage } from '../src/messaging/outbox.ts';
+import type { ExternalProductId } from '../src/model/ids.ts';
 
 const WIX_SITE = '5e0c1b2a-3948-4d7e-8f9a-0b1c2d3e4f5a';
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -26,6 +33,15 @@ function respellings(signature: string, { urlSafeOnly }: { urlSafeOnly: boolean 
   const last = B64URL.indexOf(signature.at(-1)!);
   const lowBits = [1, 2, 3].map((d) => signature.slice(0, -1) + B64URL[(last & ~3) | ((last + d) & 3)]);
   return urlSafeOnly ? lowBits : [...lowBits, `${signature}=`, `${signature}==`, `${signature}!`, `${signature} `];
+}
+
+type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+
+/** Every [method, path] a router (and routers mounted at its root) answers. */
+function routesOf(router: unknown): Array<[string, string]> {
+  const walk = (stack: Layer[]): Array<[string, string]> =>
+    stack.flatMap((l) => (l.route ? Object.keys(l.route.methods).map((m): [string, string] => [m, l.route!.path]) : l.handle?.stack ? walk(l.handle.stack) : []));
+  return walk((router as { stack: Layer[] }).stack);
 }
 
 const appCookie = (res: request.Response): string | undefined =>
@@ -95,5 +111,76 @@ describe('security second look', () => {
         assert.equal(appCookie(res), undefined);
       }
     });
+  });
+});
+
+describe('security second look: the merchant app across stores', () => {
+  let rt: TestRuntime;
+  let app: Express;
+  before(async () => {
+    rt = await testRuntime();
+    app = createApp(rt);
+  });
+  after(async () => rt?.dispose());
+
+  test("tenant isolation in the merchant app: every /app route that takes an id, given another store's id, answers 404 (or \"gone\") and shows and changes nothing", async () => {
+    const make = async (domain: string) => {
+      const { store } = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain });
+      const login = await issueMerchantLogin(rt.db.pool, store.id, `owner@${domain}`);
+      return { store, session: await signIn(app, 'app', `owner@${domain}`, login.password) };
+    };
+    const a = await make('tenant-a.example');
+    const b = await make('tenant-b.example');
+    // B's records: a flow (with its first step), a held message, a product with a history.
+    const made = await b.session.agent.post('/app/flows').type('form').send({ _csrf: b.session.csrf, preset: 'abandoned-checkout' });
+    assert.equal(made.status, 303, made.text.slice(0, 300));
+    const flowId = /\/app\/flows\/([\w-]+)/.exec(made.headers.location!)![1]!;
+    const { rows: [flow] } = await rt.db.pool.query<{ step: string }>(
+      `SELECT v.definition->'steps'->0->>'id' AS step FROM flow_versions v WHERE v.store_id = $1 AND v.flow_id = $2 ORDER BY v.version DESC LIMIT 1`,
+      [b.store.id, flowId],
+    );
+    const stepId = flow!.step;
+    const profileId = await newProfile(rt, b.store.id, { email: 'shopper-b@example.com' });
+    const held = await enqueueMessage(rt.db.pool, emailMessage(b.store.id, profileId, 'shopper-b@example.com', { status: 'held', flowId }));
+    await ingestCatalog(rt.db.pool, rt.signals, b.store.id, [
+      { externalId: 'b-secret-lamp' as ExternalProductId, title: 'B Secret Lamp', url: null, imageUrl: null, price: 30, inventoryTracking: 'product', inventoryQuantity: 3, variants: [] },
+    ]);
+    const { rows: [product] } = await rt.db.pool.query<{ id: string }>('SELECT id FROM products WHERE store_id = $1', [b.store.id]);
+    const bState = async () =>
+      (
+        await rt.db.pool.query(
+          `SELECT (SELECT json_agg(json_build_object('id', id, 'status', status) ORDER BY id) FROM flows WHERE store_id = $1) AS flows,
+                  (SELECT count(*)::int FROM flow_versions WHERE store_id = $1) AS versions,
+                  (SELECT json_agg(json_build_object('id', id, 'status', status) ORDER BY id) FROM messages WHERE store_id = $1) AS messages`,
+          [b.store.id],
+        )
+      ).rows[0];
+    const before = await bState();
+    // Words only B's pages would show.
+    const bMarks = [flowId, held.id, 'B Secret Lamp', 'b-secret-lamp', 'shopper-b@example.com', 'tenant-b.example'];
+
+    const idFor = (path: string) => (path.startsWith('/messages') ? held.id : path.startsWith('/catalog') ? product!.id : flowId);
+    const form = { _csrf: a.session.csrf, status: 'live', preset: 'welcome', definition: '{}', type: 'email', at: 'start', subject: 'x', html: '<p>x</p>', test_to: 'attacker@example.com', sample_product: 'b-secret-lamp' };
+    let walked = 0;
+    for (const [method, path] of routesOf(appRoutes(rt))) {
+      if (!path.includes(':')) continue;
+      const url = `/app${path.replace(':stepId', encodeURIComponent(stepId)).replace(':id', idFor(path))}`;
+      const res = method === 'get' ? await a.session.agent.get(url) : await a.session.agent.post(url).type('form').send(form);
+      // A held-message decision answers a foreign id as it answers one already decided: "gone".
+      const gone = res.status === 303 && /done=gone$/.test(res.headers.location ?? '');
+      assert.ok(res.status === 404 || gone, `${method.toUpperCase()} ${url}: ${res.status} ${res.text.slice(0, 200)}`);
+      for (const mark of bMarks) assert.ok(!res.text.includes(mark), `${method.toUpperCase()} ${url} shows ${mark}`);
+      walked++;
+    }
+    assert.ok(walked >= 15, `walked ${walked} id routes`);
+    // Ids in the query string: another store's flow filters nothing in, its product previews nothing.
+    for (const [path, query] of [['/app/messages', { flowId }], ['/app/catalog', { q: 'Secret' }]] as const) {
+      const res = await a.session.agent.get(path).query(query);
+      assert.equal(res.status, 200);
+      for (const mark of bMarks.slice(1)) assert.ok(!res.text.includes(mark), `${path} shows ${mark}`);
+    }
+    assert.deepEqual(await bState(), before, "A's requests changed B's records");
+    const { rows: sent } = await rt.db.pool.query("SELECT 1 FROM messages WHERE recipient = 'attacker@example.com'");
+    assert.equal(sent.length, 0, 'no test message went out through B');
   });
 });
