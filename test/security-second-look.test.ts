@@ -63,9 +63,9 @@ describe('security second look', () => {
   after(async () => rt?.dispose());
 
   describe('single-use launch proofs', () => {
-    const bcPayload = async () => {
+    const bcPayload = async (user = { userId: 24654, email: 'merchant@example.com' }) => {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ user: { id: 24654, email: 'merchant@example.com' }, owner: { id: 24654, email: 'merchant@example.com' }, url: '/' })
+      return new SignJWT({ user: { id: user.userId, email: user.email }, owner: { id: 24654, email: 'merchant@example.com' }, url: '/' })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setIssuer('bc')
         .setAudience(CLIENT_ID)
@@ -99,6 +99,25 @@ describe('security second look', () => {
         assert.equal(res.status, 401, `respelled ${JSON.stringify(again.slice(-4))}: ${res.status}`);
         assert.equal(appCookie(res), undefined);
       }
+    });
+
+    test('a BigCommerce user the store removes is signed out at once; the store’s other users stay signed in', async () => {
+      const load = async (userId: number, email: string) => {
+        const res = await request(app).get('/bigcommerce/load').query({ signed_payload_jwt: await bcPayload({ userId, email }) });
+        assert.equal(res.status, 303);
+        return appCookie(res)!.split(';')[0]!;
+      };
+      const leaving = await load(3003, 'leaving@example.com');
+      const staying = await load(4004, 'staying@example.com');
+      // The cookie is Secure (APP_URL is https); supertest sends what it is given.
+      const home = (cookie: string) => request(app).get('/app').set('Cookie', cookie);
+      assert.equal((await home(leaving)).status, 200);
+      const removed = await request(app).get('/bigcommerce/remove-user').query({ signed_payload_jwt: await bcPayload({ userId: 3003, email: 'leaving@example.com' }) });
+      assert.equal(removed.status, 200, removed.text);
+      const after = await home(leaving);
+      assert.equal(after.status, 303, 'the removed user’s session no longer opens the app');
+      assert.equal(after.headers.location, '/app/login');
+      assert.equal((await home(staying)).status, 200, 'another user of the same store is unaffected');
     });
 
     test('a Wix dashboard instance respelled is the same instance: refused as a replay', async () => {
