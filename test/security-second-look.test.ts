@@ -2,6 +2,9 @@
 // Each test names the hole it closes; see docs/security-notes/second-look.md.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
 import { SignJWT } from 'jose';
@@ -21,6 +24,9 @@ import { issueMerchantLogin } from '../src/accounts/merchant-accounts.ts';
 import { ingestCatalog } from '../src/ingest/ingest-catalog.ts';
 import { enqueueMessage } from '../src/messaging/outbox.ts';
 import type { ExternalProductId } from '../src/model/ids.ts';
+import { startEmbedded } from '../src/db/embedded.ts';
+import { resolveEncryptionKey } from '../src/security/encryption-key.ts';
+import { skipUnless } from './helpers/prerequisite.ts';
 
 const WIX_SITE = '5e0c1b2a-3948-4d7e-8f9a-0b1c2d3e4f5a';
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -202,4 +208,24 @@ describe('security second look: the merchant app across stores', () => {
     const { rows: sent } = await rt.db.pool.query("SELECT 1 FROM messages WHERE recipient = 'attacker@example.com'");
     assert.equal(sent.length, 0, 'no test message went out through B');
   });
+});
+
+const asRoot = skipUnless('root (to hand a folder to another user)', process.getuid?.() === 0 ? false : 'not running as root');
+
+test('a DATA_DIR another user owns is refused before anything is written to it', { skip: asRoot }, async () => {
+  // Someone else made the folder first (in /tmp, say): they could swap the recorded address or
+  // the key file under us, so the database, its address and the key must not go there.
+  const base = await mkdtemp(join(tmpdir(), 'storeflow-foreign-'));
+  const dir = join(base, 'data');
+  await chmod(base, 0o755);
+  await mkdir(dir);
+  await chown(dir, 65534, 65534);
+  await chmod(dir, 0o777);
+  try {
+    await assert.rejects(resolveEncryptionKey(undefined, dir), /DATA_DIR .* belongs to another user/);
+    await assert.rejects(startEmbedded(dir), /DATA_DIR .* belongs to another user/);
+    assert.deepEqual(await readdir(dir), [], 'nothing was written into the foreign folder');
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
 });
