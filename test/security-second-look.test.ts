@@ -148,6 +148,23 @@ describe('security second look: the merchant app across stores', () => {
   });
   after(async () => rt?.dispose());
 
+  test('a merchant password reset ends the sessions the old password opened; another account of the store keeps its own', async () => {
+    const { store } = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'reset.example' });
+    const first = await issueMerchantLogin(rt.db.pool, store.id, 'owner@reset.example');
+    const other = await issueMerchantLogin(rt.db.pool, store.id, 'clerk@reset.example');
+    const owner = await signIn(app, 'app', 'owner@reset.example', first.password);
+    const clerk = await signIn(app, 'app', 'clerk@reset.example', other.password);
+    assert.equal((await owner.agent.get('/app')).status, 200);
+    // The operator resets the owner's password (store user add again), say after a leak.
+    const reset = await issueMerchantLogin(rt.db.pool, store.id, 'owner@reset.example');
+    const stale = await owner.agent.get('/app');
+    assert.equal(stale.status, 303, 'the session opened with the old password is over');
+    assert.equal(stale.headers.location, '/app/login');
+    assert.equal((await clerk.agent.get('/app')).status, 200, 'another account keeps its session');
+    const again = await signIn(app, 'app', 'owner@reset.example', reset.password);
+    assert.equal((await again.agent.get('/app')).status, 200, 'the new password signs in');
+  });
+
   test("tenant isolation in the merchant app: every /app route that takes an id, given another store's id, answers 404 (or \"gone\") and shows and changes nothing", async () => {
     const make = async (domain: string) => {
       const { store } = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain });
