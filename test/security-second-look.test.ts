@@ -230,7 +230,7 @@ describe('security second look: the merchant app across stores', () => {
 const asRoot = skipUnless('root (to hand a folder to another user)', process.getuid?.() === 0 ? false : 'not running as root');
 
 test('a DATA_DIR another user owns is refused before anything is written to it', { skip: asRoot }, async () => {
-  // Someone else made the folder first (in /tmp, say): they could swap the recorded address or
+  // Someone else made the folder first (in a shared temporary folder, say): they could swap the recorded address or
   // the key file under us, so the database, its address and the key must not go there.
   const base = await mkdtemp(join(tmpdir(), 'storeflow-foreign-'));
   const dir = join(base, 'data');
