@@ -16,16 +16,11 @@ import type { AppContext } from '../context.ts';
 import { KlaviyoError, parseDocument, sendKlaviyoError } from '../klaviyo/errors.ts';
 import { requireRevision } from '../klaviyo/guard.ts';
 import { recordBackInStock } from './klaviyo-back-in-stock.ts';
+import { cors as storefrontCors } from './track.ts';
 
 const STOREFRONT_METRICS: readonly string[] = TrackBody.shape.metric.options;
 
-function cors(res: Response): void {
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Content-Type, revision');
-  res.setHeader('Access-Control-Max-Age', '86400');
-  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-}
+const cors = (res: Response) => storefrontCors(res, 'Content-Type, revision');
 
 export function klaviyoClientEndpointRoutes(ctx: AppContext): Router {
   const r = Router();
