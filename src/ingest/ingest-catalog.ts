@@ -167,3 +167,27 @@ export async function ingestCatalogParts(
   await signals.inventoryChanged(result.changes);
   return result;
 }
+
+/**
+ * A catalog write whose products are built from what is stored, inside the write's own
+ * transaction (a partial update: one variant's stock, one item's title). `build` may refuse;
+ * then nothing is written. Changes are announced after commit, as with ingestCatalog.
+ */
+export async function ingestCatalogBuilt<R>(
+  pool: pg.Pool,
+  signals: IngestSignals,
+  storeId: StoreId,
+  build: (tx: pg.PoolClient) => Promise<{ products: ProductInput[] } | { refused: R }>,
+  opts: { now?: Date } = {},
+): Promise<{ ok: true; result: CatalogIngestResult } | { ok: false; refused: R }> {
+  const now = opts.now ?? new Date();
+  const outcome = await withTransaction(pool, async (tx) => {
+    const built = await build(tx);
+    if ('refused' in built) return { ok: false as const, refused: built.refused };
+    const items = prepare(built.products);
+    const result = items.length ? await applyCatalog(tx, storeId, items, now) : { upserted: 0, stale: 0, duplicate: false, changes: [] };
+    return { ok: true as const, result };
+  });
+  if (outcome.ok) await signals.inventoryChanged(outcome.result.changes);
+  return outcome;
+}

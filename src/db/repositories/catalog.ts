@@ -227,7 +227,7 @@ export async function insertObservations(db: Queryable, changes: InventoryChange
   );
 }
 
-type ProductRow = {
+export type ProductRow = {
   id: string;
   store_id: string;
   external_id: string;
@@ -278,9 +278,9 @@ function toProduct(r: ProductRow, variants: Variant[]): Product {
   };
 }
 
-const PRODUCT_COLUMNS = 'id, store_id, external_id, title, url, image_url, price, inventory_tracking, inventory_quantity, source_updated_at';
+export const PRODUCT_COLUMNS = 'id, store_id, external_id, title, url, image_url, price, inventory_tracking, inventory_quantity, source_updated_at';
 
-async function withVariants(db: Queryable, storeId: StoreId, rows: ProductRow[]): Promise<Product[]> {
+export async function withVariants(db: Queryable, storeId: StoreId, rows: ProductRow[]): Promise<Product[]> {
   if (rows.length === 0) return [];
   const { rows: vrows } = await db.query<VariantRow>(
     `SELECT id, product_id, external_id, sku, title, price, inventory_quantity FROM variants

@@ -16,10 +16,11 @@ import { parseBody } from '../parse-batch.ts';
 
 const SNIPPET = readFileSync(join(import.meta.dirname, '..', 'assets', 't.js'), 'utf8');
 
-function cors(res: express.Response): void {
+/** Storefront endpoints answer any origin; they trust only the public key they are given. */
+export function cors(res: express.Response, allowHeaders = 'Content-Type'): void {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+  res.setHeader('Access-Control-Allow-Headers', allowHeaders);
   res.setHeader('Access-Control-Max-Age', '86400');
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
 }
