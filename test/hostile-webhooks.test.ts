@@ -173,10 +173,11 @@ describe('hostile input: webhook endpoints', () => {
       }
       assert.equal(await inbox(), stored, `${platform}: replays stored nothing`);
     }
-    // Standard Webhooks signatures carry their time: a captured delivery replayed later is refused.
+    // Standard Webhooks signatures carry their time: a captured delivery replayed after
+    // BigCommerce's retry window (about 48 hours) is refused.
     const body = bcEnvelope('store/order/created', { type: 'order', id: 777 });
     const stale = bcSigned(body);
-    const old = Math.floor(Date.now() / 1000) - 3600;
+    const old = Math.floor(Date.now() / 1000) - 50 * 3600;
     const { Webhook } = await import('standardwebhooks');
     const headers = { ...stale.headers, 'webhook-timestamp': String(old), 'webhook-signature': new Webhook(Buffer.from(CLIENT_SECRET, 'utf8'), { format: 'raw' }).sign(String(stale.headers['webhook-id']), new Date(old * 1000), stale.rawBody) };
     await refused(() => post('bigcommerce', { headers, rawBody: stale.rawBody }, 'application/json'), 401);

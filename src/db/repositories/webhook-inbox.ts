@@ -170,11 +170,11 @@ const INTAKE_SQL = `WITH x AS (
          CASE WHEN parked IS NULL THEN NULL ELSE now() END, CASE WHEN parked IS NULL THEN NULL ELSE '${PARKED}' END, parked FROM s
        WHERE store_id IS NOT NULL AND (status <> 'uninstalled' OR allow) AND NOT weaker
        ORDER BY i
-       ON CONFLICT (store_id, source, delivery_id) DO NOTHING
-       RETURNING store_id, delivery_id
+       ON CONFLICT (store_id, source, delivery_id, topic) DO NOTHING
+       RETURNING store_id, delivery_id, topic
      )
      SELECT s.i, s.store_id, s.status, s.weaker, (ins.delivery_id IS NOT NULL) AS inserted
-     FROM s LEFT JOIN ins ON ins.store_id = s.store_id AND ins.delivery_id = s.delivery_id`;
+     FROM s LEFT JOIN ins ON ins.store_id = s.store_id AND ins.delivery_id = s.delivery_id AND ins.topic = s.topic`;
 
 /**
  * Finds each delivery's store and stores the delivery in one statement for the whole batch: the
@@ -186,7 +186,7 @@ export async function enqueueDeliveries(db: Queryable, source: string, items: In
   const first = new Map<string, number>();
   const rows: Array<Record<string, unknown>> = [];
   items.forEach((it, i) => {
-    const key = `${it.shop}\u0000${it.deliveryId}`;
+    const key = `${it.shop}\u0000${it.topic}\u0000${it.deliveryId}`;
     if (first.has(key)) return;
     first.set(key, i);
     rows.push({
@@ -220,7 +220,7 @@ export async function enqueueDeliveries(db: Queryable, source: string, items: In
     byIndex.set(r.i, { status, storeId });
   }
   return items.map((it, i) => {
-    const lead = first.get(`${it.shop}\u0000${it.deliveryId}`)!;
+    const lead = first.get(`${it.shop}\u0000${it.topic}\u0000${it.deliveryId}`)!;
     const result = byIndex.get(lead);
     if (!result) throw new Error(`webhook intake: no answer for delivery ${it.deliveryId}`);
     if (lead === i) return result;
