@@ -104,7 +104,7 @@ export function verifyBigCommerceWebhook(req: WebhookRequest, clientSecret: stri
     // The payload hash is the same on every retry of one event, so it is the dedupe key.
     deliveryId: e.hash ?? createHash('sha256').update(req.rawBody).digest('hex'),
     payload: e,
-    triggeredAt: new Date(e.created_at * 1000),
+    ...(e.created_at ? { triggeredAt: new Date(e.created_at * 1000) } : {}),
     signedWith: standard ? 'standard-webhooks' : 'header',
   };
 }
