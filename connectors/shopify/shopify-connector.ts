@@ -1,6 +1,7 @@
 // The Shopify connector: signed webhooks in, the common model out, and the catalog pulled
 // through the Admin GraphQL API. Install, token refresh and scheduling live beside it.
 import type { Shopify } from '@shopify/shopify-api';
+import { z } from 'zod';
 import type { Config } from '../../src/config.ts';
 import { Metrics } from '../../src/model/event.ts';
 import { ExternalProductId } from '../../src/model/ids.ts';
@@ -29,6 +30,10 @@ export type ShopifyConnector = Connector & { readonly api: Shopify };
 const COMPLIANCE = new Set<string>(COMPLIANCE_TOPICS);
 
 const ignored = (reason: string): Normalised[] => [{ kind: 'ignored', reason }];
+
+/** The shop's primary (often custom) domain, where its product and checkout links point. */
+export const SHOP_DOMAINS_QUERY = `query StoreflowShopDomains { shop { primaryDomain { host } myshopifyDomain } }`;
+const ShopDomains = z.object({ shop: z.object({ primaryDomain: z.object({ host: z.string() }).nullish(), myshopifyDomain: z.string().nullish() }) });
 
 function adminCall(api: Shopify, ctx: { store: { domain: string }; accessToken: string | null }, throttle: ThrottleOptions) {
   if (!ctx.accessToken) return undefined;
@@ -131,6 +136,12 @@ export function createShopifyConnector(config: Config, opts: { throttle?: Thrott
       const call = adminCall(api, ctx, throttle);
       if (!call) throw new Error(`no access token for ${ctx.store.domain}; reinstall the app`);
       yield* catalogPages(call, ctx.store.domain, ctx.cursor);
+    },
+    async storefrontHosts(ctx) {
+      const call = adminCall(api, ctx, throttle);
+      if (!call) return [];
+      const { shop } = ShopDomains.parse(await call(SHOP_DOMAINS_QUERY));
+      return [shop.primaryDomain?.host, shop.myshopifyDomain].flatMap((h) => (h ? [h] : []));
     },
   };
 }

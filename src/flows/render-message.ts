@@ -8,7 +8,7 @@ import type { FactProfile, FlowHead, TemplateProduct } from '../db/repositories/
 import { itemQuantities, templateProducts } from '../db/repositories/flow-facts.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { messageLinkKey, unsubscribeUrl } from '../messaging/links.ts';
-import { storeLinkDomains } from '../db/repositories/store-links.ts';
+import { listedHosts, storeLinkDomains } from '../db/repositories/store-links.ts';
 import { ownHosts, withoutForeignLinks } from '../model/store-urls.ts';
 import type { Effect } from './orchestrator.ts';
 
@@ -39,7 +39,7 @@ const productVars = (p: TemplateProduct | undefined) =>
 async function vettedProperties(deps: RenderDeps, storeId: FlowRun['storeId'], storeDomain: string, properties: Record<string, unknown>): Promise<Record<string, unknown>> {
   const first = withoutForeignLinks(properties, ownHosts({ domain: storeDomain }, []));
   if (first.removed.length === 0) return properties;
-  const listed = (await storeLinkDomains(deps.pool, storeId))?.storefrontDomains ?? [];
+  const listed = listedHosts(await storeLinkDomains(deps.pool, storeId));
   return listed.length === 0 ? first.value : withoutForeignLinks(properties, ownHosts({ domain: storeDomain }, listed)).value;
 }
 

@@ -1,6 +1,7 @@
 /** Agenda job names: the stable identifiers stored in agenda_jobs. */
 export const JobNames = {
   expireDeliveries: 'webhook-deliveries:expire',
+  expireExports: 'personal-data-exports:expire',
   drainWebhooks: 'webhooks:drain',
   syncCatalogs: 'catalog:sync',
   deliverMessages: 'messages:deliver',

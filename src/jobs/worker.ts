@@ -1,5 +1,6 @@
 // The Agenda worker: any number of these may run against one database; Agenda's locks in
 // Postgres make each scheduled run happen once.
+import { expireExports } from '../merchant/personal-data-exports.ts';
 import { hostname } from 'node:os';
 import { Agenda, type Job } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
@@ -50,6 +51,11 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await runExpireDeliveries(rt);
   });
 
+  agenda.define(JobNames.expireExports, async () => {
+    const removed = await expireExports(rt.db.pool, rt.config.personalDataExportRetentionDays);
+    if (removed > 0) rt.logger.info({ removed, retentionDays: rt.config.personalDataExportRetentionDays }, 'deleted personal data exports past their retention');
+  });
+
   agenda.define(JobNames.drainWebhooks, async () => {
     await drainWebhooks(rt);
   }, { concurrency: 1 });
@@ -95,6 +101,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
 
   await agenda.start();
   await agenda.every('1 hour', JobNames.expireDeliveries);
+  await agenda.every('1 hour', JobNames.expireExports);
   await agenda.every('1 second', JobNames.flowTriggers);
   for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) await agenda.every('1 second', `${JobNames.flowTick}:${slot}`);
   await agenda.every('15 minutes', JobNames.flowDates);

@@ -18,6 +18,7 @@ import { eventRoutes } from './routes/api-events.ts';
 import { profileRoutes } from './routes/api-profiles.ts';
 import { flowRoutes } from './routes/api-flows.ts';
 import { webhookSigningRoutes } from './routes/api-webhook-signing.ts';
+import { personalDataRoutes } from './routes/api-personal-data.ts';
 import { segmentRoutes } from './routes/api-segments.ts';
 import { storeRoutes } from './routes/api-store.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
@@ -63,6 +64,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(storeRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   api.use(webhookSigningRoutes(ctx));
+  api.use(personalDataRoutes(ctx));
   app.use('/api/v1', api);
   // Klaviyo's own paths beside /api/v1 (DESIGN §7), answering in Klaviyo's error shape.
   app.use('/api', klaviyoServerRoutes(ctx));

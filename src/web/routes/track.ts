@@ -8,7 +8,7 @@ import { TrackBody } from '../../../connectors/custom/api-schemas.ts';
 import { toEventInput } from '../../../connectors/custom/map-event.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
-import { storeLinkDomains } from '../../db/repositories/store-links.ts';
+import { listedHosts, storeLinkDomains } from '../../db/repositories/store-links.ts';
 import { ownHosts, withoutForeignLinks } from '../../model/store-urls.ts';
 import type { AppContext } from '../context.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
@@ -64,7 +64,7 @@ export function trackRoutes(ctx: AppContext): Router {
       // The public key is public: a link it brings stays only when it points at the store itself,
       // or an abandoned-checkout mail would carry an attacker's link through our click redirect.
       const links = await storeLinkDomains(ctx.db.pool, store.id);
-      const { value: properties, removed } = withoutForeignLinks(body.properties, ownHosts(store, links?.storefrontDomains ?? []));
+      const { value: properties, removed } = withoutForeignLinks(body.properties, ownHosts(store, listedHosts(links)));
       if (removed.length > 0) req.log.info({ storeId: store.id, metric: body.metric, removed: removed.slice(0, 20) }, 'track: links to other hosts dropped');
       const event = toEventInput({ ...body, properties, time: undefined }, store.eventMapping, new Date());
       const result = await ingestEvents(ctx.db.pool, store.id, [event]);
