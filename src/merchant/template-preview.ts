@@ -10,7 +10,6 @@ import { Email } from '../model/profile.ts';
 import type { Trigger } from '../flows/definition.ts';
 import type { FactProfile } from '../db/repositories/flow-facts.ts';
 import { findProductByExternalId, listProducts } from '../db/repositories/catalog.ts';
-import { ensureProfiles, identityKey } from '../db/repositories/profiles.ts';
 import { templateVariables } from '../flows/render-message.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
@@ -98,15 +97,14 @@ export async function sendTest(deps: PreviewDeps, store: Store, trigger: Trigger
   const preview = await previewTemplate(deps, store, trigger, input);
   if (preview.errors.length) return { ok: false, field: 'html', message: preview.errors.join('; ') };
   if (!preview.subject) return { ok: false, field: 'subject', message: 'the subject renders empty' };
-  const ids = await ensureProfiles(deps.pool, store.id, [{ email: to.data }]);
-  const profileId = ids.get(identityKey({ email: to.data }))!;
   const { id } = await enqueueMessage(deps.pool, {
     storeId: store.id,
     flowId: null,
     flowVersion: null,
     runId: null,
     stepId: `test:${flowId}:${stepId}`.slice(0, 200),
-    profileId,
+    // No profile: a test goes to the address typed, and must not make a shopper of it.
+    profileId: null,
     channel: 'email',
     to: to.data,
     subject: `[Test] ${preview.subject}`,

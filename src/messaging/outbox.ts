@@ -13,7 +13,8 @@ export type NewMessage = {
   flowVersion: number | null;
   runId: string | null;
   stepId: string | null;
-  profileId: ProfileId;
+  /** Null only for a test send (no flow, step id "test:..."): there is no shopper behind it. */
+  profileId: ProfileId | null;
   channel: 'email' | 'sms';
   /** Email address or E.164 phone. */
   to: string;

@@ -102,8 +102,8 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
     const policy = policyOf(ctx, store);
     const { fields, other } = settingsErrors(issues);
     const aq = AudienceQuery.parse(req.query);
-    let audience: unknown = null;
-    if (definition.trigger.type === 'low-inventory' && aq.product) audience = await previewAudience(ctx.db.pool, store, flow.id, aq.product, aq.variant || null);
+    let reach: unknown = null;
+    if (definition.trigger.type === 'low-inventory' && aq.product) reach = await previewAudience(ctx.db.pool, store, flow.id, aq.product, aq.variant || null);
     const products = definition.trigger.type === 'low-inventory' ? (await browseCatalog(ctx.db.pool, store, { text: '', page: 1 })).rows : [];
     await render(
       res,
@@ -118,7 +118,7 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
         other,
         lowInventory: lowInventoryChoices(policy),
         windows: EXCLUSION_WINDOWS.map(String),
-        audience,
+        reach,
         aq,
         products,
       },

@@ -32,9 +32,14 @@ engine.registerFilter('to_json', (v: unknown) => JSON.stringify(v ?? null));
 
 export type Page = { title: string; [key: string]: unknown };
 
+/** What the layout reads on every page; a page's own data under one of these names would be lost. */
+const LAYOUT_KEYS = ['csrf', 'audience', 'viewer', 'app_bridge_key'] as const;
+
 /** Renders a view with what every page needs: who is signed in, the CSRF token, the audience. */
 export async function render(res: Response, view: string, page: Page, status = 200): Promise<void> {
   const locals = res.locals as Partial<SessionLocals> & EmbedLocals & { viewer?: unknown; nav?: string };
+  const clash = LAYOUT_KEYS.find((k) => Object.hasOwn(page, k));
+  if (clash) throw new Error(`view ${view}: "${clash}" is the layout's; name the page's value otherwise`);
   const html = await engine.renderFile(view, {
     ...page,
     csrf: locals.session?.csrfToken ?? '',
