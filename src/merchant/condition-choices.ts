@@ -5,6 +5,7 @@ import type { Store } from '../model/store.ts';
 import { Metrics } from '../model/event.ts';
 import type { Trigger } from '../flows/definition.ts';
 import { recentEventVocabulary } from '../db/repositories/merchant-reads.ts';
+import { listSegments } from '../db/repositories/segments.ts';
 
 const PROFILE_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'timezone'];
 
@@ -14,4 +15,9 @@ export async function conditionChoices(pool: pg.Pool, store: Store, trigger: Tri
     metrics: [...new Set([...Object.values(Metrics), ...seen.metrics])],
     properties: [...new Set(['value', ...seen.properties, ...PROFILE_FIELDS])],
   };
+}
+
+/** The store's segments, for the segment trigger's picker (a merchant never pastes an id). */
+export async function listStoreSegments(pool: pg.Pool, store: Store): Promise<Array<{ id: string; name: string }>> {
+  return (await listSegments(pool, store.id)).map((s) => ({ id: s.id, name: s.name }));
 }

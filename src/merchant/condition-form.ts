@@ -77,8 +77,8 @@ export function conditionsOf(prefix: string, f: Rows, fixedSource?: 'profile' | 
 }
 
 /** Maps "where.2.path" style issue paths onto the builder's fields. */
-export function conditionField(prefix: string, rest: string): string | null {
+export function conditionField(prefix: string, rest: string): string {
   const m = /^(\d+)\.(path|op|value)/.exec(rest);
   if (m) return `${prefix}_${m[2] === 'path' ? 'prop' : m[2]}_${m[1]}`;
-  return /^\d*/.test(rest) ? `${prefix}_prop_0` : null;
+  return `${prefix}_prop_${/^(\d+)/.exec(rest)?.[1] ?? 0}`;
 }

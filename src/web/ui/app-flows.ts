@@ -15,6 +15,8 @@ import { flowReportPage, flowsWithWeek } from '../../merchant/flow-numbers.ts';
 import { describeTrigger, graph, insertionPoints, STEP_TYPES } from '../../merchant/flow-graph.ts';
 import { EXCLUSION_WINDOWS, formOfSettings, lowInventoryChoices, settingsErrors, settingsOfForm, type SettingsForm } from '../../merchant/trigger-form.ts';
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
+import { DURATION_UNITS, OPERATORS } from '../../merchant/form-units.ts';
+import { conditionChoices, listStoreSegments } from '../../merchant/condition-choices.ts';
 import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
 import type { MerchantLocals } from './app-routes.ts';
@@ -97,7 +99,7 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
   });
 
   const settingsPage = async (req: Request, res: Response, form: SettingsForm | null, issues: FlowIssue[] = [], status = 200) => {
-    const { store } = res.locals as MerchantLocals;
+    const { store, locale } = res.locals as MerchantLocals;
     const { flow, definition } = await loadFlow(ctx, store, req.params.id);
     const policy = policyOf(ctx, store);
     const { fields, other } = settingsErrors(issues);
@@ -121,6 +123,11 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
         reach,
         aq,
         products,
+        segments: (await listStoreSegments(ctx.db.pool, store)).map((s) => ({ value: s.id, label: s.name })),
+        units: DURATION_UNITS.filter((u) => u.value !== 'seconds').map((u) => ({ value: u.value, label: u.label })),
+        operators: OPERATORS,
+        ...(await conditionChoices(ctx.db.pool, store, definition.trigger)),
+        zoneHint: `In the shopper’s own timezone; shoppers without one use the store’s (${locale.timezone}).`,
       },
       status,
     );
