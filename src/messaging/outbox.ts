@@ -125,6 +125,11 @@ export async function releaseHeld(db: Queryable, storeId: StoreId, id: MessageId
   return repo.releaseHeld(db, storeId, id, actor);
 }
 
+/** All held messages of the store, or of one flow, sent or skipped by a person. */
+export async function decideAllHeld(db: Queryable, storeId: StoreId, flowId: string | null, actor: string, decision: { skip: string } | 'send'): Promise<number> {
+  return repo.decideAllHeld(db, storeId, flowId, actor, decision);
+}
+
 /** held → skipped with the person's reason. */
 export async function skipHeld(db: Queryable, storeId: StoreId, id: MessageId, actor: string, reason: string): Promise<boolean> {
   return repo.skipHeld(db, storeId, id, actor, reason);
