@@ -5,10 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import { testRuntime, type TestRuntime } from './helpers/db.ts';
-import { signIn, type Agent } from './helpers/browser-client.ts';
+import type { Agent } from './helpers/browser-client.ts';
+import { merchantStore } from './helpers/merchant-store.ts';
 import { createApp } from '../src/web/app.ts';
-import { createStore } from '../src/stores/create-store.ts';
-import { issueMerchantLogin } from '../src/accounts/merchant-accounts.ts';
 import { createFlow, getFlow } from '../src/flows/flow-service.ts';
 import { insertSegment } from '../src/db/repositories/segments.ts';
 import type { Store } from '../src/model/store.ts';
@@ -25,14 +24,11 @@ let segmentId: string;
 before(async () => {
   rt = await testRuntime();
   app = createApp(rt);
-  store = (await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'settings.example' })).store;
-  const login = { email: 'owner@settings.example', password: '' };
-  login.password = (await issueMerchantLogin(rt.db.pool, store.id, login.email)).password;
+  ({ store, agent, csrf } = await merchantStore(rt, app, 'settings.example'));
   segmentId = (await insertSegment(rt.db.pool, store.id, 'VIP shoppers', { conditions: [] })).id;
   const created = await createFlow(rt.db.pool, store, { preset: 'abandoned-checkout' }, { lowInventory: [] });
   assert.ok(created.ok);
   flowId = created.flow.id;
-  ({ agent, csrf } = await signIn(app, 'app', login.email, login.password));
 });
 
 after(async () => rt.dispose());

@@ -6,10 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import { testRuntime, type TestRuntime } from './helpers/db.ts';
-import { signIn, type Agent } from './helpers/browser-client.ts';
+import type { Agent } from './helpers/browser-client.ts';
+import { merchantStore } from './helpers/merchant-store.ts';
 import { createApp } from '../src/web/app.ts';
-import { createStore } from '../src/stores/create-store.ts';
-import { issueMerchantLogin } from '../src/accounts/merchant-accounts.ts';
 import { createFlow, getFlow } from '../src/flows/flow-service.ts';
 import { ingestProfiles } from '../src/ingest/ingest-profiles.ts';
 import { enqueueMessage } from '../src/messaging/outbox.ts';
@@ -40,13 +39,10 @@ const abFlow = {
 before(async () => {
   rt = await testRuntime();
   app = createApp(rt);
-  store = (await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'review.example' })).store;
-  const login = { email: 'owner@review.example', password: '' };
-  login.password = (await issueMerchantLogin(rt.db.pool, store.id, login.email)).password;
+  ({ store, agent, csrf } = await merchantStore(rt, app, 'review.example'));
   await ingestProfiles(rt.db.pool, store.id, [{ email: 'shopper@review.example' }]);
   const { rows } = await rt.db.pool.query<{ id: string }>('SELECT id FROM profiles WHERE store_id = $1', [store.id]);
   profileId = rows[0]!.id as ProfileId;
-  ({ agent, csrf } = await signIn(app, 'app', login.email, login.password));
 });
 
 after(async () => rt.dispose());

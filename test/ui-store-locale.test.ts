@@ -5,10 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import { testRuntime, type TestRuntime } from './helpers/db.ts';
-import { signIn, type Agent } from './helpers/browser-client.ts';
+import type { Agent } from './helpers/browser-client.ts';
+import { merchantStore } from './helpers/merchant-store.ts';
 import { createApp } from '../src/web/app.ts';
-import { createStore } from '../src/stores/create-store.ts';
-import { issueMerchantLogin } from '../src/accounts/merchant-accounts.ts';
 import { ingestCatalog } from '../src/ingest/ingest-catalog.ts';
 import { ingestProfiles } from '../src/ingest/ingest-profiles.ts';
 import { loadProfiles } from '../src/db/repositories/flow-facts.ts';
@@ -24,13 +23,10 @@ let csrf: string;
 before(async () => {
   rt = await testRuntime();
   app = createApp(rt);
-  store = (await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'locale.example' })).store;
-  const login = { email: 'owner@locale.example', password: '' };
-  login.password = (await issueMerchantLogin(rt.db.pool, store.id, login.email)).password;
+  ({ store, agent, csrf } = await merchantStore(rt, app, 'locale.example'));
   await ingestCatalog(rt.db.pool, rt.signals, store.id, [
     { externalId: 'mug' as ExternalProductId, title: 'Blue Mug', url: 'https://locale.example/mug', imageUrl: null, price: 12.5, inventoryTracking: 'product', inventoryQuantity: 9, variants: [] },
   ]);
-  ({ agent, csrf } = await signIn(app, 'app', login.email, login.password));
 });
 
 after(async () => rt.dispose());
