@@ -1,4 +1,5 @@
-// Every setting of a flow definition has a form: trigger (segments picked by name), filters
+// Every setting of a flow definition has a form: trigger (segments picked by name, event
+// conditions through the condition builder), filters
 // through the condition builder, re-entry as a number and unit, smart sending with skip or hold,
 // SMS quiet hours and the attribution window; mistakes come back as what to do.
 import { test, before, after } from 'node:test';
@@ -38,6 +39,7 @@ const form = (over: Record<string, string> = {}) => ({
   reentry_mode: 'after', reentry_after_amount: '2', reentry_after_unit: 'days',
   filter_source_0: 'profile', filter_prop_0: 'vip', filter_op_0: 'eq', filter_value_0: 'true',
   filter_source_1: 'event', filter_prop_1: 'value', filter_op_1: 'gte', filter_value_1: '50',
+  where_prop_0: 'value', where_op_0: 'gte', where_value_0: '20',
   smart_enabled: 'on', smart_hours: '12', smart_mode: 'hold', quiet_start: '22:00', quiet_end: '08:30', attribution_days: '7',
   ...over,
 });
@@ -59,6 +61,7 @@ test('saving the form writes filters, re-entry, smart sending, quiet hours and a
   assert.equal(res.status, 303, res.text.slice(0, 800));
   const { definition } = (await getFlow(rt.db.pool, store, flowId))!;
   assert.deepEqual(definition.reentry, { mode: 'after', after: 'P2D' });
+  assert.deepEqual(definition.trigger, { type: 'metric', metric: 'Started Checkout', where: [{ path: 'event.value', op: 'gte', value: 20 }] });
   assert.deepEqual(definition.filters, [{ path: 'profile.properties.vip', op: 'eq', value: true }, { path: 'event.value', op: 'gte', value: 50 }]);
   assert.deepEqual(definition.smartSending, { enabled: true, windowHours: 12, mode: 'hold' });
   assert.deepEqual(definition.quietHours, { start: '22:00', end: '08:30' });

@@ -32,6 +32,7 @@ export function formOfSettings(def: FlowDefinition): SettingsForm {
     reentry_after_amount: reentryAfter.amount,
     reentry_after_unit: reentryAfter.unit,
     ...rowsOf('filter', def.filters, 2),
+    ...rowsOf('where', t.type === 'metric' ? t.where : [], 1),
     smart_enabled: def.smartSending.enabled ? 'on' : '',
     smart_hours: String(def.smartSending.windowHours),
     smart_mode: def.smartSending.mode,
@@ -49,7 +50,7 @@ const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 's
 export function settingsOfForm(def: FlowDefinition, f: SettingsForm): unknown {
   const type = text(f.trigger_type);
   const trigger =
-    type === 'metric' ? { type, metric: text(f.metric), where: def.trigger.type === 'metric' ? def.trigger.where : [] }
+    type === 'metric' ? { type, metric: text(f.metric), where: conditionsOf('where', f, 'event') }
     : type === 'list' ? { type, list: text(f.list) }
     : type === 'segment' ? { type, segmentId: text(f.segmentId) }
     : type === 'date' ? { type, property: text(f.date_property), offsetDays: number(f.date_offset), at: text(f.date_at) }
@@ -82,8 +83,9 @@ export function settingsErrors(issues: FlowIssue[]): { fields: Record<string, st
   const other: string[] = [];
   for (const i of issues) {
     const filter = /^filters\.?(.*)$/.exec(i.path);
+    const where = /^trigger\.where\.?(.*)$/.exec(i.path);
     const hit = FIELDS.find(([re]) => re.test(i.path));
-    const field = filter ? conditionField('filter', filter[1]!) : hit?.[1];
+    const field = filter ? conditionField('filter', filter[1]!) : where ? conditionField('where', where[1]!) : hit?.[1];
     if (field) fields[field] ??= plainMessage(i.message);
     else other.push(i.stepId && !i.stepId.startsWith('#') ? `Step “${i.stepId}”: ${i.message}` : i.message);
   }
