@@ -25,9 +25,9 @@ const storePage = async (res: Response, values: Record<string, unknown>, errors:
   render(res, 'app/store-settings', { title: 'Store settings', nav: 'store', values, errors, timezones: timezoneChoices(), currencies: currencyChoices(), notice }, status);
 
 export function appSettingsPages(r: Router, ctx: AppContext): void {
-  r.get('/settings/store', async (_req, res) => {
+  r.get('/settings/store', async (req, res) => {
     const { locale } = res.locals as MerchantLocals;
-    await storePage(res, locale, {}, 200, _req.query.done === 'saved' ? 'Saved. Dates and money now show in these.' : undefined);
+    await storePage(res, locale, {}, 200, req.query.done === 'saved' ? 'Saved. Dates and money now show in these.' : undefined);
   });
   r.post('/settings/store', async (req, res) => {
     const { store } = res.locals as MerchantLocals;
