@@ -117,8 +117,9 @@ async function applyStatusChange(db: pg.PoolClient, store: Store, flowId: FlowId
   // Draft stops entries and parks runs where they stand; leaving draft picks them up again.
   if (to === 'draft' && from !== 'draft') pausedRuns = await pauseFlowRuns(db, store.id, flowId);
   if (from === 'draft' && to !== 'draft') resumedRuns = await resumeFlowRuns(db, store.id, flowId, now);
-  // Turning a reviewed flow live sends what was waiting for review rather than stranding it.
-  if (to === 'live' && from === 'manual') releasedMessages = await releaseHeldForFlow(db, store.id, flowId, 'flow turned live');
+  // Turning a reviewed flow live sends what was waiting for review rather than stranding it,
+  // also when it passed through draft on the way (held messages are only ever review holds).
+  if (to === 'live' && from !== 'live') releasedMessages = await releaseHeldForFlow(db, store.id, flowId, 'flow turned live');
   return { pausedRuns, resumedRuns, releasedMessages };
 }
 

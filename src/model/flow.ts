@@ -13,6 +13,8 @@ export type Flow = {
   triggerType: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Set while the flow is archived: stopped, and listed apart. */
+  archivedAt: Date | null;
 };
 
 export type RunStatus = 'active' | 'waiting' | 'paused' | 'completed' | 'exited';

@@ -12,6 +12,7 @@ import { findStoreById } from '../../db/repositories/stores.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
 import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
+import { storeLocale, type Locale } from '../../merchant/store-locale.ts';
 import { appHomePages } from './app-home.ts';
 import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
@@ -21,7 +22,7 @@ import { appSettingsPages } from './app-settings.ts';
 import { appPrivacyPages } from './app-privacy.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
 
-export type MerchantLocals = SessionLocals & { store: Store; actor: string };
+export type MerchantLocals = SessionLocals & { store: Store; actor: string; locale: Locale };
 
 const HINT = 'Shopify, BigCommerce and Wix stores open Storeflow from their admin instead; custom-catalog stores sign in here.';
 
@@ -50,6 +51,7 @@ export function appRoutes(ctx: AppContext): Router {
       return next(new ProblemError(401, 'Sign in first.'));
     }
     locals.store = store;
+    locals.locale = await storeLocale(ctx.db.pool, store);
     locals.actor = locals.session!.actor ?? `${store.platform} admin`;
     // The platform admin signs the merchant in again at every launch, so inside it there is no sign-out.
     locals.viewer = { label: `${locals.actor} · ${store.domain}`, embedded: locals.session!.embedded };
