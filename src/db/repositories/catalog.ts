@@ -210,10 +210,12 @@ export async function insertObservations(db: Queryable, changes: InventoryChange
          new_quantity integer, source_updated_at timestamptz, observed_at timestamptz)
        RETURNING store_id, id, old_quantity, new_quantity, observed_at
      )
-     -- Only falls can start a low-inventory flow; they reach the flow engine exactly once this way.
+     -- Stock changes the source reported reach the flow engine exactly once this way: a fall may
+     -- start a low-inventory flow, and any change moves a sell-out forecast (a rise or a sell-out
+     -- ends its episode).
      INSERT INTO flow_trigger_queue (store_id, kind, observation_id, at)
      SELECT store_id, 'inventory', id, observed_at FROM observed
-     WHERE $2 = 'source' AND old_quantity IS NOT NULL AND new_quantity IS NOT NULL AND new_quantity < old_quantity AND new_quantity > 0`,
+     WHERE $2 = 'source' AND old_quantity IS NOT NULL AND new_quantity IS NOT NULL AND new_quantity <> old_quantity`,
     [
       JSON.stringify(
         changes.map((c) => ({
