@@ -18,6 +18,7 @@ import { appStepPages } from './app-steps.ts';
 import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
+import { appLocationPages } from './app-locations.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
 
 export type MerchantLocals = SessionLocals & { store: Store; actor: string };
@@ -61,6 +62,7 @@ export function appRoutes(ctx: AppContext): Router {
   appCatalogPages(r, ctx);
   appMessagePages(r, ctx);
   appSettingsPages(r, ctx);
+  appLocationPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }
