@@ -3,14 +3,12 @@
 // of that item, once per episode. Evaluated set-based for the products a stock change touched
 // (from the trigger queue) and for every item with recent sales on a schedule.
 import type { Queryable } from '../db/pool.ts';
-import type { ProfileId, StoreId } from '../model/ids.ts';
+import type { StoreId } from '../model/ids.ts';
 import { findStoreById } from '../db/repositories/stores.ts';
 import { findAllTriggerableFlows, findTriggerableFlows, type TriggerableFlow } from '../db/repositories/flows.ts';
-import { insertAudienceRuns, lowInventoryAudience } from '../db/repositories/flow-triggers.ts';
 import { closeEpisodes, observedProducts, openEpisodes } from '../db/repositories/sell-out-forecast.ts';
 import { FlowDefinition } from './definition.ts';
-import { enterFlow } from './flow-entry.ts';
-import { firstMessageChannel, lowInventoryAllowed } from './low-inventory-trigger.ts';
+import { enterItemAudience, firstMessageChannel, lowInventoryAllowed } from './low-inventory-trigger.ts';
 
 async function evaluateFlow(db: Queryable, flow: TriggerableFlow, productIds: string[] | null, now: Date): Promise<number> {
   const def = FlowDefinition.parse(flow.definition);
@@ -31,18 +29,12 @@ async function evaluateFlow(db: Queryable, flow: TriggerableFlow, productIds: st
       channel: firstMessageChannel(def),
       now,
     };
-    const keyPrefix = `sell-out-forecast:${e.id}:`;
     const context = {
       item: { level: t.level, productId: e.productId, variantId: e.variantId, forecast: { withinHours: t.withinHours, velocityDays: t.velocityDays } },
       webhooks: {},
       branches: {},
     };
-    if (def.filters.length === 0 && def.reentry.mode === 'always') {
-      entered += await insertAudienceRuns(db, query, { flowId: flow.id, version: flow.version, startStep: def.start, keyPrefix, context });
-      continue;
-    }
-    const audience = await lowInventoryAudience(db, query);
-    entered += await enterFlow(db, flow, audience.map((p) => ({ profileId: p as ProfileId, key: `${keyPrefix}${p}`, triggerEvent: null, context })), now);
+    entered += await enterItemAudience(db, flow, def, query, `sell-out-forecast:${e.id}:`, context, now);
   }
   return entered;
 }
