@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Config } from '../../src/config.ts';
 import { Metrics } from '../../src/model/event.ts';
 import { ExternalProductId } from '../../src/model/ids.ts';
+import type { ProductInput } from '../../src/model/catalog.ts';
 import type { Connector, NormaliseContext, Normalised } from '../connector.ts';
 import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
 import { catalogPages } from './catalog-query.ts';
@@ -40,6 +41,21 @@ function adminCall(api: Shopify, ctx: { store: { domain: string }; accessToken: 
   return createAdminGraphql(api, ctx.store.domain, decodeGrant(ctx.accessToken).accessToken, throttle);
 }
 
+/**
+ * The delivery's own location level joins the item's read-back levels when the read-back did not
+ * list that location (it lists the first few); the read-back, being later, wins where both say.
+ */
+function withReportedLevel(product: ProductInput, level: InventoryLevelPayload): ProductInput {
+  return {
+    ...product,
+    variants: product.variants.map((v) =>
+      v.locationLevels && !v.locationLevels.some((l) => l.locationId === level.location_id)
+        ? { ...v, locationLevels: [...v.locationLevels, { locationId: level.location_id, available: level.available }] }
+        : v,
+    ),
+  };
+}
+
 async function normalise(readback: InventoryReadback, topic: string, payload: unknown, ctx: NormaliseContext): Promise<Normalised[]> {
   // After uninstall only the privacy topics still matter (shop/redact comes 48 hours later).
   if (ctx.store.status !== 'active' && !COMPLIANCE.has(topic)) return ignored(`${topic} for an uninstalled shop`);
@@ -70,7 +86,7 @@ async function normalise(readback: InventoryReadback, topic: string, payload: un
         ? level.admin_graphql_api_id
         : `gid://shopify/InventoryItem/${level.inventory_item_id}`;
       const product = await readback(ctx.store.domain, decodeGrant(ctx.accessToken).accessToken, gid);
-      return product ? [{ kind: 'catalog', products: [product] }] : ignored(`inventory item ${level.inventory_item_id} has no product`);
+      return product ? [{ kind: 'catalog', products: [withReportedLevel(product, level)] }] : ignored(`inventory item ${level.inventory_item_id} has no product`);
     }
     case 'checkouts/create':
     case 'checkouts/update': {

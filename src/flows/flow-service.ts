@@ -49,14 +49,15 @@ function zodIssues(err: z.ZodError): FlowIssue[] {
 }
 
 function checkTrigger(trigger: Trigger, policy: TriggerPolicy): FlowIssue[] {
-  if (trigger.type !== 'low-inventory') return [];
+  // A sell-out forecast reaches the same audience as low inventory, so the same table governs it.
+  if (trigger.type !== 'low-inventory' && trigger.type !== 'sell-out-forecast') return [];
   if (policy.blocked) return [{ stepId: null, path: 'trigger', message: policy.blocked }];
   const issues: FlowIssue[] = [];
   const rows = policy.lowInventory.filter((r) => r.level === trigger.level);
   if (rows.length === 0) return [{ stepId: null, path: 'trigger.level', message: `this store's platform does not track low inventory at ${trigger.level} level` }];
   for (const metric of trigger.metrics) {
     if (!rows.some((r) => r.metrics.includes(metric))) {
-      issues.push({ stepId: null, path: 'trigger.metrics', message: `${metric} cannot trigger a ${trigger.level}-level low-inventory flow on this platform` });
+      issues.push({ stepId: null, path: 'trigger.metrics', message: `${metric} cannot trigger a ${trigger.level}-level ${trigger.type} flow on this platform` });
     }
   }
   return issues;

@@ -24,6 +24,8 @@ export type RunFacts = {
   metricCount: (metric: string, since: Date) => number;
   /** Current stock of the run's item (low-inventory runs); undefined when the run has none. */
   itemQuantity?: number | null;
+  /** Hours the run's item lasts at its recent pace (sell-out forecast runs); null when nothing sold. */
+  itemForecastHours?: number | null;
   /** The outcome of a finished webhook call, by its idempotency key (the step visit). */
   webhookOutcome?: (key: string) => { ok: boolean; attempts: number; error?: string } | undefined;
 };
@@ -245,7 +247,13 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
         }
         if (run.context.item) {
           const q = facts.itemQuantity;
-          const reason = q === null || q === undefined || q <= 0 ? 'sold out' : q > run.context.item.threshold ? 'restocked' : null;
+          const { threshold, forecast } = run.context.item;
+          const hours = facts.itemForecastHours;
+          const reason =
+            q === null || q === undefined || q <= 0 ? 'sold out'
+            : threshold !== undefined && q > threshold ? 'restocked'
+            : forecast && (hours === null || hours === undefined || hours > forecast.withinHours) ? 'no longer forecast to sell out'
+            : null;
           if (reason) {
             skip(reason);
             goTo(step.id, step.next, `skipped: ${reason}`);

@@ -20,6 +20,7 @@ import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
 import { finishedCalls, insertOutboundCalls, wakeRunsWithFinishedCalls, type NewOutboundCall } from '../db/repositories/outbound-calls.ts';
 import { renderMessage } from './render-message.ts';
+import { itemForecasts } from '../db/repositories/sell-out-forecast.ts';
 import { durationMs } from './flow-time.ts';
 import { entryTime } from './conditions.ts';
 
@@ -104,7 +105,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     [...new Map(runs.filter((r, i) => want(needs[i]!, r)).map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
   const metrics = [...new Set(needs.flatMap((n) => n.metrics))];
   const earliest = Math.min(now.getTime(), ...runs.flatMap((r, i) => (needs[i]!.metrics.length > 0 ? [Math.min(entryTime(r).getTime(), now.getTime() - needs[i]!.lookbackMs)] : [])));
-  const [profiles, lastSent, times, heads, stock, calls] = await Promise.all([
+  const [profiles, lastSent, times, heads, stock, forecasts, calls] = await Promise.all([
     loadProfiles(deps.pool, profileRefs),
     // Read only for smart sending, so only where a message with it switched on can be reached.
     lastMessaged(deps.pool, refsOf((n, r) => n.messages && defs.get(r.id)!.smartSending.enabled)),
@@ -113,6 +114,11 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     itemQuantities(
       deps.pool,
       runs.flatMap((r) => (r.context.item ? [{ storeId: r.storeId, level: r.context.item.level, id: r.context.item.variantId ?? r.context.item.productId }] : [])),
+    ),
+    itemForecasts(
+      deps.pool,
+      runs.flatMap((r) => (r.context.item?.forecast ? [{ storeId: r.storeId, productId: r.context.item.productId, variantId: r.context.item.variantId, velocityDays: r.context.item.forecast.velocityDays }] : [])),
+      now,
     ),
     // Runs parked on a webhook step: has their call ended?
     finishedCalls(deps.pool, runs.filter((r) => defs.get(r.id)!.steps.some((s) => s.id === r.currentStep && s.type === 'webhook')).map((r) => ({ storeId: r.storeId, runId: r.id }))),
@@ -140,6 +146,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
         lastMessaged: { ...last },
         metricCount: (metric: string, since: Date) => (times.get(run.profileId)?.get(metric) ?? []).filter((t) => t >= since.getTime()).length,
         itemQuantity: run.context.item ? stock.get(run.context.item.variantId ?? run.context.item.productId) : undefined,
+        itemForecastHours: run.context.item?.forecast ? (forecasts.get(run.context.item.variantId ?? run.context.item.productId)?.hours ?? null) : undefined,
         webhookOutcome: (key: string) => calls.get(key),
       };
       decided = advance(run, def, facts);
@@ -165,7 +172,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
   const rendered = await Promise.all(
     effects.map(async ({ run, effect }) =>
       effect.kind === 'message'
-        ? renderMessage(deps, { run, effect, profile: profiles.get(run.profileId)!, head: heads.get(run.flowId)! })
+        ? renderMessage(deps, { run, effect, profile: profiles.get(run.profileId)!, head: heads.get(run.flowId)!, now })
         : null,
     ),
   );

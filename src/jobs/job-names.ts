@@ -11,5 +11,6 @@ export const JobNames = {
   /** One job per slot so ticks run in parallel across workers: flows:tick:0, flows:tick:1, … */
   flowTick: 'flows:tick',
   flowDates: 'flows:dates',
+  sellOutForecast: 'flows:sell-out-forecast',
   segments: 'segments:evaluate',
 } as const;

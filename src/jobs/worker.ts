@@ -11,7 +11,7 @@ import { drainWebhooks } from './process-webhooks.ts';
 import { runCatalogSyncs, STALE_AFTER_MS as CATALOG_SYNC_STALE_MS } from './sync-catalog.ts';
 import { createMessageDelivery } from './deliver-messages.ts';
 import { createOutboundDelivery } from './deliver-outbound.ts';
-import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
+import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runSellOutForecastJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
 import { runBigCommerceHookCheck } from '../../connectors/bigcommerce/hook-health.ts';
 import { scheduleShopifyJobs } from '../../connectors/shopify/jobs.ts';
 
@@ -95,6 +95,9 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   agenda.define(JobNames.flowDates, async () => {
     await runDateJob(rt);
   }, { concurrency: 1 });
+  agenda.define(JobNames.sellOutForecast, async () => {
+    await runSellOutForecastJob(rt);
+  }, { concurrency: 1 });
   agenda.define(JobNames.segments, async () => {
     await runSegmentJob(rt);
   }, { concurrency: 1, lockLifetime: opts.lockLifetimeMs ?? 30 * 60_000 });
@@ -105,6 +108,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   await agenda.every('1 second', JobNames.flowTriggers);
   for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) await agenda.every('1 second', `${JobNames.flowTick}:${slot}`);
   await agenda.every('15 minutes', JobNames.flowDates);
+  await agenda.every('15 minutes', JobNames.sellOutForecast);
   await agenda.every('5 minutes', JobNames.segments);
   await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
   await agenda.every('10 seconds', JobNames.syncCatalogs);

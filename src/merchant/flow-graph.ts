@@ -61,6 +61,7 @@ export function describeTrigger(t: Trigger): string {
     case 'segment': return `When someone enters segment ${t.segmentId}`;
     case 'date': return `On ${t.property}${t.offsetDays ? ` ${t.offsetDays > 0 ? '+' : ''}${t.offsetDays} days` : ''} at ${t.at} in the shopper’s timezone`;
     case 'low-inventory': return `When a ${t.level} falls to ${t.threshold} or fewer in stock: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
+    case 'sell-out-forecast': return `When a ${t.level} is expected to sell out within ${t.withinHours} hours at the pace of the last ${t.velocityDays} days: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
   }
 }
 

@@ -14,6 +14,7 @@ export const EXCLUSION_WINDOWS = [7, 14, 30, 60, 90] as const;
 export function formOfSettings(def: FlowDefinition): SettingsForm {
   const t = def.trigger;
   const reentryAfter = def.reentry.after ? amountOf(def.reentry.after) : { amount: '1', unit: 'days' };
+  const stock = t.type === 'low-inventory' || t.type === 'sell-out-forecast' ? t : undefined;
   return {
     name: def.name,
     trigger_type: t.type,
@@ -23,11 +24,13 @@ export function formOfSettings(def: FlowDefinition): SettingsForm {
     date_property: t.type === 'date' ? t.property : 'birthday',
     date_offset: t.type === 'date' ? String(t.offsetDays) : '0',
     date_at: t.type === 'date' ? t.at : '09:00',
-    li_level: t.type === 'low-inventory' ? t.level : 'product',
+    // The sell-out forecast shares the low-inventory fields (level, metrics, windows).
+    li_level: stock ? stock.level : 'product',
     li_threshold: t.type === 'low-inventory' ? String(t.threshold) : '5',
-    li_metrics: t.type === 'low-inventory' ? [...t.metrics] : ['Viewed Product'],
-    li_lookback: t.type === 'low-inventory' ? String(t.lookbackDays) : '30',
-    li_exclude: t.type === 'low-inventory' ? String(t.excludePurchasedWithinDays) : '30',
+    li_metrics: stock ? [...stock.metrics] : ['Viewed Product'],
+    li_lookback: stock ? String(stock.lookbackDays) : '30',
+    li_exclude: stock ? String(stock.excludePurchasedWithinDays) : '30',
+    so_hours: t.type === 'sell-out-forecast' ? String(t.withinHours) : '48',
     reentry_mode: def.reentry.mode,
     reentry_after_amount: reentryAfter.amount,
     reentry_after_unit: reentryAfter.unit,
@@ -55,6 +58,7 @@ export function settingsOfForm(def: FlowDefinition, f: SettingsForm): unknown {
     : type === 'segment' ? { type, segmentId: text(f.segmentId) }
     : type === 'date' ? { type, property: text(f.date_property), offsetDays: number(f.date_offset), at: text(f.date_at) }
     : type === 'low-inventory' ? { type, level: text(f.li_level), threshold: number(f.li_threshold), metrics: list(f.li_metrics), lookbackDays: number(f.li_lookback), excludePurchasedWithinDays: number(f.li_exclude) }
+    : type === 'sell-out-forecast' ? { type, level: text(f.li_level), withinHours: number(f.so_hours), velocityDays: def.trigger.type === 'sell-out-forecast' ? def.trigger.velocityDays : 7, metrics: list(f.li_metrics), lookbackDays: number(f.li_lookback), excludePurchasedWithinDays: number(f.li_exclude) }
     : { type };
   const mode = text(f.reentry_mode);
   return {
@@ -72,7 +76,7 @@ export function settingsOfForm(def: FlowDefinition, f: SettingsForm): unknown {
 const FIELDS: Array<[RegExp, string]> = [
   [/^name/, 'name'], [/^trigger\.metrics/, 'li_metrics'], [/^trigger\.metric/, 'metric'], [/^trigger\.list/, 'list'], [/^trigger\.segmentId/, 'segmentId'],
   [/^trigger\.property/, 'date_property'], [/^trigger\.offsetDays/, 'date_offset'], [/^trigger\.at/, 'date_at'], [/^trigger\.level/, 'li_level'],
-  [/^trigger\.threshold/, 'li_threshold'], [/^trigger\.lookbackDays/, 'li_lookback'], [/^trigger\.excludePurchasedWithinDays/, 'li_exclude'],
+  [/^trigger\.threshold/, 'li_threshold'], [/^trigger\.withinHours/, 'so_hours'], [/^trigger\.lookbackDays/, 'li_lookback'], [/^trigger\.excludePurchasedWithinDays/, 'li_exclude'],
   [/^trigger/, 'trigger_type'], [/^reentry/, 'reentry_after_amount'],
   [/^smartSending\.windowHours/, 'smart_hours'], [/^smartSending\.mode/, 'smart_mode'], [/^smartSending/, 'smart_hours'],
   [/^quietHours\.start/, 'quiet_start'], [/^quietHours\.end/, 'quiet_end'], [/^quietHours/, 'quiet_start'], [/^attributionDays/, 'attribution_days'],

@@ -21,6 +21,7 @@ import { webhookSigningRoutes } from './routes/api-webhook-signing.ts';
 import { personalDataRoutes } from './routes/api-personal-data.ts';
 import { segmentRoutes } from './routes/api-segments.ts';
 import { storeRoutes } from './routes/api-store.ts';
+import { locationRoutes } from './routes/api-locations.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
 import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
@@ -62,6 +63,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(flowRoutes(ctx));
   api.use(segmentRoutes(ctx));
   api.use(storeRoutes(ctx));
+  api.use(locationRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   api.use(webhookSigningRoutes(ctx));
   api.use(personalDataRoutes(ctx));

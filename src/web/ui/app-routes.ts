@@ -20,6 +20,7 @@ import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
 import { appPrivacyPages } from './app-privacy.ts';
+import { appLocationPages } from './app-locations.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
 
 export type MerchantLocals = SessionLocals & { store: Store; actor: string; locale: Locale };
@@ -65,6 +66,7 @@ export function appRoutes(ctx: AppContext): Router {
   appMessagePages(r, ctx);
   appSettingsPages(r, ctx);
   appPrivacyPages(r, ctx);
+  appLocationPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }
