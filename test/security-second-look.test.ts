@@ -1,5 +1,5 @@
 // A second attacker's look at the hardened edges: what the first round of fixes left open.
-// Each test names the hole it closes; see docs/security-notes/second-look.md.
+// Each test names the hole it closes; see docs/security/second-look.md.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
