@@ -1,4 +1,4 @@
-// The triggers that start flows: the queue of new events, list joins and inventory falls, and
+// The triggers that start flows: the queue of new events, list joins, inventory and price falls, and
 // the date-property schedule. Entry itself (filters, re-entry, keys) is in flow-entry.ts.
 import type pg from 'pg';
 import type { ProfileId, StoreId } from '../model/ids.ts';
@@ -11,6 +11,7 @@ import { allHold } from './conditions.ts';
 import { nextAnniversary } from './flow-time.ts';
 import { enterFlow, type Candidate } from './flow-entry.ts';
 import { enterLowInventory } from './low-inventory-trigger.ts';
+import { enterPriceDrop } from './price-drop-trigger.ts';
 
 /** Events older than this start no flow: a backfill of last year's orders must not mail anyone. */
 const MAX_TRIGGER_AGE_MS = 24 * 3_600_000;
@@ -55,6 +56,8 @@ export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; bat
       }
       const falls = items.filter((q) => q.kind === 'inventory').map((q) => q.observationId!);
       if (falls.length > 0) entered += await enterLowInventory(tx, sid, falls, now);
+      const drops = items.filter((q) => q.kind === 'price').map((q) => q.observationId!);
+      if (drops.length > 0) entered += await enterPriceDrop(tx, sid, drops, now);
       const joins = items.filter((q) => q.kind === 'list');
       const lists = [...new Set(joins.map((q) => q.list!))];
       if (lists.length > 0) {

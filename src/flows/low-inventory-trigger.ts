@@ -42,7 +42,7 @@ export function crosses(trigger: LowInventoryTrigger, o: Pick<Observation, 'leve
  * The definition in force when the stock changed: a threshold edited later applies only to
  * changes after the edit.
  */
-function versionAt(history: Array<{ createdAt: Date; definition: unknown }>, at: Date): FlowDefinition | undefined {
+export function versionAt(history: Array<{ createdAt: Date; definition: unknown }>, at: Date): FlowDefinition | undefined {
   const v = history.filter((h) => h.createdAt <= at).at(-1);
   return v && FlowDefinition.parse(v.definition);
 }
@@ -82,7 +82,7 @@ export async function enterLowInventory(db: Queryable, storeId: StoreId, observa
       entered += await enterFlow(
         db,
         flow,
-        audience.map((profileId) => ({ profileId: profileId as ProfileId, key: `${keyPrefix}${profileId}`, triggerEvent: null, context })),
+        audience.map((a) => ({ profileId: a.profileId as ProfileId, key: `${keyPrefix}${a.profileId}`, triggerEvent: null, context: { ...context, shopperVariantId: a.variantExternalId } })),
         now,
       );
     }

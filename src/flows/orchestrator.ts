@@ -10,6 +10,7 @@ import type { FlowDefinition, Step } from './definition.ts';
 import { allHold, conditionFacts, entryTime, holds, type ConditionFacts } from './conditions.ts';
 import { addDuration, durationMs, nextLocalTime, quietUntil } from './flow-time.ts';
 import { WEBHOOK_MAX_ATTEMPTS } from './outbound-webhook.ts';
+import { dropHolds } from './price-drop-rule.ts';
 
 /** What a run knows of its profile (read in bulk per tick). */
 export type ProfileFacts = FactProfile;
@@ -24,6 +25,8 @@ export type RunFacts = {
   metricCount: (metric: string, since: Date) => number;
   /** Current stock of the run's item (low-inventory runs); undefined when the run has none. */
   itemQuantity?: number | null;
+  /** Current price of the run's item (price-drop runs); null when the item was removed. */
+  itemPrice?: number | null;
   /** The outcome of a finished webhook call, by its idempotency key (the step visit). */
   webhookOutcome?: (key: string) => { ok: boolean; attempts: number; error?: string } | undefined;
 };
@@ -246,6 +249,16 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
         if (run.context.item) {
           const q = facts.itemQuantity;
           const reason = q === null || q === undefined || q <= 0 ? 'sold out' : q > run.context.item.threshold ? 'restocked' : null;
+          if (reason) {
+            skip(reason);
+            goTo(step.id, step.next, `skipped: ${reason}`);
+            continue;
+          }
+        }
+        if (run.context.priceDrop) {
+          const d = run.context.priceDrop;
+          const p = facts.itemPrice;
+          const reason = p === null || p === undefined ? 'item removed' : dropHolds(d.seenPrice, p, d) ? null : 'price back up';
           if (reason) {
             skip(reason);
             goTo(step.id, step.next, `skipped: ${reason}`);

@@ -14,7 +14,7 @@ import type { FlowId, ProfileId, StoreId } from '../model/ids.ts';
 import { withTransaction } from '../db/pool.ts';
 import { claimDueRuns, insertStepLogs, saveRuns, type RunUpdate, type StepLog } from '../db/repositories/flow-runs.ts';
 import { findFlowVersion } from '../db/repositories/flows.ts';
-import { flowHeads, itemQuantities, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes, type FactProfile } from '../db/repositories/flow-facts.ts';
+import { flowHeads, itemStates, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes, type FactProfile } from '../db/repositories/flow-facts.ts';
 import { enqueueDecisions, type Decision } from '../messaging/outbox.ts';
 import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
@@ -110,10 +110,11 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     lastMessaged(deps.pool, refsOf((n, r) => n.messages && defs.get(r.id)!.smartSending.enabled)),
     metricTimes(deps.pool, refsOf((n) => n.metrics.length > 0), metrics, new Date(earliest)),
     flowHeads(deps.pool, flowRefs),
-    itemQuantities(
-      deps.pool,
-      runs.flatMap((r) => (r.context.item ? [{ storeId: r.storeId, level: r.context.item.level, id: r.context.item.variantId ?? r.context.item.productId }] : [])),
-    ),
+    // The item a low-inventory or price-drop run is about: its stock and price are judged again.
+    itemStates(deps.pool, runs.flatMap((r) => {
+      const item = r.context.item ?? r.context.priceDrop;
+      return item ? [{ storeId: r.storeId, level: item.level, id: item.variantId ?? item.productId }] : [];
+    })),
     // Runs parked on a webhook step: has their call ended?
     finishedCalls(deps.pool, runs.filter((r) => defs.get(r.id)!.steps.some((s) => s.id === r.currentStep && s.type === 'webhook')).map((r) => ({ storeId: r.storeId, runId: r.id }))),
   ]);
@@ -139,7 +140,8 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
         profile: structuredClone(profile),
         lastMessaged: { ...last },
         metricCount: (metric: string, since: Date) => (times.get(run.profileId)?.get(metric) ?? []).filter((t) => t >= since.getTime()).length,
-        itemQuantity: run.context.item ? stock.get(run.context.item.variantId ?? run.context.item.productId) : undefined,
+        itemQuantity: run.context.item ? (stock.get(run.context.item.variantId ?? run.context.item.productId)?.quantity ?? null) : undefined,
+        itemPrice: run.context.priceDrop ? (stock.get(run.context.priceDrop.variantId ?? run.context.priceDrop.productId)?.price ?? null) : undefined,
         webhookOutcome: (key: string) => calls.get(key),
       };
       decided = advance(run, def, facts);

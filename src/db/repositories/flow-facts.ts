@@ -97,22 +97,29 @@ export async function flowHeads(db: Queryable, list: Ref[]): Promise<Map<string,
   return new Map(rows.map((r) => [r.id, { status: r.status, storeActive: r.store_status === 'active', storeDomain: r.domain, storePlatform: r.platform }]));
 }
 
-/** Current quantity of products (level product) or variants (level variant), by our id. */
-export async function itemQuantities(db: Queryable, items: Array<{ storeId: string; level: 'product' | 'variant'; id: string }>): Promise<Map<string, number | null>> {
-  const out = new Map<string, number | null>();
+export type ItemState = { quantity: number | null; price: number | null };
+
+/** Current quantity and price of products (level product) or variants (level variant), by our id; null when removed. */
+export async function itemStates(db: Queryable, items: Array<{ storeId: string; level: 'product' | 'variant'; id: string }>): Promise<Map<string, ItemState>> {
+  const out = new Map<string, ItemState>();
   if (items.length === 0) return out;
-  const { rows } = await db.query<{ id: string; quantity: number | null }>(
-    `SELECT p.id, CASE WHEN p.deleted_at IS NULL THEN p.inventory_quantity END AS quantity
+  const { rows } = await db.query<{ id: string; quantity: number | null; price: string | null }>(
+    `SELECT p.id, CASE WHEN p.deleted_at IS NULL THEN p.inventory_quantity END AS quantity, CASE WHEN p.deleted_at IS NULL THEN p.price END AS price
        FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, level text, id uuid)
        JOIN products p ON x.level = 'product' AND p.store_id = x.store_id AND p.id = x.id
      UNION ALL
-     SELECT v.id, CASE WHEN v.deleted_at IS NULL THEN v.inventory_quantity END
+     SELECT v.id, CASE WHEN v.deleted_at IS NULL THEN v.inventory_quantity END, CASE WHEN v.deleted_at IS NULL THEN v.price END
        FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, level text, id uuid)
        JOIN variants v ON x.level = 'variant' AND v.store_id = x.store_id AND v.id = x.id`,
     [JSON.stringify(items.map((i) => ({ store_id: i.storeId, level: i.level, id: i.id })))],
   );
-  for (const r of rows) out.set(r.id, r.quantity);
+  for (const r of rows) out.set(r.id, { quantity: r.quantity, price: r.price === null ? null : Number(r.price) });
   return out;
+}
+
+/** Current quantity of products (level product) or variants (level variant), by our id. */
+export async function itemQuantities(db: Queryable, items: Array<{ storeId: string; level: 'product' | 'variant'; id: string }>): Promise<Map<string, number | null>> {
+  return new Map([...(await itemStates(db, items))].map(([id, s]) => [id, s.quantity]));
 }
 
 export type TemplateProduct = { id: string; externalId: string; title: string; url: string | null; imageUrl: string | null; price: number | null; inventoryQuantity: number | null };
@@ -126,6 +133,20 @@ export async function templateProducts(db: Queryable, storeId: string, ids: stri
     [storeId, ids, externalIds],
   );
   return rows.map((r) => ({ id: r.id, externalId: r.external_id, title: r.title, url: r.url, imageUrl: r.image_url, price: r.price, inventoryQuantity: r.inventory_quantity }));
+}
+
+export type TemplateVariant = { externalId: string; title: string | null; sku: string | null; price: number | null; inventoryQuantity: number | null };
+
+/** One live variant of a product, by our id or by the platform's (what a shopper's event names). */
+export async function templateVariant(db: Queryable, storeId: string, productId: string, by: { id: string | null; externalId: string | null }): Promise<TemplateVariant | undefined> {
+  if (!by.id && !by.externalId) return undefined;
+  const { rows } = await db.query<{ external_id: string; title: string | null; sku: string | null; price: string | null; inventory_quantity: number | null }>(
+    `SELECT external_id, title, sku, price, inventory_quantity FROM variants
+     WHERE store_id = $1 AND product_id = $2 AND deleted_at IS NULL AND (id = $3::uuid OR external_id = $4) LIMIT 1`,
+    [storeId, productId, by.id, by.externalId],
+  );
+  const r = rows[0];
+  return r && { externalId: r.external_id, title: r.title, sku: r.sku, price: r.price === null ? null : Number(r.price), inventoryQuantity: r.inventory_quantity };
 }
 
 /** Merges properties into profiles (update-profile steps). */
