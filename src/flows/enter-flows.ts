@@ -95,7 +95,13 @@ export async function runDateTriggers(pool: pg.Pool, opts: { now?: Date; horizon
     for (const c of await dateCandidates(pool, flow.storeId, property)) {
       const due = nextAnniversary(c.value, offsetDays, at, c.timezone, now);
       if (!due || due.getTime() > horizon) continue;
-      candidates.push({ profileId: c.profileId as ProfileId, key: `date:${property}:${due.getUTCFullYear()}-${due.getUTCMonth() + 1}-${due.getUTCDate()}:${c.profileId}`, triggerEvent: null, startAt: due });
+      candidates.push({
+        profileId: c.profileId as ProfileId,
+        key: `date:${property}:${due.getUTCFullYear()}-${due.getUTCMonth() + 1}-${due.getUTCDate()}:${c.profileId}`,
+        triggerEvent: null,
+        startAt: due,
+        context: { webhooks: {}, branches: {}, date: { property, value: String(c.value) } },
+      });
     }
     entered += await withTransaction(pool, (tx) => enterFlow(tx, flow, candidates, now));
   }

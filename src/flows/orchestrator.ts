@@ -255,6 +255,15 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
             continue;
           }
         }
+        if (run.context.date) {
+          // The date is read again: a merge that found an earlier first order, or an edited birthday, moves it.
+          const current = cond.profile[run.context.date.property];
+          if (current === undefined || current === null || String(current) !== run.context.date.value) {
+            skip('date changed');
+            goTo(step.id, step.next, 'skipped: date changed');
+            continue;
+          }
+        }
         if (run.context.priceDrop) {
           const d = run.context.priceDrop;
           const p = facts.itemPrice;

@@ -95,7 +95,7 @@ export async function templateVariables(
     items = (event?.items ?? []).map((i) => ({ ...productVars(found.find((p) => p.externalId === i.productId)), productId: i.productId, variantId: i.variantId, quantity: i.quantity, price: i.price ?? null }));
   }
   return {
-    profile: { id: profile.id, email: profile.email, phone: profile.phone, firstName: profile.firstName, lastName: profile.lastName, timezone: profile.timezone, properties: profile.properties },
+    profile: { id: profile.id, email: profile.email, phone: profile.phone, firstName: profile.firstName, lastName: profile.lastName, timezone: profile.timezone, properties: profile.properties, firstPurchaseAt: profile.firstPurchaseAt ?? null },
     event: event && { metric: event.metric, time: event.time, value: event.value, properties: await vettedProperties(deps, run.storeId, input.head.storeDomain, event.properties) },
     product: productVars(product) ?? null,
     variant: variantVars(variant, product, input.head.storePlatform) ?? null,

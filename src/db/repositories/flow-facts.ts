@@ -17,15 +17,17 @@ export type FactProfile = {
   timezone: string | null;
   properties: Record<string, unknown>;
   consent: { email: ConsentState; sms: ConsentState };
+  /** When the profile first placed an order (ISO), kept by ingest. */
+  firstPurchaseAt?: string | null;
 };
 
 export async function loadProfiles(db: Queryable, list: Ref[]): Promise<Map<string, FactProfile>> {
   if (list.length === 0) return new Map();
   const { rows } = await db.query<{
     id: string; email: string | null; phone: string | null; first_name: string | null; last_name: string | null;
-    timezone: string | null; properties: Record<string, unknown>; email_consent: ConsentState; sms_consent: ConsentState;
+    timezone: string | null; properties: Record<string, unknown>; email_consent: ConsentState; sms_consent: ConsentState; first_purchase_at: Date | null;
   }>(
-    `SELECT p.id, p.email, p.phone, p.first_name, p.last_name, p.timezone, p.properties, p.email_consent, p.sms_consent
+    `SELECT p.id, p.email, p.phone, p.first_name, p.last_name, p.timezone, p.properties, p.email_consent, p.sms_consent, p.first_purchase_at
      FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid) JOIN profiles p ON p.store_id = x.store_id AND p.id = x.id`,
     [refs(list)],
   );
@@ -41,6 +43,7 @@ export async function loadProfiles(db: Queryable, list: Ref[]): Promise<Map<stri
         timezone: r.timezone,
         properties: r.properties ?? {},
         consent: { email: r.email_consent, sms: r.sms_consent },
+        firstPurchaseAt: r.first_purchase_at?.toISOString() ?? null,
       },
     ]),
   );
@@ -82,6 +85,25 @@ export async function metricTimes(db: Queryable, list: Ref[], metrics: string[],
     out.set(r.profile_id, byMetric);
   }
   return out;
+}
+
+/**
+ * Per profile, the values of `metric` events since `since`, less the `less` metrics' values of the
+ * same order (OrderID), each order counted at zero at worst: a refund of an order placed before
+ * the window takes nothing off. One statement for the whole page of profiles.
+ */
+export async function netValueSums(db: Queryable, list: Ref[], metric: string, less: string[], since: Date): Promise<Map<string, number>> {
+  if (list.length === 0) return new Map();
+  const { rows } = await db.query<{ profile_id: string; total: string }>(
+    `SELECT o.profile_id, sum(o.net) AS total FROM (
+       SELECT e.profile_id, GREATEST(0, sum(CASE WHEN e.metric = $2 THEN COALESCE(e.value, 0) ELSE -COALESCE(e.value, 0) END)) AS net
+       FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid)
+       JOIN events e ON e.store_id = x.store_id AND e.profile_id = x.id AND (e.metric = $2 OR e.metric = ANY($3::text[])) AND e.time >= $4
+       GROUP BY e.profile_id, COALESCE(e.properties->>'OrderID', e.id::text)
+     ) o GROUP BY o.profile_id`,
+    [refs(list), metric, less, since],
+  );
+  return new Map(rows.map((r) => [r.profile_id, Number(r.total)]));
 }
 
 /** Current status of each flow, and whether its store is still installed. */

@@ -51,8 +51,19 @@ export async function triggerEvents(db: Queryable, storeId: string, ids: string[
   );
 }
 
+/** Dates kept by ingest rather than given: they live in their own column. */
+const KEPT_DATES: Record<string, string> = { firstPurchaseAt: 'first_purchase_at' };
+
 /** Profiles of a store that carry the date property, with their timezone. */
 export async function dateCandidates(db: Queryable, storeId: string, property: string): Promise<Array<{ profileId: string; value: unknown; timezone: string | null }>> {
+  const column = KEPT_DATES[property];
+  if (column) {
+    const { rows } = await db.query<{ id: string; value: Date; timezone: string | null }>(
+      `SELECT id, ${column} AS value, timezone FROM profiles WHERE store_id = $1 AND ${column} IS NOT NULL`,
+      [storeId],
+    );
+    return rows.map((r) => ({ profileId: r.id, value: r.value.toISOString(), timezone: r.timezone }));
+  }
   const { rows } = await db.query<{ id: string; value: unknown; timezone: string | null }>(
     'SELECT id, properties->$2 AS value, timezone FROM profiles WHERE store_id = $1 AND properties ? $2',
     [storeId, property],
