@@ -133,6 +133,22 @@ describe("the seeds' remaining flows", () => {
     await ingestEvents(rt.db.pool, storeId, [event('big@example.com', 'Refunded Order', 'big-1-r', new Date(), { value: 150, properties: { OrderID: 'A' } })]);
     await runTriggerJob(rt);
     assert.deepEqual(await members(), ['lastyear@example.com', 'twice@example.com']);
+
+    // A flow on the segment: a shopper who joins and leaves before the message is skipped.
+    const flowId = await createFlow({
+      name: 'VIP thanks', status: 'live', trigger: { type: 'segment', segmentId: seg.body.id }, smartSending: { enabled: false },
+      start: 'wait', steps: [{ id: 'wait', type: 'delay', duration: 'PT1H', next: 'mail' }, { id: 'mail', type: 'email', subject: 'Thank you, VIP', html: '<p>Thanks</p>' }],
+    });
+    await ingestEvents(rt.db.pool, storeId, [order('stays@example.com', 'stays-1', new Date(), 700, 'H'), order('leaves@example.com', 'leaves-1', new Date(), 700, 'I')]);
+    await runTriggerJob(rt);
+    await ingestEvents(rt.db.pool, storeId, [event('leaves@example.com', 'Cancelled Order', 'leaves-1-c', new Date(), { value: 700, properties: { OrderID: 'I' } })]);
+    await runTriggerJob(rt);
+    await tick(new Date(Date.now() + 1000));
+    await tick(new Date(Date.now() + 2 * HOUR));
+    assert.deepEqual((await messagesFor(flowId)).map((m) => [m.recipient, m.status, m.reason]), [['leaves@example.com', 'skipped', 'left the segment'], ['stays@example.com', 'queued', null]]);
+    const report = (await request(app).get(`/api/v1/flows/${flowId}/report`).set(auth)).body;
+    assert.deepEqual(report.skipped, { 'left the segment': 1 });
+
     const raw = await request(app).post('/api/v1/segments').set(auth).send({ name: 'Spend', conditions: [{ metric: 'Placed Order', within: 'P365D', valueAtLeast: -1 }] });
     assert.equal(raw.status, 422);
   });

@@ -27,6 +27,8 @@ export type RunFacts = {
   itemQuantity?: number | null;
   /** Current price of the run's item (price-drop runs); null when the item was removed. */
   itemPrice?: number | null;
+  /** Whether the profile is still in the segment the run entered from (segment-triggered runs). */
+  inSegment?: boolean;
   /** The outcome of a finished webhook call, by its idempotency key (the step visit). */
   webhookOutcome?: (key: string) => { ok: boolean; attempts: number; error?: string } | undefined;
 };
@@ -254,6 +256,11 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
             goTo(step.id, step.next, `skipped: ${reason}`);
             continue;
           }
+        }
+        if (run.context.segmentId && facts.inSegment === false) {
+          skip('left the segment');
+          goTo(step.id, step.next, 'skipped: left the segment');
+          continue;
         }
         if (run.context.date) {
           // The date is read again: a merge that found an earlier first order, or an edited birthday, moves it.

@@ -116,7 +116,7 @@ export async function evaluateSegment(pool: pg.Pool, segment: SegmentRow, profil
       const joined = await applyMembership(tx, segment.storeId, segment.id, ids, match, now);
       if (joined.length === 0) return 0;
       for (const flow of await findTriggerableFlows(tx, segment.storeId as StoreId, 'segment', [segment.id])) {
-        await enterFlow(tx, flow, joined.map((p) => ({ profileId: p as ProfileId, key: `segment:${segment.id}:${now.toISOString()}:${p}`, triggerEvent: null })), now);
+        await enterFlow(tx, flow, joined.map((p) => ({ profileId: p as ProfileId, key: `segment:${segment.id}:${now.toISOString()}:${p}`, triggerEvent: null, context: { webhooks: {}, branches: {}, segmentId: segment.id } })), now);
       }
       return joined.length;
     });

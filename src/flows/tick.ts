@@ -20,6 +20,7 @@ import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
 import { finishedCalls, insertOutboundCalls, wakeRunsWithFinishedCalls, type NewOutboundCall } from '../db/repositories/outbound-calls.ts';
 import { renderMessage } from './render-message.ts';
+import { memberships } from '../db/repositories/segments.ts';
 import { durationMs } from './flow-time.ts';
 import { entryTime } from './conditions.ts';
 
@@ -104,7 +105,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     [...new Map(runs.filter((r, i) => want(needs[i]!, r)).map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
   const metrics = [...new Set(needs.flatMap((n) => n.metrics))];
   const earliest = Math.min(now.getTime(), ...runs.flatMap((r, i) => (needs[i]!.metrics.length > 0 ? [Math.min(entryTime(r).getTime(), now.getTime() - needs[i]!.lookbackMs)] : [])));
-  const [profiles, lastSent, times, heads, stock, calls] = await Promise.all([
+  const [profiles, lastSent, times, heads, stock, calls, members] = await Promise.all([
     loadProfiles(deps.pool, profileRefs),
     // Read only for smart sending, so only where a message with it switched on can be reached.
     lastMessaged(deps.pool, refsOf((n, r) => n.messages && defs.get(r.id)!.smartSending.enabled)),
@@ -117,6 +118,8 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     })),
     // Runs parked on a webhook step: has their call ended?
     finishedCalls(deps.pool, runs.filter((r) => defs.get(r.id)!.steps.some((s) => s.id === r.currentStep && s.type === 'webhook')).map((r) => ({ storeId: r.storeId, runId: r.id }))),
+    // Segment-triggered runs: is the shopper still a member?
+    memberships(deps.pool, runs.flatMap((r) => (r.context.segmentId ? [{ storeId: r.storeId, segmentId: r.context.segmentId, profileId: r.profileId }] : []))),
   ]);
 
   const updates: RunUpdate[] = [];
@@ -143,6 +146,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
         itemQuantity: run.context.item ? (stock.get(run.context.item.variantId ?? run.context.item.productId)?.quantity ?? null) : undefined,
         itemPrice: run.context.priceDrop ? (stock.get(run.context.priceDrop.variantId ?? run.context.priceDrop.productId)?.price ?? null) : undefined,
         webhookOutcome: (key: string) => calls.get(key),
+        inSegment: run.context.segmentId ? members.has(`${run.context.segmentId}:${run.profileId}`) : undefined,
       };
       decided = advance(run, def, facts);
     }

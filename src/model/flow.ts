@@ -61,6 +61,8 @@ export const RunContext = z.object({
    * run's product: messages name their size even when the trigger works at product level.
    */
   shopperVariantId: z.string().nullish(),
+  /** The segment a segment-triggered run entered from: a shopper who left it gets no message. */
+  segmentId: z.string().optional(),
   /** The date a date-triggered run is about, as it was at entry: a changed date skips the message. */
   date: z.object({ property: z.string(), value: z.string() }).optional(),
   /** When the current wait-for step began. */
