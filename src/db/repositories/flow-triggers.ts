@@ -177,23 +177,39 @@ export async function lowInventoryAudienceSize(db: Queryable, q: AudienceQuery):
   return rows[0]?.n ?? 0;
 }
 
+export type AudienceRun = { flowId: string; version: number; startStep: string; keyPrefix: string; context: unknown };
+
 /**
- * Enters the whole audience into a flow in the same statement that finds it: one INSERT …
- * SELECT, so a 100,000-shopper audience never travels through the application. Only for
- * flows whose entry needs no per-profile check in code (no filters, re-entry "always").
+ * Enters every row of an audience statement (columns profile_id and variant_external_id;
+ * parameters $1 the store and $9 the time, as every audience here) into a flow in the same
+ * statement that finds it: one INSERT … SELECT, so a 100,000-shopper audience never travels
+ * through the application. Each run's context is the given one, plus `rowContext` (SQL over the
+ * row `a` and `extra`, numbered after the run's own parameters) and the shopper's variant.
  */
-export async function insertAudienceRuns(
+export async function insertRunsFromAudience(
   db: Queryable,
-  q: AudienceQuery,
-  run: { flowId: string; version: number; startStep: string; keyPrefix: string; context: unknown },
+  audienceSql: string,
+  params: unknown[],
+  run: AudienceRun,
+  rowContext: (firstExtra: number) => string = () => "'{}'::jsonb",
+  extra: unknown[] = [],
 ): Promise<number> {
+  const n = params.length;
   const { rowCount } = await db.query(
     `INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, context)
-     SELECT $1, $10, $11, a.profile_id, $13 || a.profile_id::text, 'active', $12, $9, $9,
-       $14::jsonb || jsonb_strip_nulls(jsonb_build_object('shopperVariantId', a.variant_external_id))
-     FROM (${AUDIENCE_SQL}) a
+     SELECT $1, $${n + 1}, $${n + 2}, a.profile_id, $${n + 4} || a.profile_id::text, 'active', $${n + 3}, $9, $9,
+       $${n + 5}::jsonb || ${rowContext(n + 6)} || jsonb_strip_nulls(jsonb_build_object('shopperVariantId', a.variant_external_id))
+     FROM (${audienceSql}) a
      ON CONFLICT (store_id, flow_id, key) DO NOTHING`,
-    [...audienceParams(q), run.flowId, run.version, run.startStep, run.keyPrefix, JSON.stringify(run.context)],
+    [...params, run.flowId, run.version, run.startStep, run.keyPrefix, JSON.stringify(run.context), ...extra],
   );
   return rowCount ?? 0;
+}
+
+/**
+ * Enters the whole low-inventory audience into a flow. Only for flows whose entry needs no
+ * per-profile check in code (no filters, re-entry "always").
+ */
+export async function insertAudienceRuns(db: Queryable, q: AudienceQuery, run: AudienceRun): Promise<number> {
+  return insertRunsFromAudience(db, AUDIENCE_SQL, audienceParams(q), run);
 }

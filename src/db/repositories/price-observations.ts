@@ -1,7 +1,7 @@
 // Price history and the price-drop audience. Observations are written by the database itself
 // whenever a product's or variant's price changes (migration 180); this file only reads them.
 import type { Queryable } from '../pool.ts';
-import { orderedSql, reachableSql } from './flow-triggers.ts';
+import { insertRunsFromAudience, orderedSql, reachableSql, type AudienceRun } from './flow-triggers.ts';
 
 export type PriceObservation = {
   id: string;
@@ -100,23 +100,17 @@ export async function priceDropAudienceSize(db: Queryable, q: PriceDropQuery): P
 }
 
 /**
- * Enters the whole drop audience in the statement that finds it (one INSERT … SELECT, as the
- * low-inventory fan-out): each run's context gets the price its shopper saw and their variant.
+ * Enters the whole drop audience in the statement that finds it (as the low-inventory fan-out):
+ * each run's context gets the price its shopper saw and their variant.
  */
-export async function insertDropRuns(
-  db: Queryable,
-  q: PriceDropQuery,
-  run: { flowId: string; version: number; startStep: string; keyPrefix: string; context: Record<string, unknown> & { priceDrop: Record<string, unknown> } },
-): Promise<number> {
+export async function insertDropRuns(db: Queryable, q: PriceDropQuery, run: AudienceRun & { context: Record<string, unknown> & { priceDrop: Record<string, unknown> } }): Promise<number> {
   const { priceDrop, ...rest } = run.context;
-  const { rowCount } = await db.query(
-    `INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, context)
-     SELECT $1, $13, $14, a.profile_id, $16 || a.profile_id::text, 'active', $15, $9, $9,
-       $17::jsonb || jsonb_build_object('priceDrop', $18::jsonb || jsonb_build_object('seenPrice', a.seen_price))
-         || jsonb_strip_nulls(jsonb_build_object('shopperVariantId', a.variant_external_id))
-     FROM (${DROP_SQL}) a
-     ON CONFLICT (store_id, flow_id, key) DO NOTHING`,
-    [...dropParams(q), run.flowId, run.version, run.startStep, run.keyPrefix, JSON.stringify(rest), JSON.stringify(priceDrop)],
+  return insertRunsFromAudience(
+    db,
+    DROP_SQL,
+    dropParams(q),
+    { ...run, context: rest },
+    (p) => `jsonb_build_object('priceDrop', $${p}::jsonb || jsonb_build_object('seenPrice', a.seen_price))`,
+    [JSON.stringify(priceDrop)],
   );
-  return rowCount ?? 0;
 }
