@@ -82,4 +82,55 @@ describe("the shopper's own variant", () => {
       assert.match(rows[0]!.html, /TB-42\|3\|/);
     }
   });
+  test('a product-level sell-out forecast also names the variant each shopper looked at, on both entry paths', async () => {
+    const created = await createStore(rt.db.pool, rt.secrets, { platform: 'bigcommerce', domain: 'cups.example.com' });
+    const storeId = created.store.id;
+    const auth = { Authorization: `Bearer ${created.privateKey}` };
+    const cup = (qty: number): ProductInput => ({
+      externalId: 'cup' as ExternalProductId,
+      title: 'Cup',
+      url: 'https://cups.example.com/cup',
+      imageUrl: null,
+      price: 12,
+      inventoryTracking: 'product',
+      inventoryQuantity: qty,
+      variants: [
+        { externalId: 'cup-red' as ExternalVariantId, title: 'Red', sku: 'C-R', price: 12, inventoryQuantity: null },
+        { externalId: 'cup-blue' as ExternalVariantId, title: 'Blue', sku: 'C-B', price: 12, inventoryQuantity: null },
+      ],
+    });
+    const event = (email: string, metric: string, id: string, hoursAgo: number, variant: string | null, quantity = 1): EventInput => ({
+      metric,
+      profile: { email },
+      time: new Date(Date.now() - hoursAgo * 3_600_000),
+      value: null,
+      properties: {},
+      items: [{ productExternalId: 'cup' as ExternalProductId, variantExternalId: variant as ExternalVariantId | null, quantity, price: 12 }],
+      uniqueId: id,
+    });
+    await ingestCatalog(rt.db.pool, rt.signals, storeId, [cup(20)]);
+    // 14 sold in the last week (2 a day): 4 left lasts 48 hours.
+    await ingestEvents(rt.db.pool, storeId, [
+      event('blue@example.com', 'Viewed Product', 'cv-b', 1, 'cup-blue'),
+      event('buyer@example.com', 'Ordered Product', 'co-1', 24, null, 7),
+      event('buyer@example.com', 'Ordered Product', 'co-2', 72, null, 7),
+    ]);
+    await processTriggerQueue(rt.db.pool, { now: new Date() });
+    const trigger = { type: 'sell-out-forecast', level: 'product', withinHours: 48, metrics: ['Viewed Product'] };
+    const step = { id: 'e', type: 'email', subject: '{{ product.title }}{% if variant %} in {{ variant.title }}{% endif %}', html: '<p>{{ variant.sku }}</p>' };
+    const flows: string[] = [];
+    for (const reentry of [{ mode: 'always' }, { mode: 'once' }]) {
+      const res = await request(app).post('/api/v1/flows').set(auth).send({ name: `Forecast ${reentry.mode}`, status: 'live', trigger, reentry, start: 'e', steps: [step] });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      flows.push(res.body.id);
+    }
+    await ingestCatalog(rt.db.pool, rt.signals, storeId, [cup(4)]);
+    await processTriggerQueue(rt.db.pool, { now: new Date() });
+    await runFlowTick({ pool: rt.db.pool, config: rt.config, secrets: rt.secrets, logger: rt.logger }, { now: new Date() });
+    for (const flowId of flows) {
+      const { rows } = await rt.db.pool.query<{ recipient: string; subject: string; html: string }>(
+        'SELECT recipient, subject, html FROM messages WHERE flow_id = $1 ORDER BY recipient', [flowId]);
+      assert.deepEqual(rows.map((m) => [m.recipient, m.subject, m.html]), [['blue@example.com', 'Cup in Blue', '<p>C-B</p>']]);
+    }
+  });
 });

@@ -37,7 +37,9 @@ test('the price-drop settings are shown, saved from the form, and a form with ne
   assert.match(page.text, /name="pd_percent" type="number" value="10"/);
   assert.match(page.text, /name="pd_metrics" value="Added to Cart" checked/);
 
-  const form = { _csrf: csrf, name: 'Cheaper now', trigger_type: 'price-drop', pd_level: 'product', pd_lookback: '14', pd_exclude: '7', pd_metrics: ['Viewed Product', 'Started Checkout'], reentry_mode: 'always', reentry_after: '' };
+  const form = { _csrf: csrf, name: 'Cheaper now', trigger_type: 'price-drop', pd_level: 'product', pd_lookback: '14', pd_exclude: '7', pd_metrics: ['Viewed Product', 'Started Checkout'], reentry_mode: 'always', reentry_after_amount: '1', reentry_after_unit: 'days',
+    smart_enabled: 'on', smart_hours: '24', smart_mode: 'skip', quiet_start: '21:00', quiet_end: '08:00', attribution_days: '5',
+  };
   const saved = await agent.post(`/app/flows/${flowId}/settings`).type('form').send({ ...form, pd_percent: '', pd_amount: '5' });
   assert.equal(saved.status, 303, saved.text.slice(0, 500));
   assert.deepEqual((await getFlow(rt.db.pool, store, flowId))!.definition.trigger, {

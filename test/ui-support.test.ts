@@ -141,3 +141,14 @@ test('signing out ends the session on the server', async () => {
   assert.equal((await agent.post('/support/logout').type('form').send({ _csrf: csrf })).status, 303);
   assert.equal((await agent.get('/support')).status, 303);
 });
+
+test('the "Klaviyo format" preset fills the trigger mapping with Klaviyo\'s field names, every event ticked', async () => {
+  const { agent } = await signIn(app, 'support', VIEWER.email, VIEWER.password);
+  const plain = await agent.get(`/support/stores/${store.id}`).expect(200);
+  assert.doesNotMatch(plain.text, /name="checkout_on" value="on" checked/);
+  const page = await agent.get(`/support/stores/${store.id}`).query({ preset: 'klaviyo' }).expect(200);
+  assert.match(page.text, /name="checkout_on" value="on" checked/);
+  assert.match(page.text, /name="cart_on" value="on" checked/);
+  assert.match(page.text, /name="checkout_items"[^>]*value="Items"|value="Items"[^>]*name="checkout_items"/);
+  assert.match(page.text, /value="ItemPrice"/);
+});

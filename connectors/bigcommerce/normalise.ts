@@ -129,7 +129,7 @@ export async function normaliseBigCommerce(
     return [await readProduct(api, inv.product_id, ctx.store.domain)];
   }
   if (topic === 'store/cart/created' || topic === 'store/cart/updated') {
-    return readCart(api, CartData.parse(data).id, ctx.triggeredAt ?? new Date(envelope.created_at * 1000));
+    return readCart(api, CartData.parse(data).id, ctx.triggeredAt ?? (envelope.created_at ? new Date(envelope.created_at * 1000) : new Date()));
   }
   if (topic === 'store/order/created' || topic === 'store/order/statusUpdated') return readOrder(api, EntityData.parse(data).id, topic === 'store/order/statusUpdated');
   if (topic === 'store/customer/created' || topic === 'store/customer/updated') return readCustomer(api, EntityData.parse(data).id);

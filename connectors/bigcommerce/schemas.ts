@@ -11,9 +11,12 @@ export const hashOfContext = (context: string): string => context.slice('stores/
 export const WebhookEnvelope = z.object({
   scope: z.string().min(1).max(200),
   store_id: z.union([z.string(), z.number()]),
-  data: z.looseObject({ type: z.string().optional(), id: z.union([z.number(), z.string()]).optional() }).default({}),
+  // Most scopes send an object; the batch price-list scopes send a list. What a scope's data must
+  // hold is checked when it is normalised, so a shape we do not read is parked, not refused.
+  data: z.union([z.looseObject({ type: z.string().optional(), id: z.union([z.number(), z.string()]).optional() }), z.array(z.unknown())]).default({}),
   hash: z.string().min(1).max(200).optional(),
-  created_at: z.number().int().positive(),
+  // Documented examples leave it out (the Webhooks Overview's store/order/statusUpdated).
+  created_at: z.number().int().positive().optional(),
   producer: StoreContext,
 });
 export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;

@@ -54,6 +54,7 @@ export const InventoryLevelPayload = z.object({
   updated_at: Text,
   admin_graphql_api_id: Text,
 });
+export type InventoryLevelPayload = z.infer<typeof InventoryLevelPayload>;
 
 const Customer = z.object({
   id: ShopifyId,

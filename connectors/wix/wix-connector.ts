@@ -1,6 +1,7 @@
 // The Wix connector: JWT webhooks verified with the app's public key, Wix Stores catalog (V1 or
 // V3) read through the SDK, eCom checkouts and orders and CRM contacts mapped to the common model.
-import type { Connector, Normalised, NormaliseContext } from '../connector.ts';
+import { hostOf, type Connector, type Normalised, type NormaliseContext } from '../connector.ts';
+import { z } from 'zod';
 import { Metrics } from '../../src/model/event.ts';
 import type { ExternalProductId } from '../../src/model/ids.ts';
 import { fetchCatalogPages, fetchProduct } from './catalog.ts';
@@ -19,6 +20,9 @@ export function isWixConnector(c: Connector | undefined): c is WixConnector {
 }
 
 const PRODUCT_REFETCH = new Set<string>([E.v1ProductCreated, E.v1ProductChanged, E.v1VariantsChanged]);
+/** What Get App Instance says of the site; only its URL is read. */
+const AppInstance = z.looseObject({ site: z.looseObject({ url: z.string().nullish() }).nullish() });
+
 const V1_INVENTORY = new Set<string>([E.v1InventoryVariantsChanged, E.v1InventoryItemChanged]);
 const V3_PRODUCT = new Set<string>([E.v3ProductCreated, E.v3ProductUpdated]);
 const V3_INVENTORY = new Set<string>([E.v3InventoryItemCreated, E.v3InventoryItemUpdated, E.v3InventoryItemDeleted]);
@@ -126,6 +130,14 @@ export function createWixConnector(app: WixAppConfig, opts: WixApiOptions = {}):
     normalise,
     fetchCatalog({ store, cursor }) {
       return fetchCatalogPages(api, store.externalId ?? store.domain, cursor);
+    },
+    async storefrontHosts({ store }) {
+      // Get App Instance (GET /apps/v1/instance) names the site's URL: its custom domain, or the
+      // wixsite.com address. The stored domain of a Wix store is its instance id, not a host.
+      const res = await api.client(store.externalId ?? store.domain).fetchWithAuth('https://www.wixapis.com/apps/v1/instance');
+      if (!res.ok) throw new Error(`Get App Instance answered ${res.status}`);
+      const host = hostOf(AppInstance.parse(await res.json()).site?.url);
+      return host ? [host] : [];
     },
   };
 }

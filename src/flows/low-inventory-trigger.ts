@@ -2,13 +2,13 @@
 // (previously above it, now at or below it and still above zero) enters the item's audience,
 // once per fall: the observation id is part of every run's key.
 import type { Queryable } from '../db/pool.ts';
-import type { ProfileId, StoreId } from '../model/ids.ts';
+import type { StoreId } from '../model/ids.ts';
 import type { Store } from '../model/store.ts';
 import { findStoreById } from '../db/repositories/stores.ts';
 import { findTriggerableFlows } from '../db/repositories/flows.ts';
-import { flowVersionHistory, insertAudienceRuns, inventoryObservations, lowInventoryAudience, type Observation } from '../db/repositories/flow-triggers.ts';
+import { flowVersionHistory, inventoryObservations, type Observation } from '../db/repositories/flow-triggers.ts';
 import { FlowDefinition, successors, type Step } from './definition.ts';
-import { enterFlow } from './flow-entry.ts';
+import { enterItemAudience, lookedAtItem } from './item-audience.ts';
 
 type LowInventoryTrigger = Extract<FlowDefinition['trigger'], { type: 'low-inventory' }>;
 
@@ -72,19 +72,8 @@ export async function enterLowInventory(db: Queryable, storeId: StoreId, observa
         channel: firstMessageChannel(current),
         now,
       };
-      const keyPrefix = `low-inventory:${o.id}:`;
       const context = { item: { level: o.level, productId: o.productId, variantId: o.variantId, threshold: trigger.threshold }, webhooks: {}, branches: {} };
-      if (current.filters.length === 0 && current.reentry.mode === 'always') {
-        entered += await insertAudienceRuns(db, query, { flowId: flow.id, version: flow.version, startStep: current.start, keyPrefix, context });
-        continue;
-      }
-      const audience = await lowInventoryAudience(db, query);
-      entered += await enterFlow(
-        db,
-        flow,
-        audience.map((a) => ({ profileId: a.profileId as ProfileId, key: `${keyPrefix}${a.profileId}`, triggerEvent: null, context: { ...context, shopperVariantId: a.variantExternalId } })),
-        now,
-      );
+      entered += await enterItemAudience(db, flow, current, lookedAtItem(db, query), `low-inventory:${o.id}:`, context, now);
     }
   }
   return entered;

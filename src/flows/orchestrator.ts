@@ -29,6 +29,8 @@ export type RunFacts = {
   itemPrice?: number | null;
   /** Whether the profile is still in the segment the run entered from (segment-triggered runs). */
   inSegment?: boolean;
+  /** Hours the run's item lasts at its recent pace (sell-out forecast runs); null when nothing sold. */
+  itemForecastHours?: number | null;
   /** The outcome of a finished webhook call, by its idempotency key (the step visit). */
   webhookOutcome?: (key: string) => { ok: boolean; attempts: number; error?: string } | undefined;
 };
@@ -250,7 +252,13 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
         }
         if (run.context.item) {
           const q = facts.itemQuantity;
-          const reason = q === null || q === undefined || q <= 0 ? 'sold out' : q > run.context.item.threshold ? 'restocked' : null;
+          const { threshold, forecast } = run.context.item;
+          const hours = facts.itemForecastHours;
+          const reason =
+            q === null || q === undefined || q <= 0 ? 'sold out'
+            : threshold !== undefined && q > threshold ? 'restocked'
+            : forecast && (hours === null || hours === undefined || hours > forecast.withinHours) ? 'no longer forecast to sell out'
+            : null;
           if (reason) {
             skip(reason);
             goTo(step.id, step.next, `skipped: ${reason}`);

@@ -48,6 +48,23 @@ is now {{ priceDrop.price }}, down from {{ priceDrop.seenPrice }} when you looke
       },
     ],
   },
+  'sell-out-forecast': {
+    name: 'Selling out soon',
+    status: 'draft',
+    tags: ['sell-out-forecast'],
+    trigger: { type: 'sell-out-forecast', level: 'product', withinHours: 48, velocityDays: 7, metrics: ['Viewed Product'], lookbackDays: 30, excludePurchasedWithinDays: 30 },
+    start: 'email',
+    steps: [
+      {
+        id: 'email',
+        type: 'email',
+        subject: 'Selling fast: {{ product.title }}',
+        html: `<p>Hi {{ profile.firstName | default: "there" }},</p><p><a href="{{ product.url }}">{{ product.title }}</a> is selling fast:
+at this pace the last {{ product.inventoryQuantity }} are expected to be gone within {{ product.forecastHours }} hours.</p>
+{% if product.imageUrl %}<p><img src="{{ product.imageUrl }}" width="240" alt="{{ product.title }}"></p>{% endif %}${footer}`,
+      },
+    ],
+  },
   'abandoned-checkout': {
     name: 'Abandoned checkout',
     status: 'draft',

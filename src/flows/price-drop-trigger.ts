@@ -2,13 +2,13 @@
 // enters the shoppers who saw it dearer by at least the flow's share or amount, once per drop
 // episode: the episode id (the first fall since the price last rose) is part of every run's key.
 import type { Queryable } from '../db/pool.ts';
-import type { ProfileId, StoreId } from '../model/ids.ts';
+import type { StoreId } from '../model/ids.ts';
 import { findStoreById } from '../db/repositories/stores.ts';
 import { findTriggerableFlows } from '../db/repositories/flows.ts';
 import { flowVersionHistory } from '../db/repositories/flow-triggers.ts';
 import { insertDropRuns, priceDropAudience, priceFalls } from '../db/repositories/price-observations.ts';
 import { FlowDefinition } from './definition.ts';
-import { enterFlow } from './flow-entry.ts';
+import { enterItemAudience, type ItemAudience } from './item-audience.ts';
 import { firstMessageChannel, versionAt } from './low-inventory-trigger.ts';
 
 export async function enterPriceDrop(db: Queryable, storeId: StoreId, observationIds: string[], now: Date): Promise<number> {
@@ -40,24 +40,14 @@ export async function enterPriceDrop(db: Queryable, storeId: StoreId, observatio
         minPercent: t.minPercent ?? null,
         minAmount: t.minAmount ?? null,
       };
-      const keyPrefix = `price-drop:${o.episodeId}:`;
       const priceDrop = { level: o.level, productId: o.productId, variantId: o.variantId, episodeId: o.episodeId, minPercent: t.minPercent ?? null, minAmount: t.minAmount ?? null };
-      if (current.filters.length === 0 && current.reentry.mode === 'always') {
-        entered += await insertDropRuns(db, query, { flowId: flow.id, version: flow.version, startStep: current.start, keyPrefix, context: { webhooks: {}, branches: {}, priceDrop } });
-        continue;
-      }
-      const audience = await priceDropAudience(db, query);
-      entered += await enterFlow(
-        db,
-        flow,
-        audience.map((a) => ({
-          profileId: a.profileId as ProfileId,
-          key: `${keyPrefix}${a.profileId}`,
-          triggerEvent: null,
-          context: { webhooks: {}, branches: {}, priceDrop: { ...priceDrop, seenPrice: a.seenPrice }, shopperVariantId: a.variantExternalId },
-        })),
-        now,
-      );
+      // The drop goes into each row's own part of the context: every shopper's run remembers the price they saw.
+      const audience: ItemAudience = {
+        insertRuns: (run) => insertDropRuns(db, query, { ...run, context: { ...run.context, priceDrop } }),
+        members: async () =>
+          (await priceDropAudience(db, query)).map((a) => ({ profileId: a.profileId, context: { priceDrop: { ...priceDrop, seenPrice: a.seenPrice }, shopperVariantId: a.variantExternalId } })),
+      };
+      entered += await enterItemAudience(db, flow, current, audience, `price-drop:${o.episodeId}:`, { webhooks: {}, branches: {} }, now);
     }
   }
   return entered;

@@ -21,6 +21,7 @@ import { advance, type Advance, type Effect } from './orchestrator.ts';
 import { finishedCalls, insertOutboundCalls, wakeRunsWithFinishedCalls, type NewOutboundCall } from '../db/repositories/outbound-calls.ts';
 import { renderMessage } from './render-message.ts';
 import { memberships } from '../db/repositories/segments.ts';
+import { itemForecasts } from '../db/repositories/sell-out-forecast.ts';
 import { durationMs } from './flow-time.ts';
 import { entryTime } from './conditions.ts';
 
@@ -105,7 +106,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     [...new Map(runs.filter((r, i) => want(needs[i]!, r)).map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
   const metrics = [...new Set(needs.flatMap((n) => n.metrics))];
   const earliest = Math.min(now.getTime(), ...runs.flatMap((r, i) => (needs[i]!.metrics.length > 0 ? [Math.min(entryTime(r).getTime(), now.getTime() - needs[i]!.lookbackMs)] : [])));
-  const [profiles, lastSent, times, heads, stock, calls, members] = await Promise.all([
+  const [profiles, lastSent, times, heads, stock, forecasts, calls, members] = await Promise.all([
     loadProfiles(deps.pool, profileRefs),
     // Read only for smart sending, so only where a message with it switched on can be reached.
     lastMessaged(deps.pool, refsOf((n, r) => n.messages && defs.get(r.id)!.smartSending.enabled)),
@@ -116,6 +117,11 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
       const item = r.context.item ?? r.context.priceDrop;
       return item ? [{ storeId: r.storeId, level: item.level, id: item.variantId ?? item.productId }] : [];
     })),
+    itemForecasts(
+      deps.pool,
+      runs.flatMap((r) => (r.context.item?.forecast ? [{ storeId: r.storeId, productId: r.context.item.productId, variantId: r.context.item.variantId, velocityDays: r.context.item.forecast.velocityDays }] : [])),
+      now,
+    ),
     // Runs parked on a webhook step: has their call ended?
     finishedCalls(deps.pool, runs.filter((r) => defs.get(r.id)!.steps.some((s) => s.id === r.currentStep && s.type === 'webhook')).map((r) => ({ storeId: r.storeId, runId: r.id }))),
     // Segment-triggered runs: is the shopper still a member?
@@ -145,6 +151,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
         metricCount: (metric: string, since: Date) => (times.get(run.profileId)?.get(metric) ?? []).filter((t) => t >= since.getTime()).length,
         itemQuantity: run.context.item ? (stock.get(run.context.item.variantId ?? run.context.item.productId)?.quantity ?? null) : undefined,
         itemPrice: run.context.priceDrop ? (stock.get(run.context.priceDrop.variantId ?? run.context.priceDrop.productId)?.price ?? null) : undefined,
+        itemForecastHours: run.context.item?.forecast ? (forecasts.get(run.context.item.variantId ?? run.context.item.productId)?.hours ?? null) : undefined,
         webhookOutcome: (key: string) => calls.get(key),
         inSegment: run.context.segmentId ? members.has(`${run.context.segmentId}:${run.profileId}`) : undefined,
       };
@@ -171,7 +178,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
   const rendered = await Promise.all(
     effects.map(async ({ run, effect }) =>
       effect.kind === 'message'
-        ? renderMessage(deps, { run, effect, profile: profiles.get(run.profileId)!, head: heads.get(run.flowId)! })
+        ? renderMessage(deps, { run, effect, profile: profiles.get(run.profileId)!, head: heads.get(run.flowId)!, now })
         : null,
     ),
   );

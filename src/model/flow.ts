@@ -13,6 +13,8 @@ export type Flow = {
   triggerType: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Set while the flow is archived: stopped, and listed apart. */
+  archivedAt: Date | null;
 };
 
 export type RunStatus = 'active' | 'waiting' | 'paused' | 'completed' | 'exited';
@@ -28,12 +30,15 @@ export const TriggerEvent = z.object({
 });
 export type TriggerEvent = z.infer<typeof TriggerEvent>;
 
-/** The item a low-inventory run is about; its stock is read again before each message. */
+/** The item a low-inventory or sell-out forecast run is about; its stock is read again before each message. */
 export const RunItem = z.object({
   level: z.enum(['product', 'variant']),
   productId: z.string(),
   variantId: z.string().nullable(),
-  threshold: z.number(),
+  /** Low inventory: stock above this again means restocked. */
+  threshold: z.number().optional(),
+  /** Sell-out forecast: the message goes only while the item is still forecast to sell out within the horizon. */
+  forecast: z.object({ withinHours: z.number(), velocityDays: z.number() }).optional(),
 });
 export type RunItem = z.infer<typeof RunItem>;
 

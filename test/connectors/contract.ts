@@ -42,6 +42,8 @@ export type ConnectorFixture = {
   setup?: (rt: TestRuntime) => Promise<() => Promise<void>>;
   /** The delivery without its signature, for platforms that sign inside the body (default: signature headers dropped). */
   unsigned?: (req: WebhookRequest) => WebhookRequest;
+  /** Checks the stored rows after the end-to-end run has drained every delivery. */
+  afterDrain?: (rt: TestRuntime, store: Store) => Promise<void>;
 };
 
 const KNOWN_TRIGGER_METRICS = new Set<string>([Metrics.viewedProduct, Metrics.startedCheckout, Metrics.addedToCart]);
@@ -203,7 +205,9 @@ export function runConnectorContract(fx: ConnectorFixture): void {
         for (const r of rows) {
           assert.ok(r.processed_at, `${r.topic} processed (error: ${r.last_error})`);
           assert.notEqual(r.outcome, 'failed', `${r.topic}: ${r.last_error}`);
+          assert.notEqual(r.outcome, 'parked', `${r.topic} was parked: ${r.last_error}`);
         }
+        if (fx.afterDrain) await fx.afterDrain(rt, store);
       });
     }
   });

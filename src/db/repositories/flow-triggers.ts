@@ -57,18 +57,15 @@ const KEPT_DATES: Record<string, string> = { firstPurchaseAt: 'first_purchase_at
 /** Profiles of a store that carry the date property, with their timezone. */
 export async function dateCandidates(db: Queryable, storeId: string, property: string): Promise<Array<{ profileId: string; value: unknown; timezone: string | null }>> {
   const column = KEPT_DATES[property];
-  if (column) {
-    const { rows } = await db.query<{ id: string; value: Date; timezone: string | null }>(
-      `SELECT id, ${column} AS value, timezone FROM profiles WHERE store_id = $1 AND ${column} IS NOT NULL`,
-      [storeId],
-    );
-    return rows.map((r) => ({ profileId: r.id, value: r.value.toISOString(), timezone: r.timezone }));
-  }
+  const value = column ? `p.${column}` : 'p.properties->$2';
+  const has = column ? `p.${column} IS NOT NULL` : 'p.properties ? $2';
   const { rows } = await db.query<{ id: string; value: unknown; timezone: string | null }>(
-    'SELECT id, properties->$2 AS value, timezone FROM profiles WHERE store_id = $1 AND properties ? $2',
-    [storeId, property],
+    `SELECT p.id, ${value} AS value, COALESCE(p.timezone, sp.timezone) AS timezone
+     FROM profiles p LEFT JOIN store_preferences sp ON sp.store_id = p.store_id WHERE p.store_id = $1 AND ${has}`,
+    column ? [storeId] : [storeId, property],
   );
-  return rows.map((r) => ({ profileId: r.id, value: r.value, timezone: r.timezone }));
+  // A kept date is a timestamp: given as ISO text, as the profile facts give it.
+  return rows.map((r) => ({ profileId: r.id, value: r.value instanceof Date ? r.value.toISOString() : r.value, timezone: r.timezone }));
 }
 
 export type Observation = {

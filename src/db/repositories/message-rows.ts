@@ -13,7 +13,8 @@ export type MessageInsert = {
   runId: string | null;
   stepId: string | null;
   abBranch: string | null;
-  profileId: ProfileId;
+  /** Null only for a test send, which goes to an address the merchant typed. */
+  profileId: ProfileId | null;
   channel: Channel;
   to: string;
   subject: string | null;
@@ -59,7 +60,7 @@ export type MessageRow = {
   run_id: string | null;
   step_id: string | null;
   ab_branch: string | null;
-  profile_id: string;
+  profile_id: string | null;
   channel: Channel;
   recipient: string;
   subject: string | null;
@@ -87,7 +88,7 @@ export const toMessage = (r: MessageRow): StoredMessage => ({
   runId: r.run_id,
   stepId: r.step_id,
   abBranch: r.ab_branch,
-  profileId: r.profile_id as ProfileId,
+  profileId: r.profile_id as ProfileId | null,
   channel: r.channel,
   to: r.recipient,
   subject: r.subject,

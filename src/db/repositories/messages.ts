@@ -63,6 +63,22 @@ export async function releaseHeldForFlow(db: Queryable, storeId: StoreId, flowId
   return rowCount ?? 0;
 }
 
+/** Every held message of the store (or of one flow) released or skipped at once, by a person. */
+export async function decideAllHeld(db: Queryable, storeId: StoreId, flowId: string | null, actor: string, decision: { skip: string } | 'send'): Promise<number> {
+  const { rowCount } = decision === 'send'
+    ? await db.query(
+      `UPDATE messages SET status = 'queued', next_attempt_at = not_before, decided_by = $3, updated_at = now()
+       WHERE store_id = $1 AND ($2::uuid IS NULL OR flow_id = $2::uuid) AND status = 'held'`,
+      [storeId, flowId, actor],
+    )
+    : await db.query(
+      `UPDATE messages SET status = 'skipped', reason = $4, decided_by = $3, next_attempt_at = NULL, updated_at = now()
+       WHERE store_id = $1 AND ($2::uuid IS NULL OR flow_id = $2::uuid) AND status = 'held'`,
+      [storeId, flowId, actor, decision.skip],
+    );
+  return rowCount ?? 0;
+}
+
 export async function skipHeld(db: Queryable, storeId: StoreId, id: MessageId, actor: string, reason: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE messages SET status = 'skipped', reason = $4, decided_by = $3, next_attempt_at = NULL, updated_at = now()

@@ -144,6 +144,14 @@ export async function mergeProfileInto(
   await db.query('UPDATE flow_trigger_queue SET profile_id = $2 WHERE store_id = $1 AND profile_id = $3', args);
   await db.query('UPDATE messages SET profile_id = $2 WHERE store_id = $1 AND profile_id = $3', args);
   await db.query('UPDATE outbound_calls SET profile_id = $2 WHERE store_id = $1 AND profile_id = $3', args);
+  // Back-in-stock requests follow the person; where both asked for one variant, the older request stays.
+  await db.query(
+    `DELETE FROM back_in_stock_requests l WHERE l.store_id = $1 AND l.profile_id = $3 AND l.notified_at IS NULL
+       AND EXISTS (SELECT 1 FROM back_in_stock_requests s WHERE s.store_id = $1 AND s.profile_id = $2
+                   AND s.variant_id = l.variant_id AND s.notified_at IS NULL)`,
+    args,
+  );
+  await db.query('UPDATE back_in_stock_requests SET profile_id = $2 WHERE store_id = $1 AND profile_id = $3', args);
   await db.query(
     `WITH gone AS (DELETE FROM profile_lists WHERE store_id = $1 AND profile_id = $3 RETURNING list, joined_at)
      INSERT INTO profile_lists (store_id, list, profile_id, joined_at) SELECT $1, list, $2, joined_at FROM gone ON CONFLICT DO NOTHING`,

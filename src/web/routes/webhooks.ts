@@ -32,22 +32,26 @@ export function webhookRoutes(ctx: AppContext): Router {
       const status = verdict.reason === 'malformed' ? 400 : verdict.reason === 'unsupported' ? 404 : 401;
       return sendProblem(res, status, verdict.detail, { slug: `webhook-${verdict.reason}` });
     }
-    // Signed is not the same as storable: jsonb refuses U+0000 and nesting some thousands deep,
-    // which surfaced as a 500 on every retry. Refused as malformed instead, naming where.
+    // Signed is not the same as storable: jsonb refuses U+0000 and nesting some thousands deep.
+    // The platform signed it, so it is acknowledged and parked with its bytes, never refused
+    // (a 4xx makes the platform retry, then drop the subscription).
     const bad = unstorable(verdict.payload);
-    if (bad) {
-      req.log.warn({ platform: platform.data, topic: verdict.topic, path: bad.path.slice(0, 8).map(String) }, 'webhook refused: payload cannot be stored');
-      return sendProblem(res, 400, `The payload cannot be stored: ${bad.path.slice(0, 8).map(String).join('.') || '(body)'} ${bad.message}.`, { slug: 'webhook-malformed' });
-    }
+    const privacy = connector.acceptsWhileUninstalled?.(verdict.topic) ?? false;
     const result = await intakeFor(platform.data).submit({
       shop: verdict.shop,
       deliveryId: verdict.deliveryId,
       topic: verdict.topic,
-      payload: verdict.payload,
+      payload: bad ? null : verdict.payload,
       triggeredAt: verdict.triggeredAt,
-      acceptWhileUninstalled: connector.acceptsWhileUninstalled?.(verdict.topic) ?? false,
+      acceptWhileUninstalled: privacy,
       signedWith: verdict.signedWith,
+      ...(bad ? { parkedReason: `the payload cannot be stored: ${bad.path.slice(0, 8).map(String).join('.') || '(body)'} ${bad.message}`, rawBody } : {}),
     });
+    if (result.status === 'unknown-shop' && privacy) {
+      // A privacy request for a shop we do not hold: there is nothing of it here to erase or export.
+      req.log.info({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'privacy webhook for a shop we hold nothing of');
+      return res.status(200).json({ status: 'nothing-held' });
+    }
     if (result.status === 'unknown-shop') {
       // Signed by the platform but for a shop we do not hold (removed, or never finished install).
       req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for unknown shop');

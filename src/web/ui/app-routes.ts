@@ -12,15 +12,18 @@ import { findStoreById } from '../../db/repositories/stores.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
 import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
+import { storeLocale, type Locale } from '../../merchant/store-locale.ts';
 import { appHomePages } from './app-home.ts';
 import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
 import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
+import { appPrivacyPages } from './app-privacy.ts';
+import { appLocationPages } from './app-locations.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
 
-export type MerchantLocals = SessionLocals & { store: Store; actor: string };
+export type MerchantLocals = SessionLocals & { store: Store; actor: string; locale: Locale };
 
 const HINT = 'Shopify, BigCommerce and Wix stores open Storeflow from their admin instead; custom-catalog stores sign in here.';
 
@@ -49,6 +52,7 @@ export function appRoutes(ctx: AppContext): Router {
       return next(new ProblemError(401, 'Sign in first.'));
     }
     locals.store = store;
+    locals.locale = await storeLocale(ctx.db.pool, store);
     locals.actor = locals.session!.actor ?? `${store.platform} admin`;
     // The platform admin signs the merchant in again at every launch, so inside it there is no sign-out.
     locals.viewer = { label: `${locals.actor} · ${store.domain}`, embedded: locals.session!.embedded };
@@ -61,6 +65,8 @@ export function appRoutes(ctx: AppContext): Router {
   appCatalogPages(r, ctx);
   appMessagePages(r, ctx);
   appSettingsPages(r, ctx);
+  appPrivacyPages(r, ctx);
+  appLocationPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }

@@ -13,6 +13,7 @@ import { render } from './views.ts';
 import { supportStorePages } from './support-stores.ts';
 import { supportStaffPages } from './support-staff.ts';
 import { supportAuditPages } from './support-audit.ts';
+import { supportDeliveryPages } from './support-deliveries.ts';
 
 export type StaffLocals = SessionLocals & { staff: StaffAccount };
 
@@ -61,6 +62,7 @@ export function supportRoutes(ctx: AppContext): Router {
   supportStorePages(r, ctx);
   supportStaffPages(r, ctx);
   supportAuditPages(r, ctx);
+  supportDeliveryPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }

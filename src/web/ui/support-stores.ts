@@ -11,6 +11,7 @@ import { recordView } from '../../support/audit.ts';
 import { checkCustomTrigger, CustomTriggerInput, sampleEvents, enableCustomTrigger, useIntegrationCatalog, type CheckReport } from '../../support/custom-catalog-trigger.ts';
 import { fieldErrors, type FieldErrors } from './forms.ts';
 import { render } from './views.ts';
+import { klaviyoTriggerPreset } from '../../../connectors/klaviyo-format/conventions.ts';
 import { requireAdmin, type StaffLocals } from './support-routes.ts';
 
 const SearchQuery = z.object({ q: z.string().max(300).default('') });
@@ -31,6 +32,17 @@ const FIELD_OF: Record<string, string> = {
   'addedToCart.metric': 'cart_metric', 'addedToCart.productIdField': 'cart_product', 'addedToCart.priceField': 'cart_price',
   'startedCheckout.metric': 'checkout_metric', 'startedCheckout.itemsField': 'checkout_items', 'startedCheckout.productIdField': 'checkout_product', 'startedCheckout.priceField': 'checkout_price',
 };
+
+/** "Klaviyo format": the field names Klaviyo's integrations send, every event ticked. */
+function klaviyoForm(): MappingForm {
+  const k = klaviyoTriggerPreset();
+  return {
+    ordered_metric: k.orderedProduct.metric, ordered_product: k.orderedProduct.productIdField, ordered_price: k.orderedProduct.priceField,
+    viewed_on: 'on', viewed_metric: k.viewedProduct.metric, viewed_product: k.viewedProduct.productIdField, viewed_price: k.viewedProduct.priceField,
+    cart_on: 'on', cart_metric: k.addedToCart.metric, cart_product: k.addedToCart.productIdField, cart_price: k.addedToCart.priceField,
+    checkout_on: 'on', checkout_metric: k.startedCheckout.metric, checkout_items: k.startedCheckout.itemsField, checkout_product: k.startedCheckout.productIdField, checkout_price: k.startedCheckout.priceField,
+  };
+}
 
 function formValues(body: unknown): MappingForm {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -96,7 +108,8 @@ export function supportStorePages(r: Router, ctx: AppContext): void {
 
   r.get('/stores/:id', async (req, res) => {
     const notices: Record<string, string> = { enabled: 'The custom-catalog trigger is on.', integration: 'The integration catalog drives the trigger again.' };
-    await showStore(res, storeIdOf(req.params.id), { notice: notices[String(req.query.done ?? '')] });
+    const form = req.query.preset === 'klaviyo' ? klaviyoForm() : undefined;
+    await showStore(res, storeIdOf(req.params.id), { notice: notices[String(req.query.done ?? '')], ...(form ? { form } : {}) });
   });
 
   r.post('/stores/:id/custom-trigger', async (req, res) => {
