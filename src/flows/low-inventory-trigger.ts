@@ -7,8 +7,8 @@ import type { Store } from '../model/store.ts';
 import { findStoreById } from '../db/repositories/stores.ts';
 import { findTriggerableFlows } from '../db/repositories/flows.ts';
 import { flowVersionHistory, inventoryObservations, type Observation } from '../db/repositories/flow-triggers.ts';
-import { FlowDefinition, successors, type Step } from './definition.ts';
-import { enterItemAudience, lookedAtItem } from './item-audience.ts';
+import { FlowDefinition } from './definition.ts';
+import { audienceQuery, enterItemAudience, lookedAtItem } from './item-audience.ts';
 
 type LowInventoryTrigger = Extract<FlowDefinition['trigger'], { type: 'low-inventory' }>;
 
@@ -17,21 +17,6 @@ export function lowInventoryAllowed(store: Pick<Store, 'platform' | 'lowInventor
   if (store.status !== 'active') return false;
   const custom = store.platform === 'custom' || store.lowInventoryCatalog === 'custom';
   return !custom || store.customLowInventoryEnabled;
-}
-
-/** The channel of the flow's first message: the audience must be reachable on it. */
-export function firstMessageChannel(def: FlowDefinition): 'email' | 'sms' {
-  const byId = new Map(def.steps.map((s) => [s.id, s]));
-  const seen = new Set<string>();
-  const queue = [def.start];
-  while (queue.length > 0) {
-    const step: Step | undefined = byId.get(queue.shift()!);
-    if (!step || seen.has(step.id)) continue;
-    seen.add(step.id);
-    if (step.type === 'email' || step.type === 'sms') return step.type;
-    queue.push(...successors(step));
-  }
-  return 'email';
 }
 
 export function crosses(trigger: LowInventoryTrigger, o: Pick<Observation, 'level' | 'oldQuantity' | 'newQuantity'>): boolean {
@@ -60,19 +45,8 @@ export async function enterLowInventory(db: Queryable, storeId: StoreId, observa
     for (const o of observations) {
       const def = versionAt(history, o.observedAt);
       if (!def || def.trigger.type !== 'low-inventory' || !crosses(def.trigger, o)) continue;
-      const trigger = def.trigger;
-      const query = {
-        storeId,
-        level: trigger.level,
-        productExternalId: o.productExternalId,
-        variantExternalId: o.variantExternalId,
-        metrics: trigger.metrics,
-        lookbackDays: trigger.lookbackDays,
-        excludePurchasedWithinDays: trigger.excludePurchasedWithinDays,
-        channel: firstMessageChannel(current),
-        now,
-      };
-      const context = { item: { level: o.level, productId: o.productId, variantId: o.variantId, threshold: trigger.threshold }, webhooks: {}, branches: {} };
+      const query = audienceQuery(storeId, def.trigger, current, o, now);
+      const context = { item: { level: o.level, productId: o.productId, variantId: o.variantId, threshold: def.trigger.threshold }, webhooks: {}, branches: {} };
       entered += await enterItemAudience(db, flow, current, lookedAtItem(db, query), `low-inventory:${o.id}:`, context, now);
     }
   }

@@ -8,8 +8,8 @@ import { findTriggerableFlows } from '../db/repositories/flows.ts';
 import { flowVersionHistory } from '../db/repositories/flow-triggers.ts';
 import { insertDropRuns, priceDropAudience, priceFalls } from '../db/repositories/price-observations.ts';
 import { FlowDefinition } from './definition.ts';
-import { enterItemAudience, type ItemAudience } from './item-audience.ts';
-import { firstMessageChannel, versionAt } from './low-inventory-trigger.ts';
+import { audienceQuery, enterItemAudience, type ItemAudience } from './item-audience.ts';
+import { versionAt } from './low-inventory-trigger.ts';
 
 export async function enterPriceDrop(db: Queryable, storeId: StoreId, observationIds: string[], now: Date): Promise<number> {
   const flows = await findTriggerableFlows(db, storeId, 'price-drop', null);
@@ -27,15 +27,7 @@ export async function enterPriceDrop(db: Queryable, storeId: StoreId, observatio
       if (!def || def.trigger.type !== 'price-drop' || def.trigger.level !== o.level) continue;
       const t = def.trigger;
       const query = {
-        storeId,
-        level: t.level,
-        productExternalId: o.productExternalId,
-        variantExternalId: o.variantExternalId,
-        metrics: t.metrics,
-        lookbackDays: t.lookbackDays,
-        excludePurchasedWithinDays: t.excludePurchasedWithinDays,
-        channel: firstMessageChannel(current),
-        now,
+        ...audienceQuery(storeId, t, current, o, now),
         newPrice: o.newPrice,
         minPercent: t.minPercent ?? null,
         minAmount: t.minAmount ?? null,
