@@ -35,6 +35,8 @@ export type Condition = z.infer<typeof Condition>;
 
 const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
+const ExclusionWindow = z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30);
+
 export const Trigger = z.discriminatedUnion('type', [
   z.object({ type: z.literal('metric'), metric: z.string().trim().min(1).max(255), where: z.array(PathCondition).default([]) }),
   z.object({ type: z.literal('list'), list: z.string().trim().min(1).max(255) }),
@@ -52,7 +54,17 @@ export const Trigger = z.discriminatedUnion('type', [
     threshold: z.number().int().min(1).max(100_000),
     metrics: z.array(z.string().trim().min(1)).min(1),
     lookbackDays: z.number().int().min(1).max(365).default(30),
-    excludePurchasedWithinDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30),
+    excludePurchasedWithinDays: ExclusionWindow,
+  }),
+  z.object({
+    type: z.literal('price-drop'),
+    level: z.enum(['product', 'variant']),
+    /** The fall, against the price the shopper saw, that counts: a share, an amount, or both. */
+    minPercent: z.number().gt(0).max(100).optional(),
+    minAmount: z.number().gt(0).max(1_000_000_000).optional(),
+    metrics: z.array(z.string().trim().min(1)).min(1),
+    lookbackDays: z.number().int().min(1).max(365).default(30),
+    excludePurchasedWithinDays: ExclusionWindow,
   }),
   /** "Expected to sell out within H hours" at the pace of the last `velocityDays` of Ordered Product. */
   z.object({

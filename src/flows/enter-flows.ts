@@ -1,4 +1,4 @@
-// The triggers that start flows: the queue of new events, list joins and inventory falls, and
+// The triggers that start flows: the queue of new events, list joins, inventory and price falls, and
 // the date-property schedule. Entry itself (filters, re-entry, keys) is in flow-entry.ts.
 import type pg from 'pg';
 import type { ProfileId, StoreId } from '../model/ids.ts';
@@ -11,6 +11,7 @@ import { allHold } from './conditions.ts';
 import { nextAnniversary } from './flow-time.ts';
 import { enterFlow, type Candidate } from './flow-entry.ts';
 import { enterLowInventory } from './low-inventory-trigger.ts';
+import { enterPriceDrop } from './price-drop-trigger.ts';
 import { enterSellOutForecastForChanges } from './sell-out-forecast-trigger.ts';
 
 /** Events older than this start no flow: a backfill of last year's orders must not mail anyone. */
@@ -59,6 +60,8 @@ export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; bat
         entered += await enterLowInventory(tx, sid, changes, now);
         entered += await enterSellOutForecastForChanges(tx, sid, changes, now);
       }
+      const drops = items.filter((q) => q.kind === 'price').map((q) => q.observationId!);
+      if (drops.length > 0) entered += await enterPriceDrop(tx, sid, drops, now);
       const joins = items.filter((q) => q.kind === 'list');
       const lists = [...new Set(joins.map((q) => q.list!))];
       if (lists.length > 0) {
@@ -96,7 +99,13 @@ export async function runDateTriggers(pool: pg.Pool, opts: { now?: Date; horizon
     for (const c of await dateCandidates(pool, flow.storeId, property)) {
       const due = nextAnniversary(c.value, offsetDays, at, c.timezone, now);
       if (!due || due.getTime() > horizon) continue;
-      candidates.push({ profileId: c.profileId as ProfileId, key: `date:${property}:${due.getUTCFullYear()}-${due.getUTCMonth() + 1}-${due.getUTCDate()}:${c.profileId}`, triggerEvent: null, startAt: due });
+      candidates.push({
+        profileId: c.profileId as ProfileId,
+        key: `date:${property}:${due.getUTCFullYear()}-${due.getUTCMonth() + 1}-${due.getUTCDate()}:${c.profileId}`,
+        triggerEvent: null,
+        startAt: due,
+        context: { webhooks: {}, branches: {}, date: { property, value: String(c.value) } },
+      });
     }
     entered += await withTransaction(pool, (tx) => enterFlow(tx, flow, candidates, now));
   }

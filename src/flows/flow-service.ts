@@ -48,7 +48,22 @@ function zodIssues(err: z.ZodError): FlowIssue[] {
   });
 }
 
+/** Orders are what a price drop leaves out, never what it starts from. */
+const ORDER_METRICS = ['Placed Order', 'Ordered Product'];
+
+function checkPriceDrop(trigger: Extract<Trigger, { type: 'price-drop' }>): FlowIssue[] {
+  const issues: FlowIssue[] = [];
+  if (trigger.minPercent === undefined && trigger.minAmount === undefined) {
+    issues.push({ stepId: null, path: 'trigger.minPercent', message: 'a price drop needs minPercent, minAmount or both' });
+  }
+  for (const metric of trigger.metrics.filter((m) => ORDER_METRICS.includes(m))) {
+    issues.push({ stepId: null, path: 'trigger.metrics', message: `${metric} cannot trigger a price-drop flow: buyers are left out, not reached` });
+  }
+  return issues;
+}
+
 function checkTrigger(trigger: Trigger, policy: TriggerPolicy): FlowIssue[] {
+  if (trigger.type === 'price-drop') return checkPriceDrop(trigger);
   // A sell-out forecast reaches the same audience as low inventory, so the same table governs it.
   if (trigger.type !== 'low-inventory' && trigger.type !== 'sell-out-forecast') return [];
   if (policy.blocked) return [{ stepId: null, path: 'trigger', message: policy.blocked }];

@@ -52,17 +52,32 @@ export function quietUntil(now: Date, quiet: { start: string; end: string }, tim
  */
 export function nextAnniversary(value: unknown, offsetDays: number, at: string, timezone: string | null, from: Date): Date | null {
   if (typeof value !== 'string') return null;
-  const m = /^(\d{4}|--)-?(\d{2})-(\d{2})/.exec(value.trim());
+  const zone = zoneOf(timezone);
+  const local = localDate(value, zone);
+  const m = /^(\d{4}|--)-?(\d{2})-(\d{2})/.exec(local);
   if (!m) return null;
   const month = Number(m[2]);
   const day = Number(m[3]);
   if (month < 1 || month > 12 || day < 1 || day > 31) return null;
-  const zone = zoneOf(timezone);
+  // An anniversary falls in the years after the date itself: the day of a first purchase is not its anniversary.
+  const origin = m[1] === '--' ? -Infinity : Number(m[1]);
   const now = DateTime.fromJSDate(from).setZone(zone);
   for (const year of [now.year - 1, now.year, now.year + 1]) {
+    if (year <= origin) continue;
     const base = DateTime.fromObject({ year, month, day: 1 }, { zone });
     const date = base.set({ day: Math.min(day, base.daysInMonth ?? 28) }).plus({ days: offsetDays }).set({ ...hm(at), second: 0, millisecond: 0 });
     if (date >= now.startOf('day')) return date.toJSDate();
   }
   return null;
+}
+
+/**
+ * A moment (an ISO time such as firstPurchaseAt) becomes the calendar date it was in the
+ * profile's timezone; a plain date stays as it is.
+ */
+function localDate(value: string, zone: string): string {
+  const v = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v)) return v;
+  const t = DateTime.fromISO(v, { setZone: true });
+  return t.isValid ? (t.setZone(zone).toISODate() ?? v) : v;
 }

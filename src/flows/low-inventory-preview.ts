@@ -5,7 +5,7 @@ import type { Store } from '../model/store.ts';
 import { findProductByExternalId } from '../db/repositories/catalog.ts';
 import { lowInventoryAudienceSize } from '../db/repositories/flow-triggers.ts';
 import { getFlow } from './flow-service.ts';
-import { firstMessageChannel } from './low-inventory-trigger.ts';
+import { audienceQuery } from './item-audience.ts';
 
 export type AudiencePreview =
   | { ok: true; audience: number; level: 'product' | 'variant'; productId: string; variantId: string | null; product: { title: string; inventoryQuantity: number | null } }
@@ -20,17 +20,7 @@ export async function previewAudience(pool: pg.Pool, store: Store, flowId: FlowI
   if (!product) return { ok: false, status: 404, detail: `No product ${productId} in the catalog.` };
   if (trigger.level === 'variant' && !variantId) return { ok: false, status: 422, detail: 'A variant-level flow needs variantId.' };
   if (variantId && !product.variants.some((v) => v.externalId === variantId)) return { ok: false, status: 404, detail: `No variant ${variantId} on product ${productId}.` };
-  const audience = await lowInventoryAudienceSize(pool, {
-    storeId: store.id,
-    level: trigger.level,
-    productExternalId: productId,
-    variantExternalId: trigger.level === 'variant' ? variantId : null,
-    metrics: trigger.metrics,
-    lookbackDays: trigger.lookbackDays,
-    excludePurchasedWithinDays: trigger.excludePurchasedWithinDays,
-    channel: firstMessageChannel(found.definition),
-    now,
-  });
+  const audience = await lowInventoryAudienceSize(pool, audienceQuery(store.id, trigger, found.definition, { productExternalId: productId, variantExternalId: trigger.level === 'variant' ? variantId : null }, now));
   return {
     ok: true,
     audience,

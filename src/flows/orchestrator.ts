@@ -10,6 +10,7 @@ import type { FlowDefinition, Step } from './definition.ts';
 import { allHold, conditionFacts, entryTime, holds, type ConditionFacts } from './conditions.ts';
 import { addDuration, durationMs, nextLocalTime, quietUntil } from './flow-time.ts';
 import { WEBHOOK_MAX_ATTEMPTS } from './outbound-webhook.ts';
+import { dropHolds } from './price-drop-rule.ts';
 
 /** What a run knows of its profile (read in bulk per tick). */
 export type ProfileFacts = FactProfile;
@@ -24,6 +25,10 @@ export type RunFacts = {
   metricCount: (metric: string, since: Date) => number;
   /** Current stock of the run's item (low-inventory runs); undefined when the run has none. */
   itemQuantity?: number | null;
+  /** Current price of the run's item (price-drop runs); null when the item was removed. */
+  itemPrice?: number | null;
+  /** Whether the profile is still in the segment the run entered from (segment-triggered runs). */
+  inSegment?: boolean;
   /** Hours the run's item lasts at its recent pace (sell-out forecast runs); null when nothing sold. */
   itemForecastHours?: number | null;
   /** The outcome of a finished webhook call, by its idempotency key (the step visit). */
@@ -254,6 +259,30 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
             : threshold !== undefined && q > threshold ? 'restocked'
             : forecast && (hours === null || hours === undefined || hours > forecast.withinHours) ? 'no longer forecast to sell out'
             : null;
+          if (reason) {
+            skip(reason);
+            goTo(step.id, step.next, `skipped: ${reason}`);
+            continue;
+          }
+        }
+        if (run.context.segmentId && facts.inSegment === false) {
+          skip('left the segment');
+          goTo(step.id, step.next, 'skipped: left the segment');
+          continue;
+        }
+        if (run.context.date) {
+          // The date is read again: a merge that found an earlier first order, or an edited birthday, moves it.
+          const current = cond.profile[run.context.date.property];
+          if (current === undefined || current === null || String(current) !== run.context.date.value) {
+            skip('date changed');
+            goTo(step.id, step.next, 'skipped: date changed');
+            continue;
+          }
+        }
+        if (run.context.priceDrop) {
+          const d = run.context.priceDrop;
+          const p = facts.itemPrice;
+          const reason = p === null || p === undefined ? 'item removed' : dropHolds(d.seenPrice, p, d) ? null : 'price back up';
           if (reason) {
             skip(reason);
             goTo(step.id, step.next, `skipped: ${reason}`);

@@ -9,6 +9,9 @@ const footer = '<p style="font-size:12px;color:#666">You get this because you sh
 const itemsTable = `<table>{% for item in items %}<tr><td>{% if item.imageUrl %}<img src="{{ item.imageUrl }}" width="64" alt="">{% endif %}</td>
 <td><a href="{{ item.url }}">{{ item.title | default: "Your item" }}</a> × {{ item.quantity }}</td><td>{{ item.price }}</td></tr>{% endfor %}</table>`;
 
+/** The shopper's own variant (their size), when their event named one. */
+const yourVariant = `{% if variant.title %}<p>Yours, <a href="{{ variant.url }}">{{ variant.title }}</a>: {{ variant.inventoryQuantity }} left.</p>{% endif %}`;
+
 export const PRESETS = {
   'low-inventory': {
     name: 'Low inventory',
@@ -23,6 +26,24 @@ export const PRESETS = {
         subject: 'Almost gone: {{ product.title }}',
         html: `<p>Hi {{ profile.firstName | default: "there" }},</p><p>Only {{ product.inventoryQuantity }} left of
 <a href="{{ product.url }}">{{ product.title }}</a>{% if product.price %} ({{ product.price }}){% endif %}.</p>
+${yourVariant}
+{% if product.imageUrl %}<p><img src="{{ product.imageUrl }}" width="240" alt="{{ product.title }}"></p>{% endif %}${footer}`,
+      },
+    ],
+  },
+  'price-drop': {
+    name: 'Price drop',
+    status: 'draft',
+    tags: ['price-drop'],
+    trigger: { type: 'price-drop', level: 'product', minPercent: 10, metrics: ['Viewed Product', 'Added to Cart', 'Started Checkout'], lookbackDays: 30, excludePurchasedWithinDays: 30 },
+    start: 'email',
+    steps: [
+      {
+        id: 'email',
+        type: 'email',
+        subject: 'Now {{ priceDrop.price }}: {{ product.title }}',
+        html: `<p>Hi {{ profile.firstName | default: "there" }},</p><p><a href="{{ variant.url | default: product.url }}">{{ product.title }}{% if variant.title %} ({{ variant.title }}){% endif %}</a>
+is now {{ priceDrop.price }}, down from {{ priceDrop.seenPrice }} when you looked.</p>
 {% if product.imageUrl %}<p><img src="{{ product.imageUrl }}" width="240" alt="{{ product.title }}"></p>{% endif %}${footer}`,
       },
     ],
@@ -60,6 +81,30 @@ at this pace the last {{ product.inventoryQuantity }} are expected to be gone wi
         subject: 'You left something behind',
         html: `<p>Hi {{ profile.firstName | default: "there" }}, your cart is waiting.</p>${itemsTable}
 <p><a href="{{ event.properties.CheckoutURL | default: event.properties.abandoned_checkout_url }}">Return to checkout</a></p>${footer}`,
+      },
+      { id: 'done', type: 'exit' },
+    ],
+  },
+  // Added to Cart with neither Started Checkout nor Placed Order after it: earlier in the funnel
+  // than an abandoned checkout, so a shopper who reached checkout hears from that flow instead.
+  // Both splits count from the cart event's own time and are asked again before the email.
+  'abandoned-cart': {
+    name: 'Abandoned cart',
+    status: 'draft',
+    tags: ['abandoned-cart'],
+    trigger: { type: 'metric', metric: 'Added to Cart', where: [] },
+    reentry: { mode: 'after', after: 'P1D' },
+    start: 'wait',
+    steps: [
+      { id: 'wait', type: 'delay', duration: 'PT2H', next: 'checked-out' },
+      { id: 'checked-out', type: 'split', condition: { metric: 'Started Checkout', since: 'entry', atLeast: 1 }, yes: 'done', no: 'ordered' },
+      { id: 'ordered', type: 'split', condition: { metric: 'Placed Order', since: 'entry', atLeast: 1 }, yes: 'done', no: 'email' },
+      {
+        id: 'email',
+        type: 'email',
+        subject: 'Still in your cart: {{ product.title | default: "your pick" }}',
+        html: `<p>Hi {{ profile.firstName | default: "there" }}, you left this in your cart.</p>${itemsTable}
+<p><a href="{{ product.url }}">Back to {{ product.title | default: "the shop" }}</a></p>${footer}`,
       },
       { id: 'done', type: 'exit' },
     ],
@@ -122,6 +167,16 @@ at this pace the last {{ product.inventoryQuantity }} are expected to be gone wi
     trigger: { type: 'date', property: 'birthday', offsetDays: 0, at: '09:00' },
     start: 'email',
     steps: [{ id: 'email', type: 'email', subject: 'Happy birthday, {{ profile.firstName | default: "friend" }}!', html: `<p>A little treat from us today.</p>${footer}` }],
+  },
+  // firstPurchaseAt is kept by ingest from the profile's earliest Placed Order; the purchase day
+  // itself is not an anniversary, the same day a year later is.
+  'first-purchase-anniversary': {
+    name: 'First purchase anniversary',
+    status: 'draft',
+    tags: ['anniversary'],
+    trigger: { type: 'date', property: 'firstPurchaseAt', offsetDays: 0, at: '10:00' },
+    start: 'email',
+    steps: [{ id: 'email', type: 'email', subject: 'A year ago today, {{ profile.firstName | default: "friend" }}', html: `<p>You placed your first order with us a year ago. Thank you for shopping with us.</p>${footer}` }],
   },
 } satisfies Record<string, Preset>;
 

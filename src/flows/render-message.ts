@@ -1,11 +1,11 @@
-// Turns a message decision into rendered content: Liquid with profile, event, product, items,
-// store and a signed unsubscribe link (DESIGN §3 "Templates").
+// Turns a message decision into rendered content: Liquid with profile, event, product, variant,
+// priceDrop, items, store and a signed unsubscribe link (DESIGN §3 "Templates").
 import type pg from 'pg';
 import type { Config } from '../config.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { FlowRun } from '../model/flow.ts';
-import type { FactProfile, FlowHead, TemplateProduct } from '../db/repositories/flow-facts.ts';
-import { itemQuantities, templateProducts } from '../db/repositories/flow-facts.ts';
+import type { FactProfile, FlowHead, TemplateProduct, TemplateVariant } from '../db/repositories/flow-facts.ts';
+import { itemQuantities, templateProducts, templateVariant } from '../db/repositories/flow-facts.ts';
 import { itemForecasts } from '../db/repositories/sell-out-forecast.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { messageLinkKey, unsubscribeUrl } from '../messaging/links.ts';
@@ -40,6 +40,28 @@ const productVars = (p: (TemplateProduct & ProductForecast) | undefined) =>
 /** Hours to sell-out are shown as a whole number; a fraction of an hour says nothing to a shopper. */
 const roundHours = (h: number | null) => (h === null ? null : Math.round(h));
 
+/** A link to the variant itself where the platform has one (Shopify's `?variant=`), else the product page. */
+function variantUrl(productUrl: string | null, variantId: string, platform: string | undefined): string | null {
+  if (!productUrl || platform !== 'shopify') return productUrl;
+  try {
+    const url = new URL(productUrl);
+    url.searchParams.set('variant', variantId);
+    return url.toString();
+  } catch {
+    return productUrl;
+  }
+}
+
+const variantVars = (v: TemplateVariant | undefined, p: TemplateProduct | undefined, platform: string | undefined) =>
+  v && { id: v.externalId, title: v.title, sku: v.sku, price: v.price, inventoryQuantity: v.inventoryQuantity, url: variantUrl(p?.url ?? null, v.externalId, platform) };
+
+/** What a price-drop message may say: the price the shopper saw, today's, and the difference. */
+function dropVars(seen: number, now: number | null) {
+  if (now === null) return null;
+  const amount = Math.round((seen - now) * 100) / 100;
+  return { seenPrice: seen, price: now, amount, percent: seen > 0 ? Math.round((amount / seen) * 100) : 0 };
+}
+
 /**
  * Event properties as a message may show them: a link to a host that is not the store's is
  * removed (events stored before the public key's links were vetted, or sent some other way).
@@ -55,17 +77,24 @@ async function vettedProperties(deps: RenderDeps, storeId: FlowRun['storeId'], s
 /** The variables a template sees; also used by previews with a sample profile and product. */
 export async function templateVariables(
   deps: RenderDeps,
-  input: { run: Pick<FlowRun, 'storeId' | 'profileId' | 'triggerEvent' | 'context'>; profile: FactProfile; head: Pick<FlowHead, 'storeDomain'>; channel: 'email' | 'sms'; needsProducts: boolean; now?: Date },
+  input: { run: Pick<FlowRun, 'storeId' | 'profileId' | 'triggerEvent' | 'context'>; profile: FactProfile; head: Pick<FlowHead, 'storeDomain'> & Partial<Pick<FlowHead, 'storePlatform'>>; channel: 'email' | 'sms'; needsProducts: boolean; now?: Date },
 ): Promise<Record<string, unknown>> {
   const { run, profile } = input;
   const event = run.triggerEvent;
   let product: (TemplateProduct & ProductForecast) | undefined;
+  let variant: TemplateVariant | undefined;
+  let drop: ReturnType<typeof dropVars> = null;
   let items: Array<Record<string, unknown>> = (event?.items ?? []).map((i) => ({ productId: i.productId, variantId: i.variantId, quantity: i.quantity, price: i.price }));
   if (input.needsProducts) {
-    const ownIds = run.context.item ? [run.context.item.productId] : [];
+    // The item a low-inventory or price-drop run is about; other flows show their event's first item.
+    const own = run.context.item ?? run.context.priceDrop;
     const externalIds = (event?.items ?? []).map((i) => i.productId).filter((x): x is string => Boolean(x));
-    const found = await templateProducts(deps.pool, run.storeId, ownIds, externalIds);
-    product = run.context.item ? found.find((p) => p.id === run.context.item!.productId) : found.find((p) => p.externalId === externalIds[0]);
+    const found = await templateProducts(deps.pool, run.storeId, own ? [own.productId] : [], externalIds);
+    product = own ? found.find((p) => p.id === own.productId) : found.find((p) => p.externalId === externalIds[0]);
+    // The variant the run is about, or else the one the shopper looked at (their size).
+    if (product && own) variant = await templateVariant(deps.pool, run.storeId, product.id, { id: own.variantId, externalId: run.context.shopperVariantId ?? null });
+    const pd = run.context.priceDrop;
+    if (pd) drop = dropVars(pd.seenPrice, pd.variantId ? (variant?.price ?? null) : product?.price == null ? null : Number(product.price));
     const variantId = run.context.item?.variantId;
     if (product && variantId) {
       // A variant-level run is about the variant's stock, not the product's total.
@@ -82,9 +111,11 @@ export async function templateVariables(
     items = (event?.items ?? []).map((i) => ({ ...productVars(found.find((p) => p.externalId === i.productId)), productId: i.productId, variantId: i.variantId, quantity: i.quantity, price: i.price ?? null }));
   }
   return {
-    profile: { id: profile.id, email: profile.email, phone: profile.phone, firstName: profile.firstName, lastName: profile.lastName, timezone: profile.timezone, properties: profile.properties },
+    profile: { id: profile.id, email: profile.email, phone: profile.phone, firstName: profile.firstName, lastName: profile.lastName, timezone: profile.timezone, properties: profile.properties, firstPurchaseAt: profile.firstPurchaseAt ?? null },
     event: event && { metric: event.metric, time: event.time, value: event.value, properties: await vettedProperties(deps, run.storeId, input.head.storeDomain, event.properties) },
     product: productVars(product) ?? null,
+    variant: variantVars(variant, product, input.head.storePlatform) ?? null,
+    priceDrop: drop,
     items,
     store: { domain: input.head.storeDomain },
     unsubscribeUrl: unsubscribeUrl(deps.config.appUrl, linkKey(deps.secrets), run.storeId, run.profileId, input.channel),
@@ -102,7 +133,7 @@ export async function renderMessage(
     profile: input.profile,
     head: input.head,
     channel: step.type,
-    needsProducts: sources.some((s) => /\b(product|items)\b/.test(s)),
+    needsProducts: sources.some((s) => /\b(product|items|variant|priceDrop)\b/.test(s)),
     ...(input.now ? { now: input.now } : {}),
   });
   if (step.type === 'email') {

@@ -1,11 +1,12 @@
-// Segments: a stored set of conditions over profile properties and event counts in a window.
+// Segments: a stored set of conditions over profile properties, event counts and summed event
+// values (spend) in a window.
 // Membership is re-evaluated on a schedule and for the profiles new events touch; a profile
 // that newly matches enters the segment's flows.
 import type pg from 'pg';
 import { z } from 'zod';
 import type { ProfileId, StoreId } from '../model/ids.ts';
 import { withTransaction } from '../db/pool.ts';
-import { loadProfiles, metricTimes } from '../db/repositories/flow-facts.ts';
+import { loadProfiles, metricTimes, netValueSums } from '../db/repositories/flow-facts.ts';
 import { applyMembership, findSegment, insertSegment, listSegments, memberCount, profileIdPage, type SegmentRow } from '../db/repositories/segments.ts';
 import { findTriggerableFlows } from '../db/repositories/flows.ts';
 import { IsoDuration, PathCondition } from './definition.ts';
@@ -20,15 +21,41 @@ const SegmentMetricCondition = z.object({
   atLeast: z.number().int().min(0).default(1),
   /** atMost 0 expresses "has not done it". */
   atMost: z.number().int().min(0).optional(),
+  /** A count never takes a spend amount: a bad value condition must not pass as a count. */
+  valueAtLeast: z.never().optional(),
 });
+
+/** "Spent at least X": the metric's event values summed over the window, net of the `less` metrics. */
+const SegmentValueCondition = z.object({
+  metric: z.string().trim().min(1).max(255),
+  within: IsoDuration,
+  valueAtLeast: z.number().min(0).max(1_000_000_000_000),
+  /** Metrics whose values come off the sum per order (OrderID): refunds and cancellations. */
+  less: z.array(z.string().trim().min(1).max(255)).max(5).default([]),
+});
+type SegmentValueCondition = z.infer<typeof SegmentValueCondition>;
 
 export const SegmentDefinition = z.object({
   name: z.string().trim().min(1).max(255),
-  conditions: z.array(z.union([SegmentMetricCondition, PathCondition.refine((c) => c.path.startsWith('profile.'), 'segments test profile fields only')])).min(1).max(20),
+  // A value condition first: a metric condition would also accept its fields.
+  conditions: z.array(z.union([SegmentValueCondition, SegmentMetricCondition, PathCondition.refine((c) => c.path.startsWith('profile.'), 'segments test profile fields only')])).min(1).max(20),
 });
 export type SegmentDefinition = z.infer<typeof SegmentDefinition>;
 
 export type Segment = { id: string; name: string; definition: SegmentDefinition; members: number; evaluatedAt: Date | null };
+
+/** Ready-made segments: `{"preset":"vip","minSpend":500}` is spend over the last 365 days, net of refunds and cancellations. */
+const SegmentPreset = z.object({ preset: z.literal('vip'), name: z.string().optional(), minSpend: z.number().min(0).default(500) }).passthrough();
+
+export function vipSegment(minSpend: number, name = 'VIP'): SegmentDefinition {
+  return { name, conditions: [{ metric: 'Placed Order', within: 'P365D', valueAtLeast: minSpend, less: ['Refunded Order', 'Cancelled Order'] }] };
+}
+
+/** A body is a segment definition, or a preset with its settings. */
+export function resolveSegmentInput(body: unknown): unknown {
+  const preset = SegmentPreset.safeParse(body);
+  return preset.success ? vipSegment(preset.data.minSpend, preset.data.name) : body;
+}
 
 /** Stores a segment (parsed at the edge) and evaluates it over every profile once. */
 export async function createSegment(pool: pg.Pool, storeId: StoreId, definition: SegmentDefinition): Promise<Segment> {
@@ -51,16 +78,21 @@ export async function storeSegments(pool: pg.Pool, storeId: StoreId): Promise<Se
 /** Which of these profiles match now. */
 async function matching(pool: pg.Pool, storeId: string, def: SegmentDefinition, profileIds: string[], now: Date): Promise<string[]> {
   const refs = profileIds.map((id) => ({ storeId, id }));
-  const metricConds = def.conditions.filter((c): c is z.infer<typeof SegmentMetricCondition> => 'metric' in c);
+  const isValue = (c: SegmentDefinition['conditions'][number]): c is SegmentValueCondition => 'valueAtLeast' in c;
+  const metricConds = def.conditions.filter((c): c is z.infer<typeof SegmentMetricCondition> => 'metric' in c && !isValue(c));
+  const valueConds = def.conditions.filter(isValue);
   const longest = Math.max(0, ...metricConds.map((c) => durationMs(c.within)));
-  const [profiles, times] = await Promise.all([
+  const [profiles, times, sums] = await Promise.all([
     loadProfiles(pool, refs),
     metricConds.length ? metricTimes(pool, refs, [...new Set(metricConds.map((c) => c.metric))], new Date(now.getTime() - longest)) : Promise.resolve(new Map<string, Map<string, number[]>>()),
+    Promise.all(valueConds.map((c) => netValueSums(pool, refs, c.metric, c.less, new Date(now.getTime() - durationMs(c.within))))),
   ]);
+  const sumOf = new Map(valueConds.map((c, i) => [c, sums[i]!]));
   return profileIds.filter((id) => {
     const p = profiles.get(id);
     if (!p) return false;
     return def.conditions.every((c) => {
+      if (isValue(c)) return (sumOf.get(c)!.get(id) ?? 0) >= c.valueAtLeast;
       if ('metric' in c) {
         const since = now.getTime() - durationMs(c.within);
         const n = (times.get(id)?.get(c.metric) ?? []).filter((t) => t >= since).length;
@@ -84,7 +116,7 @@ export async function evaluateSegment(pool: pg.Pool, segment: SegmentRow, profil
       const joined = await applyMembership(tx, segment.storeId, segment.id, ids, match, now);
       if (joined.length === 0) return 0;
       for (const flow of await findTriggerableFlows(tx, segment.storeId as StoreId, 'segment', [segment.id])) {
-        await enterFlow(tx, flow, joined.map((p) => ({ profileId: p as ProfileId, key: `segment:${segment.id}:${now.toISOString()}:${p}`, triggerEvent: null })), now);
+        await enterFlow(tx, flow, joined.map((p) => ({ profileId: p as ProfileId, key: `segment:${segment.id}:${now.toISOString()}:${p}`, triggerEvent: null, context: { webhooks: {}, branches: {}, segmentId: segment.id } })), now);
       }
       return joined.length;
     });
@@ -117,7 +149,7 @@ export async function evaluateForEvents(pool: pg.Pool, storeId: string, touched:
   for (const segment of await listSegments(pool, storeId)) {
     const def = SegmentDefinition.safeParse(segment.definition);
     if (!def.success) continue;
-    const metrics = new Set(def.data.conditions.flatMap((c) => ('metric' in c ? [c.metric] : [])));
+    const metrics = new Set(def.data.conditions.flatMap((c) => ('metric' in c ? [c.metric, ...('less' in c ? c.less : [])] : [])));
     const ids = [...new Set(touched.filter((t) => metrics.has(t.metric)).map((t) => t.profileId))];
     if (ids.length) joined += await evaluateSegment(pool, segment, ids, now);
   }

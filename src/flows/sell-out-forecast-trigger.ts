@@ -8,7 +8,8 @@ import { findStoreById } from '../db/repositories/stores.ts';
 import { findAllTriggerableFlows, findTriggerableFlows, type TriggerableFlow } from '../db/repositories/flows.ts';
 import { closeEpisodes, observedProducts, openEpisodes } from '../db/repositories/sell-out-forecast.ts';
 import { FlowDefinition } from './definition.ts';
-import { enterItemAudience, firstMessageChannel, lowInventoryAllowed } from './low-inventory-trigger.ts';
+import { lowInventoryAllowed } from './low-inventory-trigger.ts';
+import { audienceQuery, enterItemAudience, lookedAtItem } from './item-audience.ts';
 
 async function evaluateFlow(db: Queryable, flow: TriggerableFlow, productIds: string[] | null, now: Date): Promise<number> {
   const def = FlowDefinition.parse(flow.definition);
@@ -18,23 +19,13 @@ async function evaluateFlow(db: Queryable, flow: TriggerableFlow, productIds: st
   await closeEpisodes(db, q);
   let entered = 0;
   for (const e of await openEpisodes(db, q)) {
-    const query = {
-      storeId: flow.storeId,
-      level: t.level,
-      productExternalId: e.productExternalId,
-      variantExternalId: e.variantExternalId,
-      metrics: t.metrics,
-      lookbackDays: t.lookbackDays,
-      excludePurchasedWithinDays: t.excludePurchasedWithinDays,
-      channel: firstMessageChannel(def),
-      now,
-    };
+    const query = audienceQuery(flow.storeId, t, def, e, now);
     const context = {
       item: { level: t.level, productId: e.productId, variantId: e.variantId, forecast: { withinHours: t.withinHours, velocityDays: t.velocityDays } },
       webhooks: {},
       branches: {},
     };
-    entered += await enterItemAudience(db, flow, def, query, `sell-out-forecast:${e.id}:`, context, now);
+    entered += await enterItemAudience(db, flow, def, lookedAtItem(db, query), `sell-out-forecast:${e.id}:`, context, now);
   }
   return entered;
 }

@@ -14,12 +14,13 @@ import type { FlowId, ProfileId, StoreId } from '../model/ids.ts';
 import { withTransaction } from '../db/pool.ts';
 import { claimDueRuns, insertStepLogs, saveRuns, type RunUpdate, type StepLog } from '../db/repositories/flow-runs.ts';
 import { findFlowVersion } from '../db/repositories/flows.ts';
-import { flowHeads, itemQuantities, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes, type FactProfile } from '../db/repositories/flow-facts.ts';
+import { flowHeads, itemStates, lastMessaged, loadProfiles, mergeProfileProperties, metricTimes, type FactProfile } from '../db/repositories/flow-facts.ts';
 import { enqueueDecisions, type Decision } from '../messaging/outbox.ts';
 import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
 import { finishedCalls, insertOutboundCalls, wakeRunsWithFinishedCalls, type NewOutboundCall } from '../db/repositories/outbound-calls.ts';
 import { renderMessage } from './render-message.ts';
+import { memberships } from '../db/repositories/segments.ts';
 import { itemForecasts } from '../db/repositories/sell-out-forecast.ts';
 import { durationMs } from './flow-time.ts';
 import { entryTime } from './conditions.ts';
@@ -105,16 +106,17 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     [...new Map(runs.filter((r, i) => want(needs[i]!, r)).map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
   const metrics = [...new Set(needs.flatMap((n) => n.metrics))];
   const earliest = Math.min(now.getTime(), ...runs.flatMap((r, i) => (needs[i]!.metrics.length > 0 ? [Math.min(entryTime(r).getTime(), now.getTime() - needs[i]!.lookbackMs)] : [])));
-  const [profiles, lastSent, times, heads, stock, forecasts, calls] = await Promise.all([
+  const [profiles, lastSent, times, heads, stock, forecasts, calls, members] = await Promise.all([
     loadProfiles(deps.pool, profileRefs),
     // Read only for smart sending, so only where a message with it switched on can be reached.
     lastMessaged(deps.pool, refsOf((n, r) => n.messages && defs.get(r.id)!.smartSending.enabled)),
     metricTimes(deps.pool, refsOf((n) => n.metrics.length > 0), metrics, new Date(earliest)),
     flowHeads(deps.pool, flowRefs),
-    itemQuantities(
-      deps.pool,
-      runs.flatMap((r) => (r.context.item ? [{ storeId: r.storeId, level: r.context.item.level, id: r.context.item.variantId ?? r.context.item.productId }] : [])),
-    ),
+    // The item a low-inventory or price-drop run is about: its stock and price are judged again.
+    itemStates(deps.pool, runs.flatMap((r) => {
+      const item = r.context.item ?? r.context.priceDrop;
+      return item ? [{ storeId: r.storeId, level: item.level, id: item.variantId ?? item.productId }] : [];
+    })),
     itemForecasts(
       deps.pool,
       runs.flatMap((r) => (r.context.item?.forecast ? [{ storeId: r.storeId, productId: r.context.item.productId, variantId: r.context.item.variantId, velocityDays: r.context.item.forecast.velocityDays }] : [])),
@@ -122,6 +124,8 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     ),
     // Runs parked on a webhook step: has their call ended?
     finishedCalls(deps.pool, runs.filter((r) => defs.get(r.id)!.steps.some((s) => s.id === r.currentStep && s.type === 'webhook')).map((r) => ({ storeId: r.storeId, runId: r.id }))),
+    // Segment-triggered runs: is the shopper still a member?
+    memberships(deps.pool, runs.flatMap((r) => (r.context.segmentId ? [{ storeId: r.storeId, segmentId: r.context.segmentId, profileId: r.profileId }] : []))),
   ]);
 
   const updates: RunUpdate[] = [];
@@ -145,9 +149,11 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
         profile: structuredClone(profile),
         lastMessaged: { ...last },
         metricCount: (metric: string, since: Date) => (times.get(run.profileId)?.get(metric) ?? []).filter((t) => t >= since.getTime()).length,
-        itemQuantity: run.context.item ? stock.get(run.context.item.variantId ?? run.context.item.productId) : undefined,
+        itemQuantity: run.context.item ? (stock.get(run.context.item.variantId ?? run.context.item.productId)?.quantity ?? null) : undefined,
+        itemPrice: run.context.priceDrop ? (stock.get(run.context.priceDrop.variantId ?? run.context.priceDrop.productId)?.price ?? null) : undefined,
         itemForecastHours: run.context.item?.forecast ? (forecasts.get(run.context.item.variantId ?? run.context.item.productId)?.hours ?? null) : undefined,
         webhookOutcome: (key: string) => calls.get(key),
+        inSegment: run.context.segmentId ? members.has(`${run.context.segmentId}:${run.profileId}`) : undefined,
       };
       decided = advance(run, def, facts);
     }

@@ -69,13 +69,15 @@ export function validateFlow(def: FlowDefinition, checkTemplate: TemplateCheck, 
     if (!state.has(step.id)) warnings.push({ stepId: step.id, path: 'steps', message: `step "${step.id}" cannot be reached from the start` });
   }
 
-  if (def.trigger.type === 'low-inventory' || def.trigger.type === 'sell-out-forecast') {
-    // The item may be gone by the time a delayed message goes out (DESIGN §5).
+  if (def.trigger.type === 'low-inventory' || def.trigger.type === 'sell-out-forecast' || def.trigger.type === 'price-drop') {
+    // The item may be gone (or dear again) by the time a delayed message goes out (DESIGN §5).
+    const kind = def.trigger.type;
+    const change = kind === 'price-drop' ? 'the price go back up' : 'the item sell out';
     const messages = def.steps.filter((s) => s.type === 'email' || s.type === 'sms');
     if (def.steps.some((s) => s.type === 'delay' || s.type === 'wait-for')) {
-      warnings.push({ stepId: null, path: 'steps', message: 'a low-inventory message should go right after the trigger; a delay lets the item sell out first' });
+      warnings.push({ stepId: null, path: 'steps', message: `a ${kind} message should go right after the trigger; a delay lets ${change} first` });
     }
-    if (messages.length > 1) warnings.push({ stepId: null, path: 'steps', message: 'a low-inventory flow usually sends one message; several may reach a shopper after the item is gone' });
+    if (messages.length > 1) warnings.push({ stepId: null, path: 'steps', message: `a ${kind} flow usually sends one message; several may reach a shopper after ${kind === 'price-drop' ? 'the sale ends' : 'the item is gone'}` });
   }
   return { errors, warnings };
 }

@@ -54,6 +54,11 @@ export function summarize(step: Step): string {
   }
 }
 
+function priceFall(t: { minPercent?: number | undefined; minAmount?: number | undefined }): string {
+  const parts = [t.minPercent ? `${t.minPercent}%` : '', t.minAmount ? `${t.minAmount}` : ''].filter(Boolean);
+  return parts.length ? ` by at least ${parts.join(' and ')}` : '';
+}
+
 export function describeTrigger(t: Trigger): string {
   switch (t.type) {
     case 'metric': return `When someone does ${t.metric}${t.where.length ? ` where ${t.where.map(cond).join(' and ')}` : ''}`;
@@ -61,6 +66,7 @@ export function describeTrigger(t: Trigger): string {
     case 'segment': return `When someone enters segment ${t.segmentId}`;
     case 'date': return `On ${t.property}${t.offsetDays ? ` ${t.offsetDays > 0 ? '+' : ''}${t.offsetDays} days` : ''} at ${t.at} in the shopper’s timezone`;
     case 'low-inventory': return `When a ${t.level} falls to ${t.threshold} or fewer in stock: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
+    case 'price-drop': return `When a ${t.level}'s price falls${priceFall(t)} below what shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days saw, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
     case 'sell-out-forecast': return `When a ${t.level} is expected to sell out within ${t.withinHours} hours at the pace of the last ${t.velocityDays} days: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
   }
 }

@@ -1,6 +1,6 @@
 // The flow's settings form (name, trigger, filters, re-entry, smart sending, quiet hours,
-// attribution) and back, offering only the low-inventory
-// choices the store's platform allows (DESIGN §5's capability table, via the trigger policy).
+// attribution) and back, offering only the low-inventory choices the store's platform allows,
+// and the price-drop choices (DESIGN §5's capability table, via the trigger policy).
 import type { FlowDefinition } from '../flows/definition.ts';
 import type { TriggerPolicy } from '../flows/flow-service.ts';
 import type { FlowIssue } from '../flows/validate-flow.ts';
@@ -10,6 +10,9 @@ import { conditionField, conditionsOf, rowsOf } from './condition-form.ts';
 export type SettingsForm = Record<string, string | string[]>;
 
 export const EXCLUSION_WINDOWS = [7, 14, 30, 60, 90] as const;
+
+/** Who may hear of a price drop: viewers, carters and checkout starters. */
+export const PRICE_DROP_METRICS = ['Viewed Product', 'Added to Cart', 'Started Checkout'] as const;
 
 export function formOfSettings(def: FlowDefinition): SettingsForm {
   const t = def.trigger;
@@ -31,6 +34,12 @@ export function formOfSettings(def: FlowDefinition): SettingsForm {
     li_lookback: stock ? String(stock.lookbackDays) : '30',
     li_exclude: stock ? String(stock.excludePurchasedWithinDays) : '30',
     so_hours: t.type === 'sell-out-forecast' ? String(t.withinHours) : '48',
+    pd_level: t.type === 'price-drop' ? t.level : 'product',
+    pd_percent: t.type === 'price-drop' ? String(t.minPercent ?? '') : '10',
+    pd_amount: t.type === 'price-drop' ? String(t.minAmount ?? '') : '',
+    pd_metrics: t.type === 'price-drop' ? [...t.metrics] : [...PRICE_DROP_METRICS],
+    pd_lookback: t.type === 'price-drop' ? String(t.lookbackDays) : '30',
+    pd_exclude: t.type === 'price-drop' ? String(t.excludePurchasedWithinDays) : '30',
     reentry_mode: def.reentry.mode,
     reentry_after_amount: reentryAfter.amount,
     reentry_after_unit: reentryAfter.unit,
@@ -58,6 +67,12 @@ export function settingsOfForm(def: FlowDefinition, f: SettingsForm): unknown {
     : type === 'segment' ? { type, segmentId: text(f.segmentId) }
     : type === 'date' ? { type, property: text(f.date_property), offsetDays: number(f.date_offset), at: text(f.date_at) }
     : type === 'low-inventory' ? { type, level: text(f.li_level), threshold: number(f.li_threshold), metrics: list(f.li_metrics), lookbackDays: number(f.li_lookback), excludePurchasedWithinDays: number(f.li_exclude) }
+    : type === 'price-drop' ? {
+        type, level: text(f.pd_level), metrics: list(f.pd_metrics), lookbackDays: number(f.pd_lookback), excludePurchasedWithinDays: number(f.pd_exclude),
+        // An empty box means "no such minimum", not a bad number.
+        ...(text(f.pd_percent) ? { minPercent: number(f.pd_percent) } : {}),
+        ...(text(f.pd_amount) ? { minAmount: number(f.pd_amount) } : {}),
+      }
     : type === 'sell-out-forecast' ? { type, level: text(f.li_level), withinHours: number(f.so_hours), velocityDays: def.trigger.type === 'sell-out-forecast' ? def.trigger.velocityDays : 7, metrics: list(f.li_metrics), lookbackDays: number(f.li_lookback), excludePurchasedWithinDays: number(f.li_exclude) }
     : { type };
   const mode = text(f.reentry_mode);
@@ -82,13 +97,20 @@ const FIELDS: Array<[RegExp, string]> = [
   [/^quietHours\.start/, 'quiet_start'], [/^quietHours\.end/, 'quiet_end'], [/^quietHours/, 'quiet_start'], [/^attributionDays/, 'attribution_days'],
 ];
 
-export function settingsErrors(issues: FlowIssue[]): { fields: Record<string, string>; other: string[] } {
+/** A price-drop trigger shares paths with low inventory; its own fields are named first. */
+const PRICE_DROP_FIELDS: Array<[RegExp, string]> = [
+  [/^trigger\.metrics/, 'pd_metrics'], [/^trigger\.level/, 'pd_level'], [/^trigger\.minPercent/, 'pd_percent'], [/^trigger\.minAmount/, 'pd_amount'],
+  [/^trigger\.lookbackDays/, 'pd_lookback'], [/^trigger\.excludePurchasedWithinDays/, 'pd_exclude'],
+];
+
+export function settingsErrors(issues: FlowIssue[], triggerType?: string): { fields: Record<string, string>; other: string[] } {
   const fields: Record<string, string> = {};
   const other: string[] = [];
+  const table = triggerType === 'price-drop' ? [...PRICE_DROP_FIELDS, ...FIELDS] : FIELDS;
   for (const i of issues) {
     const filter = /^filters\.?(.*)$/.exec(i.path);
     const where = /^trigger\.where\.?(.*)$/.exec(i.path);
-    const hit = FIELDS.find(([re]) => re.test(i.path));
+    const hit = table.find(([re]) => re.test(i.path));
     const field = filter ? conditionField('filter', filter[1]!) : where ? conditionField('where', where[1]!) : hit?.[1];
     if (field) fields[field] ??= plainMessage(i.message);
     else other.push(i.stepId && !i.stepId.startsWith('#') ? `Step “${i.stepId}”: ${i.message}` : i.message);

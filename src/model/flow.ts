@@ -42,9 +42,34 @@ export const RunItem = z.object({
 });
 export type RunItem = z.infer<typeof RunItem>;
 
+/**
+ * What a price-drop run is about: the item, the price this shopper saw and the fall that counts.
+ * The current price is read again before each message.
+ */
+export const RunPriceDrop = z.object({
+  level: z.enum(['product', 'variant']),
+  productId: z.string(),
+  variantId: z.string().nullable(),
+  episodeId: z.string(),
+  seenPrice: z.number(),
+  minPercent: z.number().nullish(),
+  minAmount: z.number().nullish(),
+});
+export type RunPriceDrop = z.infer<typeof RunPriceDrop>;
+
 /** Per-run memory: written by the orchestrator, parsed again whenever it is read back. */
 export const RunContext = z.object({
   item: RunItem.optional(),
+  priceDrop: RunPriceDrop.optional(),
+  /**
+   * The variant (platform id) the shopper looked at, from their latest qualifying event on the
+   * run's product: messages name their size even when the trigger works at product level.
+   */
+  shopperVariantId: z.string().nullish(),
+  /** The segment a segment-triggered run entered from: a shopper who left it gets no message. */
+  segmentId: z.string().optional(),
+  /** The date a date-triggered run is about, as it was at entry: a changed date skips the message. */
+  date: z.object({ property: z.string(), value: z.string() }).optional(),
   /** When the current wait-for step began. */
   waitSince: z.string().optional(),
   /** Outbound webhook outcomes by step visit key. */

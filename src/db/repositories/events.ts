@@ -33,11 +33,16 @@ export async function insertEvents(
        SELECT $1, metric, profile_id, time, value, properties, unique_id
        FROM jsonb_to_recordset($2::jsonb) AS x(metric text, profile_id uuid, time timestamptz, value numeric, properties jsonb, unique_id text)
        ON CONFLICT (store_id, unique_id) DO NOTHING
-       RETURNING id, unique_id, profile_id, time
+       RETURNING id, unique_id, profile_id, time, metric
      ), queued AS (
        -- Flows see every new event exactly once through this queue (see 004-flows.sql).
        INSERT INTO flow_trigger_queue (store_id, kind, event_id, profile_id, at)
        SELECT $1, 'event', id, profile_id, time FROM inserted
+     ), first_purchase AS (
+       -- The profile date firstPurchaseAt: the earliest Placed Order, also when a backfill brings an older one.
+       UPDATE profiles p SET first_purchase_at = f.first
+       FROM (SELECT profile_id, min(time) AS first FROM inserted WHERE metric = 'Placed Order' GROUP BY profile_id) f
+       WHERE p.store_id = $1 AND p.id = f.profile_id AND (p.first_purchase_at IS NULL OR p.first_purchase_at > f.first)
      )
      SELECT id::text AS id, unique_id FROM inserted`,
     [

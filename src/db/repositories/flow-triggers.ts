@@ -4,7 +4,7 @@ import type { TriggerEvent } from '../../model/flow.ts';
 
 export type QueuedTrigger = {
   storeId: string;
-  kind: 'event' | 'list' | 'inventory';
+  kind: 'event' | 'list' | 'inventory' | 'price';
   eventId: string | null;
   list: string | null;
   observationId: string | null;
@@ -51,14 +51,21 @@ export async function triggerEvents(db: Queryable, storeId: string, ids: string[
   );
 }
 
+/** Dates kept by ingest rather than given: they live in their own column. */
+const KEPT_DATES: Record<string, string> = { firstPurchaseAt: 'first_purchase_at' };
+
 /** Profiles of a store that carry the date property, with their timezone. */
 export async function dateCandidates(db: Queryable, storeId: string, property: string): Promise<Array<{ profileId: string; value: unknown; timezone: string | null }>> {
+  const column = KEPT_DATES[property];
+  const value = column ? `p.${column}` : 'p.properties->$2';
+  const has = column ? `p.${column} IS NOT NULL` : 'p.properties ? $2';
   const { rows } = await db.query<{ id: string; value: unknown; timezone: string | null }>(
-    `SELECT p.id, p.properties->$2 AS value, COALESCE(p.timezone, sp.timezone) AS timezone
-     FROM profiles p LEFT JOIN store_preferences sp ON sp.store_id = p.store_id WHERE p.store_id = $1 AND p.properties ? $2`,
-    [storeId, property],
+    `SELECT p.id, ${value} AS value, COALESCE(p.timezone, sp.timezone) AS timezone
+     FROM profiles p LEFT JOIN store_preferences sp ON sp.store_id = p.store_id WHERE p.store_id = $1 AND ${has}`,
+    column ? [storeId] : [storeId, property],
   );
-  return rows.map((r) => ({ profileId: r.id, value: r.value, timezone: r.timezone }));
+  // A kept date is a timestamp: given as ISO text, as the profile facts give it.
+  return rows.map((r) => ({ profileId: r.id, value: r.value instanceof Date ? r.value.toISOString() : r.value, timezone: r.timezone }));
 }
 
 export type Observation = {
@@ -118,12 +125,28 @@ export type AudienceQuery = {
   now: Date;
 };
 
+/** The channel may reach the profile `p` ($channel: 'email' or 'sms'). */
+export const reachableSql = (channel: string): string => `CASE ${channel} WHEN 'email' THEN p.email IS NOT NULL AND p.email_consent <> 'unsubscribed'
+                   ELSE p.phone IS NOT NULL AND p.sms_consent = 'subscribed' END`;
+
+/**
+ * The profile `profile` ordered the item within the exclusion window: an order line for the
+ * variant, or one naming only the product, counts for a variant-level item.
+ */
+export const orderedSql = (a: { store: string; product: string; variant: string; level: string; profile: string; now: string; days: string }): string => `EXISTS (
+         SELECT 1 FROM event_items oi JOIN events o ON o.store_id = oi.store_id AND o.id = oi.event_id
+         WHERE oi.store_id = ${a.store} AND oi.product_external_id = ${a.product}
+           AND (${a.level} = 'product' OR oi.variant_external_id = ${a.variant} OR oi.variant_external_id IS NULL)
+           AND o.profile_id = ${a.profile} AND o.metric IN ('Ordered Product', 'Placed Order')
+           AND o.time > ${a.now}::timestamptz - make_interval(days => ${a.days}))`;
+
 /**
  * The low-inventory audience as one statement (DESIGN §5): profiles with a trigger-metric event
  * on the item within the lookback window, minus anyone who ordered it within the exclusion
- * window, minus those the channel may not reach. Parameters $1–$9 as in audienceParams.
+ * window, minus those the channel may not reach. Each comes with the variant they looked at:
+ * from their latest event on the item that names one. Parameters $1–$9 as in audienceParams.
  */
-const AUDIENCE_SQL = `SELECT DISTINCT e.profile_id
+const AUDIENCE_SQL = `SELECT DISTINCT ON (e.profile_id) e.profile_id, i.variant_external_id
      FROM event_items i
      JOIN events e ON e.store_id = i.store_id AND e.id = i.event_id
      JOIN profiles p ON p.store_id = e.store_id AND p.id = e.profile_id
@@ -131,22 +154,19 @@ const AUDIENCE_SQL = `SELECT DISTINCT e.profile_id
        AND ($4 = 'product' OR i.variant_external_id = $3)
        AND e.metric = ANY($5::text[])
        AND e.time > $9::timestamptz - make_interval(days => $6) AND e.time <= $9
-       AND CASE $8 WHEN 'email' THEN p.email IS NOT NULL AND p.email_consent <> 'unsubscribed'
-                   ELSE p.phone IS NOT NULL AND p.sms_consent = 'subscribed' END
-       AND NOT EXISTS (
-         SELECT 1 FROM event_items oi JOIN events o ON o.store_id = oi.store_id AND o.id = oi.event_id
-         WHERE oi.store_id = $1 AND oi.product_external_id = $2
-           AND ($4 = 'product' OR oi.variant_external_id = $3 OR oi.variant_external_id IS NULL)
-           AND o.profile_id = e.profile_id AND o.metric IN ('Ordered Product', 'Placed Order')
-           AND o.time > $9::timestamptz - make_interval(days => $7))`;
+       AND ${reachableSql('$8')}
+       AND NOT ${orderedSql({ store: '$1', product: '$2', variant: '$3', level: '$4', profile: 'e.profile_id', now: '$9', days: '$7' })}
+     ORDER BY e.profile_id, i.variant_external_id IS NULL, e.time DESC`;
 
 const audienceParams = (q: AudienceQuery) => [
   q.storeId, q.productExternalId, q.variantExternalId, q.level, q.metrics, q.lookbackDays, q.excludePurchasedWithinDays, q.channel, q.now,
 ];
 
-export async function lowInventoryAudience(db: Queryable, q: AudienceQuery): Promise<string[]> {
-  const { rows } = await db.query<{ profile_id: string }>(AUDIENCE_SQL, audienceParams(q));
-  return rows.map((r) => r.profile_id);
+export type AudienceMember = { profileId: string; variantExternalId: string | null };
+
+export async function lowInventoryAudience(db: Queryable, q: AudienceQuery): Promise<AudienceMember[]> {
+  const { rows } = await db.query<{ profile_id: string; variant_external_id: string | null }>(AUDIENCE_SQL, audienceParams(q));
+  return rows.map((r) => ({ profileId: r.profile_id, variantExternalId: r.variant_external_id }));
 }
 
 export async function lowInventoryAudienceSize(db: Queryable, q: AudienceQuery): Promise<number> {
@@ -154,22 +174,39 @@ export async function lowInventoryAudienceSize(db: Queryable, q: AudienceQuery):
   return rows[0]?.n ?? 0;
 }
 
+export type AudienceRun = { flowId: string; version: number; startStep: string; keyPrefix: string; context: unknown };
+
 /**
- * Enters the whole audience into a flow in the same statement that finds it: one INSERT …
- * SELECT, so a 100,000-shopper audience never travels through the application. Only for
- * flows whose entry needs no per-profile check in code (no filters, re-entry "always").
+ * Enters every row of an audience statement (columns profile_id and variant_external_id;
+ * parameters $1 the store and $9 the time, as every audience here) into a flow in the same
+ * statement that finds it: one INSERT … SELECT, so a 100,000-shopper audience never travels
+ * through the application. Each run's context is the given one, plus `rowContext` (SQL over the
+ * row `a` and `extra`, numbered after the run's own parameters) and the shopper's variant.
  */
-export async function insertAudienceRuns(
+export async function insertRunsFromAudience(
   db: Queryable,
-  q: AudienceQuery,
-  run: { flowId: string; version: number; startStep: string; keyPrefix: string; context: unknown },
+  audienceSql: string,
+  params: unknown[],
+  run: AudienceRun,
+  rowContext: (firstExtra: number) => string = () => "'{}'::jsonb",
+  extra: unknown[] = [],
 ): Promise<number> {
+  const n = params.length;
   const { rowCount } = await db.query(
     `INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, context)
-     SELECT $1, $10, $11, a.profile_id, $13 || a.profile_id::text, 'active', $12, $9, $9, $14::jsonb
-     FROM (${AUDIENCE_SQL}) a
+     SELECT $1, $${n + 1}, $${n + 2}, a.profile_id, $${n + 4} || a.profile_id::text, 'active', $${n + 3}, $9, $9,
+       $${n + 5}::jsonb || ${rowContext(n + 6)} || jsonb_strip_nulls(jsonb_build_object('shopperVariantId', a.variant_external_id))
+     FROM (${audienceSql}) a
      ON CONFLICT (store_id, flow_id, key) DO NOTHING`,
-    [...audienceParams(q), run.flowId, run.version, run.startStep, run.keyPrefix, JSON.stringify(run.context)],
+    [...params, run.flowId, run.version, run.startStep, run.keyPrefix, JSON.stringify(run.context), ...extra],
   );
   return rowCount ?? 0;
+}
+
+/**
+ * Enters the whole low-inventory audience into a flow. Only for flows whose entry needs no
+ * per-profile check in code (no filters, re-entry "always").
+ */
+export async function insertAudienceRuns(db: Queryable, q: AudienceQuery, run: AudienceRun): Promise<number> {
+  return insertRunsFromAudience(db, AUDIENCE_SQL, audienceParams(q), run);
 }

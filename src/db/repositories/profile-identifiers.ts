@@ -195,7 +195,7 @@ export async function mergeProfileInto(
        first_name = COALESCE(s.first_name, l.first_name), last_name = COALESCE(s.last_name, l.last_name),
        timezone = COALESCE(s.timezone, l.timezone), properties = l.properties || s.properties,
        email_consent = ${strict('email_consent')}, sms_consent = ${strict('sms_consent')},
-       created_at = LEAST(s.created_at, l.created_at), updated_at = now()
+       created_at = LEAST(s.created_at, l.created_at), first_purchase_at = LEAST(s.first_purchase_at, l.first_purchase_at), updated_at = now()
      FROM jsonb_populate_record(NULL::profiles, $3::jsonb) l WHERE s.store_id = $1 AND s.id = $2`,
     [storeId, survivor, JSON.stringify(gone[0]?.row ?? {})],
   );

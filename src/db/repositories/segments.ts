@@ -52,3 +52,15 @@ export async function applyMembership(db: Queryable, storeId: string, segmentId:
   await db.query('UPDATE segments SET evaluated_at = $3 WHERE store_id = $1 AND id = $2', [storeId, segmentId, now]);
   return rows.map((r) => r.profile_id);
 }
+
+/** Which of these (segment, profile) pairs are members now, as `segmentId:profileId`. */
+export async function memberships(db: Queryable, pairs: Array<{ storeId: string; segmentId: string; profileId: string }>): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const { rows } = await db.query<{ key: string }>(
+    `SELECT m.segment_id::text || ':' || m.profile_id::text AS key
+     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, segment_id uuid, profile_id uuid)
+     JOIN segment_members m ON m.store_id = x.store_id AND m.segment_id = x.segment_id AND m.profile_id = x.profile_id`,
+    [JSON.stringify(pairs.map((p) => ({ store_id: p.storeId, segment_id: p.segmentId, profile_id: p.profileId })))],
+  );
+  return new Set(rows.map((r) => r.key));
+}

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { createSegment, readSegment, SegmentDefinition, storeSegments, type Segment } from '../../flows/segments.ts';
+import { createSegment, readSegment, resolveSegmentInput, SegmentDefinition, storeSegments, type Segment } from '../../flows/segments.ts';
 import { parseBody } from '../parse-batch.ts';
 import type { AppContext } from '../context.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
@@ -13,7 +13,7 @@ export function segmentRoutes(ctx: AppContext): Router {
   r.post('/segments', async (req, res) => {
     const { store } = res.locals as AuthedLocals;
     // parseBody also refuses what Postgres cannot store (NUL characters, very deep JSON) as a 422.
-    const segment = await createSegment(ctx.db.pool, store.id, parseBody(SegmentDefinition, req.body));
+    const segment = await createSegment(ctx.db.pool, store.id, parseBody(SegmentDefinition, resolveSegmentInput(req.body)));
     res.status(201).json(json(segment));
   });
   r.get('/segments', async (_req, res) => {

@@ -13,7 +13,7 @@ import { previewAudience } from '../../flows/low-inventory-preview.ts';
 import { lowInventoryPolicy } from '../../../connectors/low-inventory-policy.ts';
 import { flowReportPage, flowsWithWeek, pickWinner } from '../../merchant/flow-numbers.ts';
 import { describeTrigger, graph, insertionPoints, STEP_TYPES } from '../../merchant/flow-graph.ts';
-import { EXCLUSION_WINDOWS, formOfSettings, lowInventoryChoices, settingsErrors, settingsOfForm, type SettingsForm } from '../../merchant/trigger-form.ts';
+import { EXCLUSION_WINDOWS, PRICE_DROP_METRICS, formOfSettings, lowInventoryChoices, settingsErrors, settingsOfForm, type SettingsForm } from '../../merchant/trigger-form.ts';
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
 import { archiveFlow, cloneFlow, deleteFlow } from '../../flows/flow-lifecycle.ts';
 import { DURATION_UNITS, OPERATORS } from '../../merchant/form-units.ts';
@@ -113,7 +113,7 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
     const { store, locale } = res.locals as MerchantLocals;
     const { flow, definition } = await loadFlow(ctx, store, req.params.id);
     const policy = policyOf(ctx, store);
-    const { fields, other } = settingsErrors(issues);
+    const { fields, other } = settingsErrors(issues, typeof form?.trigger_type === 'string' ? form.trigger_type : definition.trigger.type);
     const aq = AudienceQuery.parse(req.query);
     let reach: unknown = null;
     if (definition.trigger.type === 'low-inventory' && aq.product) reach = await previewAudience(ctx.db.pool, store, flow.id, aq.product, aq.variant || null);
@@ -131,6 +131,7 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
         other,
         lowInventory: lowInventoryChoices(policy),
         windows: EXCLUSION_WINDOWS.map(String),
+        priceDropMetrics: PRICE_DROP_METRICS,
         reach,
         aq,
         products,
