@@ -7,7 +7,7 @@ import { ProblemError } from '../problem.ts';
 import { parseQuery } from '../parse-batch.ts';
 import { browseCatalog, productHistory } from '../../merchant/catalog-browse.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const CatalogQuery = z.object({ q: z.string().max(200).default(''), page: z.coerce.number().int().min(1).max(100_000).default(1) });
 

@@ -17,7 +17,7 @@ import { EXCLUSION_WINDOWS, formOfSettings, lowInventoryChoices, settingsErrors,
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
 import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const BLANK = {
   name: 'New flow',

@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import type { AppContext } from '../context.ts';
 import { onboarding } from '../../merchant/onboarding.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 export function appHomePages(r: Router, ctx: AppContext): void {
   r.get('/', async (_req, res) => {

@@ -9,7 +9,7 @@ import { listMessages } from '../../db/repositories/messages.ts';
 import { listStoreFlows } from '../../flows/flow-service.ts';
 import { releaseHeld, skipHeld } from '../../messaging/outbox.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const PAGE = 50;
 const STATUSES = ['queued', 'held', 'sending', 'sent', 'skipped', 'failed'] as const;

@@ -4,8 +4,6 @@
 // res.locals.store, the session's store, and nothing else.
 import type { Response, Router } from 'express';
 import type { AppContext } from '../context.ts';
-import type { Store } from '../../model/store.ts';
-import type { SessionLocals } from '../session.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateMerchant } from '../../accounts/merchant-accounts.ts';
 import { findStoreById } from '../../db/repositories/stores.ts';
@@ -19,8 +17,7 @@ import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
-
-export type MerchantLocals = SessionLocals & { store: Store; actor: string };
+import type { MerchantLocals } from './page-locals.ts';
 
 const HINT = 'Shopify, BigCommerce and Wix stores open Storeflow from their admin instead; custom-catalog stores sign in here.';
 

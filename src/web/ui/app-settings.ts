@@ -4,7 +4,7 @@ import type { Response, Router } from 'express';
 import type { AppContext } from '../context.ts';
 import { rotateSigningSecret, viewSigningSecret, ROTATION_OVERLAP_MS, type SigningSecretView } from '../../stores/signing-secret.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const page = async (res: Response, view: SigningSecretView, notice?: string) => {
   res.set('Cache-Control', 'no-store');

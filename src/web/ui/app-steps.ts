@@ -14,7 +14,7 @@ import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
 import { allowStyleAttributes } from './browser-router.ts';
 import { loadFlow, saveDefinition } from './app-flows.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const AddForm = z.object({ type: z.enum(STEP_TYPES), at: z.string().min(1).max(200) });
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

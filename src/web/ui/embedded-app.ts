@@ -17,8 +17,7 @@ import { ShopDomain } from '../routes/shopify-install.ts';
 import { bearerSession, startSession } from '../session.ts';
 import { spendSignInProof } from '../sign-in-proof.ts';
 import { render } from './views.ts';
-
-export type EmbedLocals = { appBridge?: { apiKey: string } };
+import type { EmbedLocals } from './page-locals.ts';
 
 const LaunchQuery = z.object({
   id_token: z.string().min(1).max(4096),

@@ -8,7 +8,7 @@ import { ProblemError } from '../problem.ts';
 import { auditPage } from '../../support/audit.ts';
 import { storeOverview } from '../../support/store-overview.ts';
 import { render } from './views.ts';
-import { requireAdmin } from './support-routes.ts';
+import { requireAdmin } from './page-locals.ts';
 
 const PageQuery = z.object({ before: z.coerce.number().int().positive().optional() });
 

@@ -1,11 +1,10 @@
 // The support console under /support: staff sign-in, then store lookup, the custom-catalog
 // low-inventory trigger, staff accounts and the audit log. Viewers read; admins change and
 // read the audit log.
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { Response, Router } from 'express';
 import type { AppContext } from '../context.ts';
-import type { SessionLocals } from '../session.ts';
 import { ProblemError } from '../problem.ts';
-import { authenticateStaff, bootstrapStaff, type StaffAccount } from '../../accounts/staff.ts';
+import { authenticateStaff, bootstrapStaff } from '../../accounts/staff.ts';
 import { findStaffById } from '../../db/repositories/web-accounts.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
 import { passwordSignIn } from './password-sign-in.ts';
@@ -13,17 +12,10 @@ import { render } from './views.ts';
 import { supportStorePages } from './support-stores.ts';
 import { supportStaffPages } from './support-staff.ts';
 import { supportAuditPages } from './support-audit.ts';
-
-export type StaffLocals = SessionLocals & { staff: StaffAccount };
+import type { StaffLocals } from './page-locals.ts';
 
 const loginPage = (res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) =>
   render(res, 'login', { title: 'Support sign-in', heading: 'Support console', values, errors }, status);
-
-/** Refuses a viewer: changing anything, and reading the audit log, needs the admin role. */
-export function requireAdmin(_req: Request, res: Response, next: NextFunction): void {
-  if ((res.locals as StaffLocals).staff.role !== 'admin') return next(new ProblemError(403, 'Your role is viewer: only an admin can do this.'));
-  next();
-}
 
 export function supportRoutes(ctx: AppContext): Router {
   const r = browserRouter(ctx, 'support');

@@ -6,7 +6,7 @@ import type { AppContext } from '../context.ts';
 import { addStaff, allStaff, changeStaffRole, NewStaffInput, removeStaff, StaffRoleInput, type StaffChange } from '../../accounts/staff.ts';
 import { parseForm, type FieldErrors } from './forms.ts';
 import { render } from './views.ts';
-import { requireAdmin, type StaffLocals } from './support-routes.ts';
+import { requireAdmin, type StaffLocals } from './page-locals.ts';
 
 const StaffId = z.uuid();
 const RoleForm = z.object({ role: StaffRoleInput });

@@ -11,7 +11,7 @@ import { recordView } from '../../support/audit.ts';
 import { checkCustomTrigger, CustomTriggerInput, sampleEvents, enableCustomTrigger, useIntegrationCatalog, type CheckReport } from '../../support/custom-catalog-trigger.ts';
 import { fieldErrors, type FieldErrors } from './forms.ts';
 import { render } from './views.ts';
-import { requireAdmin, type StaffLocals } from './support-routes.ts';
+import { requireAdmin, type StaffLocals } from './page-locals.ts';
 
 const SearchQuery = z.object({ q: z.string().max(300).default('') });
 
