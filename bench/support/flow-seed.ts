@@ -4,7 +4,7 @@
 // runs enter through enterFlow, the function every trigger enters through: ingesting 100,000
 // events and draining the queue would take longer than the measurement and tell us nothing about
 // the tick (the ingest benchmark and the latency benchmark cover that path).
-import type { Runtime } from '../../src/boot.ts';
+import type { Runtime } from '../../src/runtime.ts';
 import { createFlow } from '../../src/flows/flow-service.ts';
 import { enterFlow, type Candidate } from '../../src/flows/flow-entry.ts';
 import { findTriggerableFlows } from '../../src/db/repositories/flows.ts';

@@ -3,7 +3,7 @@
 // from the whole batch in one transaction and everything else part by part. Several workers
 // drain at once without overlap (SKIP LOCKED).
 import { ZodError } from 'zod';
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import type { Normalised } from '../model/normalised.ts';
 import type { Store } from '../model/store.ts';
 import { Platform } from '../model/store.ts';

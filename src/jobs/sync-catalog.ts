@@ -1,7 +1,7 @@
 // Pulls a store's catalog through its connector a page at a time. Each page is ingested, then
 // its cursor stored: a worker killed mid-sync leaves a cursor the next claim resumes from, and
 // re-ingesting the page it was on is harmless (upserts, stale checks).
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import { findStoreById, readSealedAccessToken } from '../db/repositories/stores.ts';
 import { claimSync, finishSync, recordPage } from '../db/repositories/catalog-syncs.ts';
 import { ingestCatalog } from '../ingest/ingest-catalog.ts';

@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { Agenda, type Job } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import { JobNames } from './job-names.ts';
 import { runExpireDeliveries } from './expire-deliveries.ts';
 import { drainWebhooks } from './process-webhooks.ts';

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../runtime.ts';
 import type { AuthedLocals } from './auth-private-key.ts';
 import { requirePrivateKey } from './auth-private-key.ts';
 import { problemHandler, sendProblem } from './problem.ts';

@@ -10,7 +10,7 @@ import { StoreContext, hashOfContext } from '../../../connectors/bigcommerce/sch
 import type { SignedPayload } from '../../../connectors/bigcommerce/signed-payload.ts';
 import { UnknownStore, installBigCommerceStore, storeForCallback, uninstallBigCommerceStore } from '../../../connectors/bigcommerce/install.ts';
 import { isStorefrontBundle, readStorefrontBundle } from '../../../connectors/bigcommerce/storefront/assets.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { allowFramingBy, bigcommerceAdmins } from '../frame-ancestors.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';

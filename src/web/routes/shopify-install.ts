@@ -7,7 +7,7 @@ import { BotActivityDetected, CookieNotFound, HttpResponseError, InvalidHmacErro
 import { CALLBACK_PATH } from '../../../connectors/shopify/shopify-api.ts';
 import type { ShopifyConnector } from '../../../connectors/shopify/shopify-connector.ts';
 import { completeInstall, WebhookRegistrationError } from '../../../connectors/shopify/install.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { sendProblem } from '../problem.ts';
 import { startSession } from '../session.ts';
 

@@ -5,7 +5,7 @@ import express, { Router } from 'express';
 import { Platform } from '../../model/store.ts';
 import { coalesceCalls, type Coalesced } from '../../util/coalesce-calls.ts';
 import { enqueueDeliveries, type IntakeItem, type IntakeResult } from '../../db/repositories/webhook-inbox.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { sendProblem } from '../problem.ts';
 import { unstorable } from '../parse-batch.ts';
 

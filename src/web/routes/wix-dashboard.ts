@@ -5,7 +5,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { MAX_AGE_MS, verifySignedInstance } from '../../../connectors/wix/signed-instance.ts';
 import { findStoreByShop } from '../../db/repositories/stores.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { allowFramingBy, wixAdmins } from '../frame-ancestors.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';

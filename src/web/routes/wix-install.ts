@@ -11,7 +11,7 @@ import { WixEvents } from '../../../connectors/wix/event-types.ts';
 import { InstanceId, installWixInstance } from '../../../connectors/wix/install.ts';
 import { instanceForInstallCode, WixInstanceRefused } from '../../../connectors/wix/oauth.ts';
 import { checkState, issueState, STATE_TTL_MS } from '../../../connectors/wix/install-state.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
 import { startSession } from '../session.ts';
 import { spendSignInProof } from '../sign-in-proof.ts';

@@ -1,7 +1,7 @@
 // Catalog pages: products with variants and stock, search and paging, and an item's history.
 import type { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { ProductId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { parseQuery } from '../parse-batch.ts';

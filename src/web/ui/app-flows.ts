@@ -2,7 +2,7 @@
 // steps as a vertical graph), settings, review and turn on, the report, and raw JSON editing.
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { FlowId } from '../../model/ids.ts';
 import type { Store } from '../../model/store.ts';
 import { FlowStatus, type FlowDefinition } from '../../flows/definition.ts';

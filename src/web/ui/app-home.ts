@@ -1,6 +1,6 @@
 // The merchant's start page: the onboarding checklist.
 import type { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { onboarding } from '../../merchant/onboarding.ts';
 import { render } from './views.ts';
 import type { MerchantLocals } from './page-locals.ts';

@@ -1,7 +1,7 @@
 // The outbox and message log, with Send / Skip for messages held for review.
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { MessageId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { parseQuery } from '../parse-batch.ts';

@@ -3,7 +3,7 @@
 // Wix dashboard routes) or install callback. Every page after the guard works on
 // res.locals.store, the session's store, and nothing else.
 import type { Response, Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateMerchant } from '../../accounts/merchant-accounts.ts';
 import { findStoreById } from '../../db/repositories/stores.ts';

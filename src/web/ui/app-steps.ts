@@ -3,7 +3,7 @@
 // service, whose validation errors come back inline, naming the step.
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { FlowDefinition, Step } from '../../flows/definition.ts';
 import type { FlowIssue } from '../../flows/validate-flow.ts';
 import { insertStep, removeStep, replaceStep, STEP_TYPES } from '../../merchant/flow-graph.ts';

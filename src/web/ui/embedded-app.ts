@@ -10,7 +10,7 @@ import type { ShopifyConnector } from '../../../connectors/shopify/shopify-conne
 import { verifySessionToken } from '../../../connectors/shopify/session-token.ts';
 import { findStoreByDomain } from '../../db/repositories/stores.ts';
 import type { Store } from '../../model/store.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { adminOrigins, allowAppBridge, allowFramingBy, SHOPIFY_ADMIN, shopifyAdmins } from '../frame-ancestors.ts';
 import { ProblemError } from '../problem.ts';
 import { ShopDomain } from '../routes/shopify-install.ts';

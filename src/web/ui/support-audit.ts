@@ -2,7 +2,7 @@
 // first, a page at a time. Viewers get 403: the log says who looked at which shopper.
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { StoreId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { auditPage } from '../../support/audit.ts';

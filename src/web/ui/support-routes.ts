@@ -2,7 +2,7 @@
 // low-inventory trigger, staff accounts and the audit log. Viewers read; admins change and
 // read the audit log.
 import type { Response, Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateStaff, bootstrapStaff } from '../../accounts/staff.ts';
 import { findStaffById } from '../../db/repositories/web-accounts.ts';

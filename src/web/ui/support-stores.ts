@@ -3,7 +3,7 @@
 // (a shopper's event properties), so each showing is recorded in the audit log first.
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { StoreId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { searchStores, storeOverview } from '../../support/store-overview.ts';
