@@ -9,7 +9,7 @@ import { fetchBigCommerceCatalog } from './fetch-catalog.ts';
 import { ensureHooks, type HookReport } from './hooks.ts';
 import { normaliseBigCommerce } from './normalise.ts';
 import { ensureStorefrontScript, removeStorefrontScripts, type ScriptReport } from './scripts.ts';
-import { exchangeCode, type Installation } from './oauth.ts';
+import { exchangeCode, type BigCommerceGrant } from './oauth.ts';
 import { verifySignedPayload, type SignedPayloadResult } from './signed-payload.ts';
 import { verifyBigCommerceWebhook } from './verify-webhook.ts';
 
@@ -27,7 +27,7 @@ export type BigCommerceOptions = {
 export type BigCommerceApp = {
   readonly configured: boolean;
   verifySignedPayload(jwt: string, opts?: { now?: Date; signIn?: boolean }): Promise<SignedPayloadResult>;
-  exchangeCode(q: { code: string; scope: string; context: string }): Promise<Installation>;
+  exchangeCode(q: { code: string; scope: string; context: string }): Promise<BigCommerceGrant>;
   api(storeHash: string, accessToken: string): StoreApi;
   ensureHooks(api: StoreApi, opts: { refreshHeaders: boolean }): Promise<HookReport>;
   ensureStorefrontScript(api: StoreApi, publicKey: string): Promise<ScriptReport>;

@@ -5,13 +5,15 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { isBigCommerceConnector, type BigCommerceApp } from '../../../connectors/bigcommerce/bigcommerce-connector.ts';
-import { InstallRefused } from '../../../connectors/bigcommerce/oauth.ts';
 import { StoreContext, hashOfContext } from '../../../connectors/bigcommerce/schemas.ts';
 import type { SignedPayload } from '../../../connectors/bigcommerce/signed-payload.ts';
-import { UnknownStore, installBigCommerceStore, storeForCallback, uninstallBigCommerceStore } from '../../../connectors/bigcommerce/install.ts';
+import { bigcommerceGrant, removeScripts } from '../../../connectors/bigcommerce/install.ts';
 import { isStorefrontBundle, readStorefrontBundle } from '../../../connectors/bigcommerce/storefront/assets.ts';
 import type { AppContext } from '../../runtime.ts';
 import { allowFramingBy, bigcommerceAdmins } from '../frame-ancestors.ts';
+import { installStore } from '../../stores/install-store.ts';
+import { storeForShop, uninstallStore } from '../../stores/uninstall-store.ts';
+import type { Store } from '../../model/store.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';
 import { spendSignInProof } from '../sign-in-proof.ts';
@@ -54,13 +56,13 @@ async function verified(app: BigCommerceApp, req: Request, opts: { signIn?: bool
   return { payload: result.payload, jwt };
 }
 
-async function known<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof UnknownStore) throw new ProblemError(404, err.message, { slug: 'unknown-store' });
-    throw err;
-  }
+const unknownStore = (payload: SignedPayload) => new ProblemError(404, `No BigCommerce store ${payload.storeHash} is installed.`, { slug: 'unknown-store' });
+
+/** The installed store a verified callback names; an unknown or removed one is refused. */
+async function known(ctx: AppContext, payload: SignedPayload): Promise<Store> {
+  const store = await storeForShop({ pool: ctx.db.pool }, 'bigcommerce', payload.storeHash);
+  if (!store) throw unknownStore(payload);
+  return store;
 }
 
 export function bigcommerceRoutes(ctx: AppContext): Router {
@@ -69,13 +71,9 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
   r.get('/bigcommerce/auth', async (req, res) => {
     const app = bigcommerceApp(ctx);
     const q = parseQuery(AuthQuery, req);
-    let result;
-    try {
-      result = await installBigCommerceStore({ pool: ctx.db.pool, secrets: ctx.secrets, app }, q);
-    } catch (err) {
-      if (err instanceof InstallRefused) throw new ProblemError(400, err.message, { slug: 'install-refused' });
-      throw err;
-    }
+    const result = await installStore({ pool: ctx.db.pool, secrets: ctx.secrets }, bigcommerceGrant({ secrets: ctx.secrets, app }, q));
+    if (result.status === 'refused') throw new ProblemError(400, result.detail, { slug: 'install-refused' });
+    if (result.status !== 'installed') throw new Error(`BigCommerce install ${result.status}: ${result.detail}`);
     req.log.info({ storeId: result.store.id, fresh: Boolean(result.keys) }, 'BigCommerce store installed');
     const keys = result.keys
       ? `<p>Your API keys. The private key is shown only now; keep it somewhere safe.</p>
@@ -99,7 +97,7 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
   r.get('/bigcommerce/load', async (req, res) => {
     // A load is a sign-in: the payload must be fresh, and it signs in once.
     const { payload, jwt } = await verified(bigcommerceApp(ctx), req, { signIn: true });
-    const store = await known(storeForCallback(ctx.db.pool, payload));
+    const store = await known(ctx, payload);
     if (store.status !== 'active') throw new ProblemError(404, 'This store has uninstalled Storeflow.', { slug: 'unknown-store' });
     await spendSignInProof(ctx, 'bigcommerce-load', jwt, payload.expiresAt, 'Open Storeflow again from your BigCommerce control panel.');
     // A verified load is the merchant's sign-in, inside the control panel's iframe: the session is
@@ -114,15 +112,16 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
   r.get('/bigcommerce/uninstall', async (req, res) => {
     const app = bigcommerceApp(ctx);
     const { payload } = await verified(app, req);
-    const { store, scriptsRemoved } = await known(uninstallBigCommerceStore({ pool: ctx.db.pool, secrets: ctx.secrets, app }, payload));
-    req.log.info({ storeId: store.id, scriptsRemoved }, 'BigCommerce store uninstalled');
+    const result = await uninstallStore({ pool: ctx.db.pool, secrets: ctx.secrets }, 'bigcommerce', payload.storeHash, (store, token) => removeScripts(app, store, token));
+    if (result.status === 'unknown-store') throw unknownStore(payload);
+    req.log.info({ storeId: result.store.id, scriptsRemoved: result.cleanup }, 'BigCommerce store uninstalled');
     res.json({ status: 'uninstalled' });
   });
 
   r.get('/bigcommerce/remove-user', async (req, res) => {
     const { payload } = await verified(bigcommerceApp(ctx), req);
     // We keep no per-user data for BigCommerce control-panel users, so there is nothing to erase.
-    await known(storeForCallback(ctx.db.pool, payload));
+    await known(ctx, payload);
     res.json({ status: 'removed' });
   });
 
