@@ -7,6 +7,7 @@ import type { Connector } from '../connector.ts';
 import { createApiPool, type ApiOptions, type StoreApi } from './api-client.ts';
 import { fetchBigCommerceCatalog } from './fetch-catalog.ts';
 import { ensureHooks, type HookReport } from './hooks.ts';
+import { bigcommerceJobs } from './hook-health.ts';
 import { normaliseBigCommerce } from './normalise.ts';
 import { ensureStorefrontScript, removeStorefrontScripts, type ScriptReport } from './scripts.ts';
 import { exchangeCode, type BigCommerceGrant } from './oauth.ts';
@@ -69,6 +70,7 @@ export function createBigCommerceConnector(o: BigCommerceOptions): BigCommerceCo
     },
     verifyWebhook: (req) => verifyBigCommerceWebhook(req, o.clientSecret),
     normalise: (topic, payload, ctx) => normaliseBigCommerce(apiFor, topic, payload, ctx),
+    scheduledJobs: () => bigcommerceJobs(app),
     async *fetchCatalog({ store, accessToken, cursor }) {
       if (!accessToken || !store.externalId) throw new Error('the store has no BigCommerce token or store hash');
       yield* fetchBigCommerceCatalog(apiFor(store.externalId, accessToken), store.domain, cursor, o.catalogPageSize ?? 250);

@@ -4,11 +4,10 @@
 // changed, since the pixel would otherwise post to the old ones.
 import type { Shopify } from '@shopify/shopify-api';
 import type { Logger } from 'pino';
-import type pg from 'pg';
-import type { SecretBox } from '../../src/security/secret-box.ts';
 import type { StoreId } from '../../src/model/ids.ts';
 import type { PlatformRecord } from '../../src/model/installation.ts';
-import { listPixelsDue, recordPixelActivated, recordPixelFailed } from '../../src/db/repositories/shopify-web-pixels.ts';
+import { listPixelsDue } from '../../src/db/repositories/shopify-reads.ts';
+import type { JobHost } from '../connector.ts';
 import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
 import { decodeGrant } from './credentials.ts';
 import { activateWebPixel, type PixelSettings } from './web-pixel-api.ts';
@@ -44,7 +43,7 @@ export async function activateStorePixel(
 
 /** The worker's pass over every shop whose pixel is due; returns how many are now on. */
 export async function retryPixelActivations(
-  deps: PixelDeps & { pool: pg.Pool; secrets: SecretBox },
+  deps: PixelDeps & JobHost,
   opts: { now?: Date; limit?: number; throttle?: ThrottleOptions } = {},
 ): Promise<number> {
   const { appUrl } = pixelSettings(deps.api, '');
@@ -55,17 +54,13 @@ export async function retryPixelActivations(
     try {
       accessToken = decodeGrant(deps.secrets.open(d.sealed)).accessToken;
     } catch (err) {
-      await recordPixelFailed(deps.pool, d.storeId, `the stored grant could not be read: ${(err as Error).message}`);
+      await deps.record({ kind: 'shopify-pixel-failed', storeId: d.storeId, message: `the stored grant could not be read: ${(err as Error).message}` });
       continue;
     }
     // A shop throttling us is tried again on the next pass rather than holding the others up.
     const outcome = await activateStorePixel(deps, { id: d.storeId, domain: d.domain, publicKey: d.publicKey }, accessToken, opts.throttle ?? { maxWaitMs: 30_000 });
-    if (outcome.kind === 'shopify-pixel-activated') {
-      await recordPixelActivated(deps.pool, d.storeId, outcome);
-      activated++;
-    } else {
-      await recordPixelFailed(deps.pool, d.storeId, outcome.message);
-    }
+    await deps.record(outcome);
+    if (outcome.kind === 'shopify-pixel-activated') activated++;
   }
   return activated;
 }

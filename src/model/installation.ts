@@ -5,7 +5,12 @@ import type { Platform, Store } from './store.ts';
 
 /** Facts a platform call produced that belong with the store; src/stores saves them. */
 export type PlatformRecord =
+  /** A catalog pull to reconcile what webhooks may have missed. */
+  | { kind: 'catalog-sync-requested'; storeId: StoreId }
   | { kind: 'shopify-token-expiry'; storeId: StoreId; expiresAt: Date | null; refreshTokenExpiresAt: Date | null }
+  /** Taken only while the store still holds `previousSealed`: an uninstall or reinstall meanwhile wins. */
+  | { kind: 'shopify-token-refreshed'; storeId: StoreId; previousSealed: string; sealed: string; expiresAt: Date | null; refreshTokenExpiresAt: Date | null }
+  | { kind: 'shopify-token-refresh-failed'; storeId: StoreId; message: string }
   | { kind: 'shopify-pixel-activated'; storeId: StoreId; webPixelId: string; appUrl: string; publicKey: string }
   | { kind: 'shopify-pixel-failed'; storeId: StoreId; message: string };
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Session } from '@shopify/shopify-api';
 import { shopifyInstallation } from '../../connectors/shopify/install.ts';
 import { installStore } from '../../src/stores/install-store.ts';
+import { connectorJobHost } from '../../src/jobs/connector-jobs.ts';
 import type { ShopifyConnector } from '../../connectors/shopify/shopify-connector.ts';
 import { retryPixelActivations } from '../../connectors/shopify/web-pixel-activation.ts';
 import { findSync } from '../../src/db/repositories/catalog-syncs.ts';
@@ -30,7 +31,7 @@ describe('Shopify web pixel activation', () => {
   let refuse: 'no' | 'user-errors' | 'access-denied' = 'no';
 
   const api = () => (rt.connectors.shopify as ShopifyConnector).api;
-  const deps = () => ({ pool: rt.db.pool, secrets: rt.secrets, api: api(), logger: rt.logger });
+  const deps = () => ({ ...connectorJobHost(rt), api: api() });
   const completeInstall = async (d: ReturnType<typeof deps>, s: Session): Promise<Store> => {
     const outcome = await installStore(d, { ok: true, installation: shopifyInstallation(d, s) });
     assert.equal(outcome.status, 'installed');
