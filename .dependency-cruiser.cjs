@@ -33,11 +33,7 @@ const KNOWN = [
   { from: 'src/web/routes/track.ts', to: 'src/db/repositories/store-links.ts', rule: 'routes-call-use-cases', reason: "the tracker resolves links straight from the repository" },
   { from: 'src/web/routes/track.ts', to: 'src/db/repositories/stores.ts', rule: 'routes-call-use-cases', reason: "the tracker finds the store by public key straight from the repository" },
   { from: 'src/web/routes/webhooks.ts', to: 'src/db/repositories/webhook-inbox.ts', rule: 'routes-call-use-cases', reason: "intake enqueues from the route; to become the webhook intake use case" },
-  { from: 'src/web/routes/wix-dashboard.ts', to: 'src/db/repositories/stores.ts', rule: 'routes-call-use-cases', reason: "the Wix dashboard launch finds the site's store straight from the repository" },
   { from: 'src/web/ui/app-messages.ts', to: 'src/db/repositories/messages.ts', rule: 'routes-call-use-cases', reason: "the messages page lists straight from the repository" },
-  { from: 'src/web/ui/app-routes.ts', to: 'src/db/repositories/stores.ts', rule: 'routes-call-use-cases', reason: "the merchant router loads the session's store straight from the repository" },
-  { from: 'src/web/ui/embedded-app.ts', to: 'src/db/repositories/stores.ts', rule: 'routes-call-use-cases', reason: "the Shopify launch finds the shop's store straight from the repository" },
-  { from: 'src/web/ui/support-routes.ts', to: 'src/db/repositories/web-accounts.ts', rule: 'routes-call-use-cases', reason: "the support router loads the session's staff account straight from the repository" },
 ];
 
 module.exports = {

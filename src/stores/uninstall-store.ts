@@ -2,15 +2,11 @@
 // the token, then the token is wiped and the store marked uninstalled, which stops its flows.
 // (Platforms that say it by webhook go through ingest, which marks the store the same way.)
 import type { Platform, Store } from '../model/store.ts';
-import { findStoreByShop, markUninstalled, readSealedAccessToken } from '../db/repositories/stores.ts';
+import { markUninstalled, readSealedAccessToken } from '../db/repositories/stores.ts';
 import type { StoreDeps } from './install-store.ts';
+import { storeForShop } from './store-lookup.ts';
 
 export type UninstallOutcome<T> = { status: 'uninstalled'; store: Store; cleanup: T } | { status: 'unknown-store' };
-
-/** The store a platform names by domain or external id, whatever its status; undefined when we never held it. */
-export async function storeForShop(deps: Pick<StoreDeps, 'pool'>, platform: Platform, shop: string): Promise<Store | undefined> {
-  return findStoreByShop(deps.pool, platform, shop);
-}
 
 export async function uninstallStore<T>(
   deps: StoreDeps,

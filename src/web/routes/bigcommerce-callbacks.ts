@@ -12,7 +12,8 @@ import { isStorefrontBundle, readStorefrontBundle } from '../../../connectors/bi
 import type { AppContext } from '../../runtime.ts';
 import { allowFramingBy, bigcommerceAdmins } from '../frame-ancestors.ts';
 import { installStore } from '../../stores/install-store.ts';
-import { storeForShop, uninstallStore } from '../../stores/uninstall-store.ts';
+import { uninstallStore } from '../../stores/uninstall-store.ts';
+import { storeForShop } from '../../stores/store-lookup.ts';
 import type { Store } from '../../model/store.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';

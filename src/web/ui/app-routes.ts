@@ -6,7 +6,7 @@ import type { Response, Router } from 'express';
 import type { AppContext } from '../../runtime.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateMerchant } from '../../accounts/merchant-accounts.ts';
-import { findStoreById } from '../../db/repositories/stores.ts';
+import { storeById } from '../../stores/store-lookup.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
 import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
@@ -40,7 +40,7 @@ export function appRoutes(ctx: AppContext): Router {
 
   r.use(async (req, res, next) => {
     const locals = res.locals as MerchantLocals & { viewer?: unknown };
-    const store = locals.session?.storeId ? await findStoreById(ctx.db.pool, locals.session.storeId) : undefined;
+    const store = locals.session?.storeId ? await storeById({ pool: ctx.db.pool }, locals.session.storeId) : undefined;
     if (!store || store.status !== 'active') {
       if (req.method === 'GET') return res.redirect(303, '/app/login');
       return next(new ProblemError(401, 'Sign in first.'));

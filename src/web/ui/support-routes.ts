@@ -4,8 +4,7 @@
 import type { Response, Router } from 'express';
 import type { AppContext } from '../../runtime.ts';
 import { ProblemError } from '../problem.ts';
-import { authenticateStaff, bootstrapStaff } from '../../accounts/staff.ts';
-import { findStaffById } from '../../db/repositories/web-accounts.ts';
+import { authenticateStaff, bootstrapStaff, staffById } from '../../accounts/staff.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
 import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
@@ -41,7 +40,7 @@ export function supportRoutes(ctx: AppContext): Router {
 
   r.use(async (req, res, next) => {
     const locals = res.locals as StaffLocals & { viewer?: unknown };
-    const staff = locals.session?.staffId ? await findStaffById(ctx.db.pool, locals.session.staffId) : undefined;
+    const staff = locals.session?.staffId ? await staffById(ctx.db.pool, locals.session.staffId) : undefined;
     if (!staff) {
       if (req.method === 'GET') return res.redirect(303, '/support/login');
       return next(new ProblemError(401, 'Sign in first.'));
