@@ -32,7 +32,6 @@ const KNOWN = [
   { from: 'src/web/routes/messaging-api.ts', to: 'src/db/repositories/messages.ts', rule: 'routes-call-use-cases', reason: "messages API reads pages straight from the repository" },
   { from: 'src/web/routes/track.ts', to: 'src/db/repositories/store-links.ts', rule: 'routes-call-use-cases', reason: "the tracker resolves links straight from the repository" },
   { from: 'src/web/routes/track.ts', to: 'src/db/repositories/stores.ts', rule: 'routes-call-use-cases', reason: "the tracker finds the store by public key straight from the repository" },
-  { from: 'src/web/routes/webhooks.ts', to: 'src/db/repositories/webhook-inbox.ts', rule: 'routes-call-use-cases', reason: "intake enqueues from the route; to become the webhook intake use case" },
   { from: 'src/web/ui/app-messages.ts', to: 'src/db/repositories/messages.ts', rule: 'routes-call-use-cases', reason: "the messages page lists straight from the repository" },
 ];
 
