@@ -1,6 +1,7 @@
 // An item with a 100,000-shopper audience (1,000,000 events in the store) falls below its
 // threshold: time from the inventory update to all 100,000 flow entries existing, beside a raw
 // INSERT … SELECT of the same rows into the same table in the same run.
+import { indexSeededEmails } from './support/profile-identifiers.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,7 @@ export const lowInventoryBench: Benchmark = {
            SELECT $1, 'shopper' || g || '@bench.example.com', 'subscribed' FROM generate_series(1, $2) g`,
           [store.id, AUDIENCE],
         );
+        await indexSeededEmails(c, store.id);
         await c.query(
           `WITH p AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM profiles WHERE store_id = $1),
            e AS (

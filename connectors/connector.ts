@@ -101,6 +101,22 @@ export interface Connector {
   acceptsWhileUninstalled?(topic: string): boolean;
   /** The platform's scheduled work; each job runs once at a time across all workers. */
   scheduledJobs?(): readonly ScheduledJob[];
+  /**
+   * The host names the platform says the store's storefront answers on (its primary or custom
+   * domain), read at each catalog sync. Links to them count as the store's own.
+   */
+  storefrontHosts?(ctx: { store: Store; accessToken: string | null }): Promise<string[]>;
+}
+
+/** The host of an absolute URL the platform reports (`https://shop.example.com/`), if it is one. */
+export function hostOf(url: string | null | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const host = new URL(url.includes('://') ? url : `https://${url}`).hostname.toLowerCase().replace(/\.$/, '');
+    return host || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the capability table allows this level and metric combination. */

@@ -1,4 +1,4 @@
-// `npm run cli -- <command>`: migrate, serve, worker, store add, demo, user add, rotate-key.
+// `npm run cli -- <command>`: migrate, serve, worker, store add, demo, user add, rotate-key, deliveries replay.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { boot } from './boot.ts';
@@ -16,6 +16,7 @@ import { startWorker } from './jobs/worker.ts';
 import { exitWithError, onShutdown } from './lifecycle.ts';
 import { createSecretBox } from './security/secret-box.ts';
 import { replaceKeyFile, resealSecrets } from './security/rotate-key.ts';
+import { describeReplay, replayDeliveries, replaySucceeded } from './jobs/replay-deliveries.ts';
 
 const USAGE = `usage: storeflow <command>
   migrate                                   apply database migrations
@@ -24,7 +25,8 @@ const USAGE = `usage: storeflow <command>
   store add --platform shopify|bigcommerce|wix|custom --domain <domain> [--token <access token>] [--json]
   demo                                      create the demo store with catalog, profiles and events, and its sign-in
   user add --store <store id> --email <email>  create (or reset) a merchant sign-in and print its password
-  rotate-key                                re-seal every stored access token and signing secret under NEW_ENCRYPTION_KEY`;
+  rotate-key                                re-seal every stored access token and signing secret under NEW_ENCRYPTION_KEY
+  deliveries replay --store <store id> (--id <delivery id> | --all)  run parked webhook deliveries again with the current code`;
 
 class UsageError extends Error {}
 
@@ -35,14 +37,14 @@ const Domain = z
   .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a domain name such as shop.example.com');
 
 /** One-shot commands log only warnings, so their own output stays readable (and --json parseable). */
-async function bootQuiet(): Promise<Runtime> {
+async function bootQuiet(quietest: 'warn' | 'error' = 'warn'): Promise<Runtime> {
   const config = loadConfig();
-  const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
+  const level = config.logLevel === 'info' || config.logLevel === 'warn' ? quietest : config.logLevel;
   return boot({ config, logger: createLogger(level, process.stderr), poolSize: 2 });
 }
 
-async function withRuntime(fn: (rt: Runtime) => Promise<void>): Promise<void> {
-  const rt = await bootQuiet();
+async function withRuntime(fn: (rt: Runtime) => Promise<void>, quietest: 'warn' | 'error' = 'warn'): Promise<void> {
+  const rt = await bootQuiet(quietest);
   try {
     await fn(rt);
   } finally {
@@ -113,6 +115,25 @@ async function rotateKey(): Promise<void> {
   });
 }
 
+/** A failure the command reports in one line, without the usage text. */
+class CommandError extends Error {}
+
+async function deliveriesReplay(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { store: { type: 'string' }, id: { type: 'string', multiple: true }, all: { type: 'boolean' } }, strict: true });
+  const storeId = StoreId.safeParse(values.store);
+  if (!storeId.success) throw new UsageError('--store must be a store id (a uuid, as `store add` prints it)');
+  const ids = (values.id ?? []).map((v) => (/^\d{1,18}$/.test(v) ? Number(v) : NaN));
+  if (ids.some((n) => !Number.isSafeInteger(n))) throw new UsageError('--id must be a delivery id (a number, as the support console shows it)');
+  if ((ids.length > 0) === Boolean(values.all)) throw new UsageError('name the deliveries: --id <delivery id> (repeatable) or --all');
+  await withRuntime(async (rt) => {
+    if (!(await findStoreById(rt.db.pool, storeId.data))) throw new CommandError(`no store ${storeId.data}`);
+    const result = await replayDeliveries(rt, { storeId: storeId.data, ids: values.all ? null : ids, actor: 'cli' });
+    if (!replaySucceeded(result)) throw new CommandError(describeReplay(result));
+    process.stdout.write(describeReplay(result) + '\n');
+    // A delivery that fails again is the answer here, not a warning: the one line names it.
+  }, 'error');
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -157,6 +178,9 @@ async function main(argv: string[]): Promise<void> {
             `sign in at ${rt.config.appUrl}/app/login as ${login.account.email} with password ${login.password}\n`,
         );
       });
+    case 'deliveries':
+      if (rest[0] !== 'replay') throw new UsageError(`unknown deliveries command ${rest[0] ?? '(none)'}; try: deliveries replay`);
+      return deliveriesReplay(rest.slice(1));
     case 'rotate-key':
       return rotateKey();
     case undefined:
@@ -176,6 +200,10 @@ try {
     console.error(`storeflow: ${(err as Error).message}`);
     console.error(USAGE);
     process.exit(2);
+  }
+  if (err instanceof CommandError) {
+    console.error(`storeflow: ${err.message}`);
+    process.exit(1);
   }
   exitWithError(err);
 }

@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   /** Days a webhook delivery id is remembered for dedupe. */
   DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  /** Days a privacy-law data export stays downloadable before a job deletes it. */
+  PERSONAL_DATA_EXPORT_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   /**
    * How long a worker's claim on flow work (a batch of runs, the flow and delivery jobs' locks,
    * an outbox delivery batch) outlives the worker: after a crash, others take over once it passes.
@@ -110,6 +112,7 @@ export type Config = {
   trustProxy: false | number | string[];
   apiRateLimit: number;
   deliveryRetentionDays: number;
+  personalDataExportRetentionDays: number;
   flowLeaseSeconds: number;
   extraFrameAncestors: string[];
   outbound: { allowedPorts: number[]; allowPrivate: 'none' | 'loopback' };
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? false,
     apiRateLimit: e.API_RATE_LIMIT,
     deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
+    personalDataExportRetentionDays: e.PERSONAL_DATA_EXPORT_RETENTION_DAYS,
     flowLeaseSeconds: e.FLOW_LEASE_SECONDS,
     extraFrameAncestors: e.EXTRA_FRAME_ANCESTORS ?? [],
     outbound: { allowedPorts: [...new Set([80, 443, ...(e.OUTBOUND_ALLOWED_PORTS ?? [])])], allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },

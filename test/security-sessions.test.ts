@@ -1,4 +1,4 @@
-// Our session and CSRF code is kept (docs/security-notes/auth.md says why); these are the cases
+// Our session and CSRF code is kept (docs/security/auth.md says why); these are the cases
 // express-session's and csrf-csrf's own suites check, run against it: the id rotates on sign-in,
 // a session ends at its expiry and at sign-out, the cookie carries HttpOnly/Secure/SameSite, and
 // the CSRF token is bound to its session and compared in constant time (any length, no throw).

@@ -9,7 +9,7 @@ import { createApp } from '../src/web/app.ts';
 import { processTriggerQueue } from '../src/flows/enter-flows.ts';
 import { runFlowTick } from '../src/flows/tick.ts';
 import { createMessageDelivery } from '../src/jobs/deliver-messages.ts';
-import { checkCustomTrigger, enableCustomTrigger, useIntegrationCatalog } from '../src/support/custom-catalog-trigger.ts';
+import { checkCustomTrigger, CustomTriggerInput, enableCustomTrigger, useIntegrationCatalog } from '../src/support/custom-catalog-trigger.ts';
 import { auditTrail } from '../src/support/audit.ts';
 import { findStoreById } from '../src/db/repositories/stores.ts';
 import type { StoreId } from '../src/model/ids.ts';
@@ -101,5 +101,86 @@ describe('support: custom catalog low-inventory trigger', () => {
     assert.deepEqual(audit.map((a) => a.actor), ['lead@storeflow.test', 'support@storeflow.test']);
     const refused = await request(app).post('/api/v1/flows').set(auth).send({ preset: 'low-inventory', trigger: { level: 'product', threshold: 3, metrics: ['Viewed Product'] } });
     assert.equal(refused.status, 422);
+  });
+});
+
+describe('support: a Started Checkout item list mapped as line_items[].product_id', () => {
+  let rt: TestRuntime;
+  let storeId: StoreId;
+  let auth: { Authorization: string };
+  let app: ReturnType<typeof createApp>;
+  const lineItems = [
+    { product_id: 'kettle', variant_id: 'kettle-red', quantity: 2, price: '45.50' },
+    { product_id: 'mug', quantity: 1, price: 9 },
+  ];
+
+  before(async () => {
+    rt = await testRuntime();
+    app = createApp(rt);
+    const created = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'checkout-shop.example.com' });
+    storeId = created.store.id;
+    auth = { Authorization: `Bearer ${created.privateKey}` };
+    const put = await request(app).put('/api/v1/catalog/items').set(auth).send({
+      items: [
+        { externalId: 'kettle', title: 'Kettle', price: 45.5, inventoryTracking: 'product', inventoryQuantity: 10, variants: [{ externalId: 'kettle-red', title: 'Red', inventoryQuantity: 10 }] },
+        { externalId: 'mug', title: 'Mug', price: 9, inventoryTracking: 'product', inventoryQuantity: 50, variants: [{ externalId: 'mug', title: 'Mug', inventoryQuantity: 50 }] },
+      ],
+    });
+    assert.equal(put.status, 200);
+    const time = new Date(Date.now() - 86_400_000).toISOString();
+    const events = await request(app).post('/api/v1/events').set(auth).send({
+      events: [
+        { metric: 'Checkout Started', profile: { email: 'early@example.com' }, properties: { line_items: lineItems, total_price: 100 }, time, uniqueId: 'cs-1' },
+        { metric: 'Ordered Product', profile: { email: 'buyer@example.com' }, properties: { ProductID: 'mug', Price: 9 }, time, uniqueId: 'op-1' },
+      ],
+    });
+    assert.equal(events.status, 202);
+  });
+  after(async () => rt.dispose());
+
+  const storedItems = async (uniqueId: string) =>
+    (
+      await rt.db.pool.query<{ product_external_id: string | null; variant_external_id: string | null; quantity: number; price: string | null }>(
+        `SELECT i.product_external_id, i.variant_external_id, i.quantity, i.price FROM events e
+         JOIN event_items i ON i.store_id = e.store_id AND i.event_id = e.id WHERE e.store_id = $1 AND e.unique_id = $2 ORDER BY i.position`,
+        [storeId, uniqueId],
+      )
+    ).rows.map((r) => ({ productExternalId: r.product_external_id, variantExternalId: r.variant_external_id, quantity: r.quantity, price: r.price === null ? null : Number(r.price) }));
+
+  test('the check runs the ingest extractor on the stored event; ingest then stores the same items and a fall enters the shopper', async () => {
+    const input = {
+      startedCheckout: { metric: 'Checkout Started', productIdField: 'line_items[].product_id', priceField: 'line_items[].price' },
+      orderedProduct: { metric: 'Ordered Product', productIdField: 'ProductID' },
+    };
+    const report = await checkCustomTrigger(rt.db.pool, storeId, CustomTriggerInput.parse(input));
+    assert.ok(report.ok, JSON.stringify(report));
+    const checkout = report.checks.find((c) => c.name === 'Started Checkout carries the product ID')!;
+    assert.match(checkout.detail, /1 of 1 recent "Checkout Started" events have line_items\[\]\.product_id; 1 name a catalog product/);
+    const shown = [
+      { productExternalId: 'kettle', variantExternalId: null, quantity: 1, price: 45.5 },
+      { productExternalId: 'mug', variantExternalId: null, quantity: 1, price: 9 },
+    ];
+    assert.deepEqual(checkout.extracted, shown);
+
+    const result = await enableCustomTrigger(rt.db.pool, storeId, CustomTriggerInput.parse(input), 'support@storeflow.test');
+    assert.ok(result.ok);
+    assert.deepEqual(await storedItems('cs-1'), shown, 'the stored event is derived again exactly as the check showed');
+
+    // A new Started Checkout under the store's own name: ingest derives the same item rows.
+    const sent = await request(app).post('/api/v1/events').set(auth).send({
+      events: [{ metric: 'Checkout Started', profile: { email: 'shopper@example.com' }, properties: { line_items: lineItems, total_price: 100 }, uniqueId: 'cs-2' }],
+    });
+    assert.equal(sent.status, 202);
+    assert.deepEqual(await storedItems('cs-2'), shown);
+
+    const flow = await request(app).post('/api/v1/flows').set(auth).send({ preset: 'low-inventory', status: 'live', trigger: { level: 'product', threshold: 3, metrics: ['Started Checkout'] } });
+    assert.equal(flow.status, 201, JSON.stringify(flow.body));
+    await request(app).put('/api/v1/catalog/items').set(auth).send({ items: [{ externalId: 'kettle', title: 'Kettle', inventoryTracking: 'product', inventoryQuantity: 2, variants: [{ externalId: 'kettle-red', inventoryQuantity: 2 }] }] });
+    await processTriggerQueue(rt.db.pool, { now: new Date() });
+    const entered = await rt.db.pool.query<{ email: string }>(
+      'SELECT p.email FROM flow_runs r JOIN profiles p ON p.store_id = r.store_id AND p.id = r.profile_id WHERE r.flow_id = $1 ORDER BY p.email',
+      [flow.body.id],
+    );
+    assert.deepEqual(entered.rows.map((r) => r.email), ['early@example.com', 'shopper@example.com']);
   });
 });

@@ -15,7 +15,7 @@ import { demoCatalog } from '../src/demo/seed-demo.ts';
 import { listProducts } from '../src/db/repositories/catalog.ts';
 import { listStoreFlows } from '../src/flows/flow-service.ts';
 import { enqueueMessage } from '../src/messaging/outbox.ts';
-import { ensureProfiles } from '../src/db/repositories/profiles.ts';
+import { resolveProfiles } from '../src/ingest/resolve-profiles.ts';
 import { findMessage } from '../src/db/repositories/messages.ts';
 import type { Store } from '../src/model/store.ts';
 import { LOGIN_ATTEMPTS_PER_WINDOW } from '../src/web/ui/login-limit.ts';
@@ -91,7 +91,7 @@ test('another store’s flow, product and message ids answer 404 and change noth
   const flowB = await createFlow(rt.db.pool, storeB, { preset: 'abandoned-checkout' }, { lowInventory: [] });
   assert.ok(flowB.ok);
   const productB = (await listProducts(rt.db.pool, storeB.id, undefined, 1))[0]!;
-  const profile = [...(await ensureProfiles(rt.db.pool, storeB.id, [{ email: 'shopper@b.example' }])).values()][0]!;
+  const profile = (await resolveProfiles(rt.db.pool, storeB.id, [{ email: 'shopper@b.example' }]))[0]!;
   const held = await enqueueMessage(rt.db.pool, {
     storeId: storeB.id, flowId: flowB.flow.id, flowVersion: 1, runId: null, stepId: 'email', profileId: profile, channel: 'email',
     to: 'shopper@b.example', subject: 'Hi', html: '<p>Hi</p>', text: null, dedupeKey: 'held-b-1', status: 'held',
@@ -123,14 +123,17 @@ test('a bad step setting is shown inline on its field with what was typed, and n
   const created = await createFlow(rt.db.pool, storeA, { preset: 'abandoned-checkout' }, { lowInventory: [] });
   assert.ok(created.ok);
   const { agent, csrf } = await signIn(app, 'app', login.a.email, login.a.password);
-  const res = await agent.post(`/app/flows/${created.flow.id}/steps/wait`).type('form').send({ _csrf: csrf, id: 'wait', duration: 'soon', next: 'ordered' });
+  const res = await agent.post(`/app/flows/${created.flow.id}/steps/wait`).type('form').send({ _csrf: csrf, id: 'wait', delay_kind: 'for', duration_amount: 'soon', duration_unit: 'hours', next: 'ordered' });
   assert.equal(res.status, 422);
-  assert.match(res.text, /id="duration" name="duration" type="text" value="soon" aria-invalid="true"/);
-  assert.match(res.text, /id="duration-error">must be a positive ISO 8601 duration/);
-  const ok = await agent.post(`/app/flows/${created.flow.id}/steps/wait`).type('form').send({ _csrf: csrf, id: 'wait', duration: 'PT1S', next: 'ordered' });
+  assert.match(res.text, /id="duration_amount" name="duration_amount" type="number" value="soon" aria-invalid="true"/);
+  assert.match(res.text, /id="duration_amount-error">enter a whole number above 0 and choose a unit/);
+  assert.doesNotMatch(res.text, /ISO 8601/);
+  const ok = await agent.post(`/app/flows/${created.flow.id}/steps/wait`).type('form').send({ _csrf: csrf, id: 'wait', delay_kind: 'for', duration_amount: '90', duration_unit: 'minutes', next: 'ordered' });
   assert.equal(ok.status, 303);
   const page = await agent.get(`/app/flows/${created.flow.id}`);
-  assert.match(page.text, /Wait PT1S/);
+  assert.match(page.text, /Wait 90 minutes/);
+  const form = await agent.get(`/app/flows/${created.flow.id}/steps/wait`);
+  assert.match(form.text, /id="duration_amount" name="duration_amount" type="number" value="90"/);
 });
 
 test('sign-in is throttled per account whatever the address: guesses spread over four addresses share one count', async () => {

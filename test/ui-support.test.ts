@@ -118,8 +118,37 @@ test('an admin enables after the check passes and switches back; both are audite
   assert.ok(checks.every((c) => !('sample' in c) && !('sampleEventId' in c)), JSON.stringify(checks));
 });
 
+test('the check page shows the items the mapping derives from a Started Checkout list, as ingest stores them, and the view is audited', async () => {
+  const line = [{ product_id: 'demo-001', price: 12.5 }, { product_id: 'demo-002', price: '3' }];
+  await ingestEvents(rt.db.pool, store.id, [{ metric: 'Checkout Started', profile: { email: 'lister@example.com' }, time: new Date(), value: 15.5, properties: { line_items: line }, items: [], uniqueId: 'ui-cs-1' }]);
+  const { agent, csrf } = await signIn(app, 'support', VIEWER.email, VIEWER.password);
+  const check = await agent.post(`/support/stores/${store.id}/custom-trigger`).type('form').send({
+    _csrf: csrf, action: 'check', ...mapping,
+    checkout_on: 'on', checkout_metric: 'Checkout Started', checkout_items: '', checkout_product: 'line_items[].product_id', checkout_price: 'line_items[].price',
+  });
+  assert.equal(check.status, 200, check.text);
+  assert.match(check.text, /1 of 1 recent &#34;Checkout Started&#34; events have line_items\[\]\.product_id; 1 name a catalog product/);
+  const shown = [...check.text.matchAll(/<td data-field="productId">([^<]*)<\/td><td data-field="variantId">[^<]*<\/td><td class="num" data-field="quantity">(\d+)<\/td><td class="num" data-field="price">([^<]*)<\/td>/g)].map((m) => [m[1], m[3]]);
+  assert.ok(shown.some(([id, price]) => id === 'demo-001' && price === '12.5'), JSON.stringify(shown));
+  assert.ok(shown.some(([id, price]) => id === 'demo-002' && price === '3'), JSON.stringify(shown));
+  const { rows } = await rt.db.pool.query<{ id: string }>("SELECT id::text FROM events WHERE store_id = $1 AND unique_id = 'ui-cs-1'", [store.id]);
+  const views = (await auditTrail(rt.db.pool, store.id)).filter((e) => e.kind === 'view' && e.actor === VIEWER.email);
+  assert.ok(views.some((e) => (e.target ?? '').split(', ').includes(`event ${rows[0]!.id}`)), JSON.stringify(views));
+});
+
 test('signing out ends the session on the server', async () => {
   const { agent, csrf } = await signIn(app, 'support', ADMIN.email, ADMIN.password);
   assert.equal((await agent.post('/support/logout').type('form').send({ _csrf: csrf })).status, 303);
   assert.equal((await agent.get('/support')).status, 303);
+});
+
+test('the "Klaviyo format" preset fills the trigger mapping with Klaviyo\'s field names, every event ticked', async () => {
+  const { agent } = await signIn(app, 'support', VIEWER.email, VIEWER.password);
+  const plain = await agent.get(`/support/stores/${store.id}`).expect(200);
+  assert.doesNotMatch(plain.text, /name="checkout_on" value="on" checked/);
+  const page = await agent.get(`/support/stores/${store.id}`).query({ preset: 'klaviyo' }).expect(200);
+  assert.match(page.text, /name="checkout_on" value="on" checked/);
+  assert.match(page.text, /name="cart_on" value="on" checked/);
+  assert.match(page.text, /name="checkout_items"[^>]*value="Items"|value="Items"[^>]*name="checkout_items"/);
+  assert.match(page.text, /value="ItemPrice"/);
 });

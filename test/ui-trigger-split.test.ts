@@ -1,4 +1,4 @@
-// The builder's trigger-split form: every condition the step has is shown and kept on save, a
+// The builder's trigger-split form (the shared condition builder: property, operator, value): every condition the step has is shown and kept on save, a
 // condition can be added in the spare row or dropped by emptying its row, and an error lands on
 // the row the merchant sees.
 import { test, before, after } from 'node:test';
@@ -61,17 +61,18 @@ after(async () => rt.dispose());
 test('every condition is shown, and saving keeps them all, adds the spare row and drops an emptied one', async () => {
   const { agent, csrf } = await signIn(app, 'app', login.email, login.password);
   const page = await agent.get(`/app/flows/${flowId}/steps/ts`).expect(200);
-  assert.match(page.text, /name="where_path_0" type="text" value="event.properties.Currency"/);
-  assert.match(page.text, /name="where_path_1" type="text" value="event.value"/);
+  assert.match(page.text, /name="where_prop_0" type="text" value="Currency"/);
+  assert.match(page.text, /name="where_prop_1" type="text" value="value"/);
+  assert.match(page.text, /<option value="gte" selected>is at least<\/option>/);
   assert.match(page.text, /name="where_value_1" type="text" value="100"/);
-  assert.match(page.text, /name="where_path_2" type="text" value=""/, 'a spare row to add a condition');
+  assert.match(page.text, /name="where_prop_2" type="text" value=""/, 'a spare row to add a condition');
 
   const base = { _csrf: csrf, id: 'ts', yes: 'mail', no: '' };
   const kept = await agent.post(`/app/flows/${flowId}/steps/ts`).type('form').send({
     ...base,
-    where_path_0: 'event.properties.Currency', where_op_0: 'eq', where_value_0: 'EUR',
-    where_path_1: 'event.value', where_op_1: 'gte', where_value_1: '150',
-    where_path_2: 'event.properties.ItemNames', where_op_2: 'contains', where_value_2: 'Mug',
+    where_prop_0: 'Currency', where_op_0: 'eq', where_value_0: 'EUR',
+    where_prop_1: 'value', where_op_1: 'gte', where_value_1: '150',
+    where_prop_2: 'ItemNames', where_op_2: 'contains', where_value_2: 'Mug',
   });
   assert.equal(kept.status, 303, kept.text.slice(0, 500));
   assert.deepEqual(await whereOf(), [
@@ -82,9 +83,9 @@ test('every condition is shown, and saving keeps them all, adds the spare row an
 
   const dropped = await agent.post(`/app/flows/${flowId}/steps/ts`).type('form').send({
     ...base,
-    where_path_0: '', where_op_0: '', where_value_0: '',
-    where_path_1: 'event.value', where_op_1: 'gte', where_value_1: '150',
-    where_path_2: 'event.properties.ItemNames', where_op_2: 'contains', where_value_2: 'Mug',
+    where_prop_0: '', where_op_0: '', where_value_0: '',
+    where_prop_1: 'value', where_op_1: 'gte', where_value_1: '150',
+    where_prop_2: 'ItemNames', where_op_2: 'contains', where_value_2: 'Mug',
   });
   assert.equal(dropped.status, 303);
   assert.deepEqual(await whereOf(), [
@@ -98,14 +99,14 @@ test('a bad condition is shown on its own row with what was typed, and nothing i
   const before = await whereOf();
   const res = await agent.post(`/app/flows/${flowId}/steps/ts`).type('form').send({
     _csrf: csrf, id: 'ts', yes: 'mail', no: '',
-    where_path_0: '', where_op_0: '', where_value_0: '',
-    where_path_1: 'event.value', where_op_1: 'gte', where_value_1: '150',
-    where_path_2: 'event.properties.Currency', where_op_2: 'about', where_value_2: 'EUR',
+    where_prop_0: '', where_op_0: '', where_value_0: '',
+    where_prop_1: 'value', where_op_1: 'gte', where_value_1: '150',
+    where_prop_2: 'Currency', where_op_2: 'about', where_value_2: 'EUR',
   });
   assert.equal(res.status, 422);
   // Row 0 was empty, so the bad condition is now the second row, and its error is there.
-  assert.match(res.text, /name="where_op_1" type="text" value="about" aria-invalid="true"/);
-  assert.match(res.text, /id="where_op_1-error">/);
-  assert.match(res.text, /name="where_path_0" type="text" value="event.value"/);
+  assert.match(res.text, /<select id="where_op_1" name="where_op_1" aria-invalid="true"/);
+  assert.match(res.text, /id="where_op_1-error">choose one of the options</);
+  assert.match(res.text, /name="where_prop_0" type="text" value="value"/);
   assert.deepEqual(await whereOf(), before);
 });

@@ -60,6 +60,21 @@ describe('webhook intake', () => {
     );
   });
 
+  test('dedupe is per topic: one id on two topics is two deliveries; the same id and topic again is a duplicate', async () => {
+    await createStore(rt.db.pool, rt.secrets, { platform: 'shopify', domain: 'topics.myshopify.com' });
+    // Shopify's X-Shopify-Event-Id names the event; one change can fire several topics.
+    const first = await enqueueDeliveries(rt.db.pool, 'shopify', [
+      item('topics.myshopify.com', 'evt-1', { topic: 'products/update' }),
+      item('topics.myshopify.com', 'evt-1', { topic: 'inventory_levels/update' }),
+    ]);
+    assert.deepEqual(first.map((r) => r.status), ['queued', 'queued']);
+    const again = await enqueueDeliveries(rt.db.pool, 'shopify', [
+      item('topics.myshopify.com', 'evt-1', { topic: 'inventory_levels/update' }),
+      item('topics.myshopify.com', 'evt-1', { topic: 'products/update' }),
+    ]);
+    assert.deepEqual(again.map((r) => r.status), ['duplicate', 'duplicate']);
+  });
+
   test('coalesced calls: callers that queue while a write is in flight share the next write', async () => {
     const batches: number[][] = [];
     let release!: () => void;

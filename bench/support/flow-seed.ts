@@ -4,6 +4,7 @@
 // runs enter through enterFlow, the function every trigger enters through: ingesting 100,000
 // events and draining the queue would take longer than the measurement and tell us nothing about
 // the tick (the ingest benchmark and the latency benchmark cover that path).
+import { indexSeededEmails } from './profile-identifiers.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createFlow } from '../../src/flows/flow-service.ts';
 import { enterFlow, type Candidate } from '../../src/flows/flow-entry.ts';
@@ -64,6 +65,7 @@ export async function seedCheckoutRuns(rt: Runtime, count: number, t0: Date): Pr
        SELECT $1, 'buyer' || lpad(i::text, 6, '0') || '@example.com', 'Shopper' || i, 'subscribed' FROM generate_series(0, $2 - 1) AS i`,
       [store.id, count],
     );
+    await indexSeededEmails(pool, store.id);
     // One Started Checkout a minute before t0 per profile, shaped as the API stores it.
     await pool.query(
       `INSERT INTO events (store_id, metric, profile_id, time, value, properties, unique_id)

@@ -3,7 +3,8 @@
 // and login hosts are injectable so tests can point them at a local stub.
 import type { Config } from '../../src/config.ts';
 import { Metrics } from '../../src/model/event.ts';
-import type { Connector } from '../connector.ts';
+import { hostOf, type Connector } from '../connector.ts';
+import { StoreInfo } from './schemas.ts';
 import { createApiPool, type ApiOptions, type StoreApi } from './api-client.ts';
 import { fetchBigCommerceCatalog } from './fetch-catalog.ts';
 import { ensureHooks, type HookReport } from './hooks.ts';
@@ -74,6 +75,12 @@ export function createBigCommerceConnector(o: BigCommerceOptions): BigCommerceCo
     async *fetchCatalog({ store, accessToken, cursor }) {
       if (!accessToken || !store.externalId) throw new Error('the store has no BigCommerce token or store hash');
       yield* fetchBigCommerceCatalog(apiFor(store.externalId, accessToken), store.domain, cursor, o.catalogPageSize ?? 250);
+    },
+    async storefrontHosts({ store, accessToken }) {
+      if (!accessToken || !store.externalId) return [];
+      // Store Information API (GET /v2/store): the storefront's primary domain and secure URL.
+      const info = StoreInfo.parse(await apiFor(store.externalId, accessToken).call({ method: 'GET', path: '/v2/store' }));
+      return [hostOf(info.secure_url), hostOf(info.domain)].flatMap((h) => (h ? [h] : []));
     },
   };
 }

@@ -4,22 +4,23 @@
 import { Email, Phone, type ProfileIdentity, type ProfileInput } from '../../src/model/profile.ts';
 import { Metrics, type EventInput, type EventItemInput } from '../../src/model/event.ts';
 import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
-import type { ApiCustomer, ApiOrder, ApiOrderProduct, Cart, CartLine } from './schemas.ts';
+import type { CommonOrderInput } from '../../src/model/order.ts';
+import { money } from '../../src/model/order.ts';
+import { cancelledOrderEvent, fulfilledOrderEvent, placedOrderEvents, refundedOrderEvent } from '../../src/model/order-events.ts';
+import type { ApiCustomer, ApiOrder, ApiOrderProduct, ApiRefund, Cart, CartLine } from './schemas.ts';
 
 function email(v: string | null | undefined): string | undefined {
   const r = Email.safeParse(v ?? '');
   return r.success ? r.data : undefined;
 }
 
-/**
- * Whom an event belongs to: the email when BigCommerce has one, else the customer account.
- * Not both: ingest finds profiles by external id first, and an event keyed by the account alone
- * would start a profile without the address flows send to. The customer webhook joins the two.
- */
+/** Whom an event belongs to: the email and the customer account, each when BigCommerce has it (guests have no account). */
 function identity(mail: string | null | undefined, customerId: number): ProfileIdentity | null {
+  const out: ProfileIdentity = {};
   const e = email(mail);
-  if (e) return { email: e };
-  return customerId > 0 ? { externalId: String(customerId) } : null;
+  if (e) out.email = e;
+  if (customerId > 0) out.externalId = String(customerId);
+  return out.email || out.externalId ? out : null;
 }
 
 const item = (productId: number, variantId: number | null | undefined, quantity: number, price: number | null): EventItemInput => ({
@@ -62,46 +63,65 @@ export function cartToEvents(cart: Cart, time: Date): EventInput[] | null {
   });
 }
 
+/** BigCommerce's order status ids (GET /v2/order_statuses). */
+export const OrderStatus = { refunded: 4, cancelled: 5, shipped: 2, completed: 10, partiallyRefunded: 14 } as const;
+
+function dateOf(...candidates: Array<string | null | undefined>): Date | null {
+  for (const c of candidates) {
+    const d = c ? new Date(c) : null;
+    if (d && !Number.isNaN(d.getTime())) return d;
+  }
+  return null;
+}
+
+/** The order in the common shape; null when it names no shopper. */
+export function commonOrder(order: ApiOrder, lines: ApiOrderProduct[]): CommonOrderInput | null {
+  const customer = identity(order.billing_address.email, order.customer_id);
+  if (!customer) return null;
+  return {
+    platform: 'bigcommerce',
+    orderId: String(order.id),
+    number: String(order.id),
+    currency: order.currency_code ?? null,
+    total: money(order.total_inc_tax),
+    placedAt: dateOf(order.date_created) ?? new Date(0),
+    customer,
+    lineItems: lines.map((l) => ({
+      lineId: String(l.id),
+      productId: String(l.product_id),
+      variantId: l.variant_id ? String(l.variant_id) : null,
+      sku: l.sku ?? null,
+      title: l.name ?? null,
+      quantity: l.quantity,
+      price: money(l.price_inc_tax),
+    })),
+    status: order.status ?? null,
+  };
+}
+
 /** Placed Order with every line, and one Ordered Product per line. */
 export function orderToEvents(order: ApiOrder, lines: ApiOrderProduct[]): EventInput[] | null {
-  const profile = identity(order.billing_address.email, order.customer_id);
-  if (!profile) return null;
-  const parsed = new Date(order.date_created);
-  const time = Number.isNaN(parsed.getTime()) ? new Date(0) : parsed;
-  const items = lines.map((l) => ({
-    ProductID: String(l.product_id),
-    VariantID: l.variant_id ? String(l.variant_id) : null,
-    Quantity: l.quantity,
-    ItemPrice: l.price_inc_tax ?? null,
-    ProductName: l.name ?? null,
-    SKU: l.sku ?? null,
-  }));
-  const placed: EventInput = {
-    metric: Metrics.placedOrder,
-    profile,
-    time,
-    value: order.total_inc_tax,
-    properties: {
-      OrderID: String(order.id),
-      Items: items,
-      ItemNames: lines.map((l) => l.name ?? '').filter(Boolean),
-      ItemCount: lines.reduce((n, l) => n + l.quantity, 0),
-      Currency: order.currency_code ?? null,
-      Status: order.status ?? null,
-    },
-    items: lines.map((l) => item(l.product_id, l.variant_id, l.quantity, l.price_inc_tax ?? null)),
-    uniqueId: `bigcommerce:order:${order.id}`,
-  };
-  const ordered = lines.map((l, i): EventInput => ({
-    metric: Metrics.orderedProduct,
-    profile,
-    time,
-    value: l.total_inc_tax ?? null,
-    properties: { ...items[i]!, Price: l.price_inc_tax ?? null, OrderID: String(order.id) },
-    items: [item(l.product_id, l.variant_id, l.quantity, l.price_inc_tax ?? null)],
-    uniqueId: `bigcommerce:order:${order.id}:line:${l.id}`,
-  }));
-  return [placed, ...ordered];
+  const common = commonOrder(order, lines);
+  return common ? placedOrderEvents(common) : null;
+}
+
+/**
+ * What the order's current status says happened since it was placed: Shipped or Completed is a
+ * Fulfilled Order, Cancelled a Cancelled Order, and each refund (read from the refunds API, as
+ * the order carries only their sum) a Refunded Order. Their unique ids store each fact once
+ * however many status changes are delivered.
+ */
+export function orderStatusEvents(order: ApiOrder, lines: ApiOrderProduct[], refunds: ApiRefund[]): EventInput[] {
+  const common = commonOrder(order, lines);
+  if (!common) return [];
+  const changedAt = dateOf(order.date_modified, order.date_created) ?? new Date(0);
+  const out: EventInput[] = [];
+  if (order.status_id === OrderStatus.shipped || order.status_id === OrderStatus.completed) {
+    out.push(fulfilledOrderEvent(common, { at: dateOf(order.date_shipped) ?? changedAt }));
+  }
+  if (order.status_id === OrderStatus.cancelled) out.push(cancelledOrderEvent(common, { at: changedAt }));
+  for (const r of refunds) out.push(refundedOrderEvent(common, { refundId: String(r.id), at: dateOf(r.created) ?? changedAt, amount: r.total_amount ?? null }));
+  return out;
 }
 
 export function customerToProfile(c: ApiCustomer): ProfileInput {

@@ -3,11 +3,12 @@
 import type { Normalised, NormaliseContext } from '../connector.ts';
 import type { ExternalProductId } from '../../src/model/ids.ts';
 import { BigCommerceNotFound, type StoreApi } from './api-client.ts';
-import { cartToEvents, customerToProfile, orderToEvents } from './map-events.ts';
+import { cartToEvents, customerToProfile, OrderStatus, orderStatusEvents, orderToEvents } from './map-events.ts';
 import { toProductInput } from './map-product.ts';
 import {
   ApiOrder,
   ApiOrderProduct,
+  ApiRefunds,
   CartData,
   CartResponse,
   CustomersResponse,
@@ -56,7 +57,14 @@ export async function readProduct(api: StoreApi, productId: number, domain: stri
   }
 }
 
-async function readOrder(api: StoreApi, orderId: number): Promise<Normalised[]> {
+const REFUNDED = new Set<number>([OrderStatus.refunded, OrderStatus.partiallyRefunded]);
+
+/**
+ * Reads the order back. A new order is a Placed Order; a status change also says what happened
+ * since (fulfilled, cancelled, refunded), and repeats the Placed Order, which is a duplicate
+ * unless its order/created delivery was lost.
+ */
+async function readOrder(api: StoreApi, orderId: number, statusChanged: boolean): Promise<Normalised[]> {
   let order: ApiOrder;
   try {
     order = ApiOrder.parse(await api.call({ method: 'GET', path: `/v2/orders/${orderId}` }));
@@ -66,8 +74,14 @@ async function readOrder(api: StoreApi, orderId: number): Promise<Normalised[]> 
   }
   if (order.status_id === INCOMPLETE_ORDER) return [{ kind: 'ignored', reason: `order ${orderId} is incomplete` }];
   const lines = ApiOrderProduct.array().parse((await api.call({ method: 'GET', path: `/v2/orders/${orderId}/products`, params: { limit: 250 } })) ?? []);
-  const events = orderToEvents(order, lines);
-  return events ? [{ kind: 'events', events }] : [{ kind: 'ignored', reason: `order ${orderId} names no shopper` }];
+  const placed = orderToEvents(order, lines);
+  if (!placed) return [{ kind: 'ignored', reason: `order ${orderId} names no shopper` }];
+  const refunds =
+    statusChanged && REFUNDED.has(order.status_id)
+      ? ApiRefunds.parse(await api.call({ method: 'GET', path: `/v3/orders/${orderId}/payment_actions/refunds` })).data
+      : [];
+  const changes = statusChanged ? orderStatusEvents(order, lines, refunds) : [];
+  return [{ kind: 'events', events: [...placed, ...changes] }];
 }
 
 async function readCart(api: StoreApi, cartId: string, time: Date): Promise<Normalised[]> {
@@ -115,9 +129,9 @@ export async function normaliseBigCommerce(
     return [await readProduct(api, inv.product_id, ctx.store.domain)];
   }
   if (topic === 'store/cart/created' || topic === 'store/cart/updated') {
-    return readCart(api, CartData.parse(data).id, ctx.triggeredAt ?? new Date(envelope.created_at * 1000));
+    return readCart(api, CartData.parse(data).id, ctx.triggeredAt ?? (envelope.created_at ? new Date(envelope.created_at * 1000) : new Date()));
   }
-  if (topic === 'store/order/created' || topic === 'store/order/statusUpdated') return readOrder(api, EntityData.parse(data).id);
+  if (topic === 'store/order/created' || topic === 'store/order/statusUpdated') return readOrder(api, EntityData.parse(data).id, topic === 'store/order/statusUpdated');
   if (topic === 'store/customer/created' || topic === 'store/customer/updated') return readCustomer(api, EntityData.parse(data).id);
   return [{ kind: 'ignored', reason: `unhandled scope ${topic}` }];
 }

@@ -11,9 +11,12 @@ export const hashOfContext = (context: string): string => context.slice('stores/
 export const WebhookEnvelope = z.object({
   scope: z.string().min(1).max(200),
   store_id: z.union([z.string(), z.number()]),
-  data: z.looseObject({ type: z.string().optional(), id: z.union([z.number(), z.string()]).optional() }).default({}),
+  // Most scopes send an object; the batch price-list scopes send a list. What a scope's data must
+  // hold is checked when it is normalised, so a shape we do not read is parked, not refused.
+  data: z.union([z.looseObject({ type: z.string().optional(), id: z.union([z.number(), z.string()]).optional() }), z.array(z.unknown())]).default({}),
   hash: z.string().min(1).max(200).optional(),
-  created_at: z.number().int().positive(),
+  // Documented examples leave it out (the Webhooks Overview's store/order/statusUpdated).
+  created_at: z.number().int().positive().optional(),
   producer: StoreContext,
 });
 export type WebhookEnvelope = z.infer<typeof WebhookEnvelope>;
@@ -108,6 +111,8 @@ export const ApiOrder = z.object({
   date_created: z.string(),
   status_id: z.number().int(),
   status: z.string().optional(),
+  date_modified: z.string().nullish(),
+  date_shipped: z.string().nullish(),
   total_inc_tax: money,
   currency_code: z.string().optional(),
   billing_address: z.object({ first_name: z.string().optional(), last_name: z.string().optional(), email: z.string().optional() }).partial().default({}),
@@ -125,6 +130,12 @@ export const ApiOrderProduct = z.object({
   total_inc_tax: money.nullish(),
 });
 export type ApiOrderProduct = z.infer<typeof ApiOrderProduct>;
+
+/** GET /v3/orders/{id}/payment_actions/refunds: each refund of an order, with its amount. */
+export const ApiRefunds = z.object({
+  data: z.array(z.object({ id: z.number().int(), created: z.string().nullish(), total_amount: money.nullish() })),
+});
+export type ApiRefund = z.infer<typeof ApiRefunds>['data'][number];
 
 export const ApiCustomer = z.object({
   id: z.number().int(),

@@ -46,21 +46,24 @@ export function canonicalMetric(metric: string, mapping: EventMapping): string {
   return own(mapping.metricAliases, metric) ?? metric;
 }
 
-/** The items an event names: its item list when it has one, else its single product. */
+/**
+ * The items an event names: its item list when it has one, else its single product. A metric's
+ * own field names (perMetric) win over the store-wide ones, for the list and inside each item.
+ */
 export function extractItems(metric: string, properties: Record<string, unknown>, mapping: EventMapping): EventItemInput[] {
   const m = { ...mapping, ...own(mapping.perMetric, metric) };
   const list = readPath(properties, m.items);
   if (Array.isArray(list)) {
     return list.slice(0, 500).flatMap((item) => {
-      const productId = asId(readPath(item, mapping.itemProductId));
-      const variantId = asId(readPath(item, mapping.itemVariantId));
+      const productId = asId(readPath(item, m.itemProductId));
+      const variantId = asId(readPath(item, m.itemVariantId));
       if (!productId && !variantId) return [];
       return [
         {
           productExternalId: productId as ExternalProductId | null,
           variantExternalId: variantId as ExternalVariantId | null,
-          quantity: asQuantity(readPath(item, mapping.itemQuantity)),
-          price: asPrice(readPath(item, mapping.itemPrice)),
+          quantity: asQuantity(readPath(item, m.itemQuantity)),
+          price: asPrice(readPath(item, m.itemPrice)),
         },
       ];
     });
@@ -72,21 +75,28 @@ export function extractItems(metric: string, properties: Record<string, unknown>
     {
       productExternalId: productId as ExternalProductId | null,
       variantExternalId: variantId as ExternalVariantId | null,
-      quantity: asQuantity(readPath(properties, mapping.itemQuantity)),
+      quantity: asQuantity(readPath(properties, m.itemQuantity)),
       price: asPrice(readPath(properties, m.price)),
     },
   ];
 }
 
+/**
+ * What a store's mapping reads from one event as sent: its canonical metric and its items. Ingest
+ * and the support console's mapping check both call this, so the check shows what ingest stores.
+ */
+export function mapEventFields(metric: string, properties: Record<string, unknown>, mapping: EventMapping): { metric: string; items: EventItemInput[] } {
+  const canonical = canonicalMetric(metric, mapping);
+  return { metric: canonical, items: extractItems(canonical, properties, mapping) };
+}
+
 export function toEventInput(e: EventItem, mapping: EventMapping, receivedAt: Date): EventInput {
-  const metric = canonicalMetric(e.metric, mapping);
   return {
-    metric,
+    ...mapEventFields(e.metric, e.properties, mapping),
     profile: e.profile,
     time: e.time ?? receivedAt,
     value: e.value ?? null,
     properties: e.properties,
-    items: extractItems(metric, e.properties, mapping),
     uniqueId: e.uniqueId,
   };
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { CatalogPage } from '../connector.ts';
 import type { GraphqlCall } from './admin-graphql.ts';
-import type { ProductInput } from '../../src/model/catalog.ts';
+import type { LocationLevel, ProductInput } from '../../src/model/catalog.ts';
 import { toProductInput, type ShopifyProduct } from './normalise-catalog.ts';
 
 export const PRODUCTS_PER_PAGE = 10;
@@ -30,12 +30,28 @@ export const MORE_VARIANTS_QUERY = `query StoreflowMoreVariants($id: ID!, $after
   }
 }`;
 
-/** As many products per call as a catalog page holds, so a call stays as far under the cap. */
-export const INVENTORY_ITEMS_PER_CALL = PRODUCTS_PER_PAGE;
+/** Locations read per inventory item: Shopify plans below Plus allow fewer than this. */
+const LEVELS_PER_ITEM = 10;
 
-/** Products read back by inventory item (inventory_levels/update) or by their own gid (a product webhook naming variants we never read). */
+/**
+ * Items per call: a product costs about as much as on a catalog page, and each item's stock per
+ * location adds 2 + LEVELS_PER_ITEM × 2 points; eight stay under the 1,000-point cap.
+ */
+export const INVENTORY_ITEMS_PER_CALL = 8;
+
+/**
+ * Products read back by inventory item (inventory_levels/update) or by their own gid (a product
+ * webhook naming variants we never read). An inventory item brings its stock per location.
+ */
 export const INVENTORY_ITEMS_QUERY = `query StoreflowInventoryItems($ids: [ID!]!) {
-  nodes(ids: $ids) { ... on InventoryItem { id variant { product { ${PRODUCT_FIELDS} } } } ... on Product { id ${PRODUCT_FIELDS} } }
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id
+      inventoryLevels(first: ${LEVELS_PER_ITEM}) { nodes { location { id name } quantities(names: ["available"]) { name quantity } } }
+      variant { legacyResourceId product { ${PRODUCT_FIELDS} } }
+    }
+    ... on Product { id ${PRODUCT_FIELDS} }
+  }
 }`;
 
 const PageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() });
@@ -60,14 +76,37 @@ const ProductNode = z.object({
 });
 type ProductNode = z.infer<typeof ProductNode>;
 
+const LevelNode = z.object({
+  location: z.object({ id: z.string(), name: z.string().nullish() }),
+  quantities: z.array(z.object({ name: z.string(), quantity: z.number().int() })),
+});
+
 const CatalogPageData = z.object({ products: z.object({ pageInfo: PageInfo, nodes: z.array(ProductNode) }) });
 const MoreVariantsData = z.object({ product: z.object({ variants: Variants }).nullable() });
 // nodes() answers null for an id it does not know, and {} for one of another type.
 const InventoryItemsData = z.object({
   nodes: z.array(
-    z.union([ProductNode, z.object({ id: z.string().optional(), variant: z.object({ product: ProductNode.nullable() }).nullish() })]).nullable(),
+    z.union([
+      ProductNode,
+      z.object({
+        id: z.string().optional(),
+        inventoryLevels: z.object({ nodes: z.array(LevelNode) }).nullish(),
+        variant: z.object({ legacyResourceId: z.string().optional(), product: ProductNode.nullable() }).nullish(),
+      }),
+    ]).nullable(),
   ),
 });
+
+/** A location's legacy id ("24826418" of gid://shopify/Location/24826418), as webhooks name it. */
+export const locationIdOf = (gid: string): string => gid.slice(gid.lastIndexOf('/') + 1).split('?')[0]!;
+
+function levelsOf(nodes: Array<z.infer<typeof LevelNode>>): LocationLevel[] {
+  return nodes.map((n) => ({
+    locationId: locationIdOf(n.location.id),
+    locationName: n.location.name ?? null,
+    available: n.quantities.find((q) => q.name === 'available')?.quantity ?? null,
+  }));
+}
 
 async function allVariants(call: GraphqlCall, node: ProductNode): Promise<z.infer<typeof VariantNode>[]> {
   const variants = [...node.variants.nodes];
@@ -146,7 +185,15 @@ export async function productsByInventoryItems(call: GraphqlCall, shopDomain: st
   const out: Array<ProductInput | null> = [];
   for (const n of data.nodes) {
     const node = n && 'legacyResourceId' in n ? n : n?.variant?.product;
-    out.push(node ? toProductInput(await toProduct(call, node, fetchedAt), shopDomain) : null);
+    const product = node ? toProductInput(await toProduct(call, node, fetchedAt), shopDomain) : null;
+    const item = n && !('legacyResourceId' in n) ? n : undefined;
+    const variantId = item?.variant?.legacyResourceId;
+    if (product && variantId && item?.inventoryLevels) {
+      // The item's own variant carries its stock per location: ingest leaves out locations the merchant does not count.
+      const levels = levelsOf(item.inventoryLevels.nodes);
+      product.variants = product.variants.map((v) => (v.externalId === variantId ? { ...v, locationLevels: levels } : v));
+    }
+    out.push(product);
   }
   return out;
 }

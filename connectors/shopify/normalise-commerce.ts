@@ -4,6 +4,8 @@ import { MAX_MONEY } from '../../src/model/catalog.ts';
 import { Metrics, type EventInput, type EventItemInput } from '../../src/model/event.ts';
 import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
 import { Email, Phone, type ConsentState, type ProfileIdentity, type ProfileInput } from '../../src/model/profile.ts';
+import type { CommonOrderInput } from '../../src/model/order.ts';
+import { cancelledOrderEvent, fulfilledOrderEvent, placedOrderEvents, refundedOrderEvent } from '../../src/model/order-events.ts';
 import type { CheckoutPayload, CustomerPayload, LineItem, OrderPayload } from './payloads.ts';
 
 type Person = { id?: string | null; email?: string | null; phone?: string | null };
@@ -99,40 +101,67 @@ export function checkoutEvents(c: CheckoutPayload, receivedAt: Date): EventInput
   ];
 }
 
+/** The order in the common shape; null when it names no shopper. */
+export function commonOrder(o: OrderPayload, receivedAt: Date): CommonOrderInput | null {
+  const customer = identityOf(o.customer, { email: o.email, phone: o.phone });
+  if (!customer) return null;
+  return {
+    platform: 'shopify',
+    orderId: o.id,
+    number: o.name ?? (o.order_number == null ? null : String(o.order_number)),
+    currency: o.currency ?? null,
+    total: money(o.total_price),
+    placedAt: time(o.processed_at ?? o.created_at, receivedAt),
+    customer,
+    lineItems: catalogLines(o.line_items).map((l) => ({
+      lineId: l.id ?? null,
+      productId: l.product_id,
+      variantId: l.variant_id ?? null,
+      sku: l.sku ?? null,
+      title: l.title ?? null,
+      variantTitle: l.variant_title ?? null,
+      quantity: l.quantity,
+      price: money(l.price),
+    })),
+    status: o.financial_status ?? null,
+    checkoutId: o.checkout_id ?? null,
+    discountCodes: (o.discount_codes ?? []).map((d) => d.code),
+  };
+}
+
 /** Placed Order with every line, and one Ordered Product per line. */
 export function orderEvents(o: OrderPayload, receivedAt: Date): EventInput[] {
-  const profile = identityOf(o.customer, { email: o.email, phone: o.phone });
-  if (!profile) return [];
-  const at = time(o.processed_at ?? o.created_at, receivedAt);
-  const lines = catalogLines(o.line_items);
-  const placed: EventInput = {
-    metric: Metrics.placedOrder,
-    profile,
-    time: at,
-    value: money(o.total_price),
-    properties: {
-      OrderID: o.id,
-      OrderName: o.name ?? null,
-      Currency: o.currency ?? null,
-      DiscountCodes: (o.discount_codes ?? []).map((d) => d.code),
-      ItemNames: lines.map((l) => l.title).filter(Boolean),
-      Items: lines.map(itemProperties),
-    },
-    items: lines.map(itemOf),
-    uniqueId: `shopify:order:${o.id}`,
-  };
-  const ordered = lines.map(
-    (l, i): EventInput => ({
-      metric: Metrics.orderedProduct,
-      profile,
-      time: at,
-      value: l.price === null ? null : money(Math.round(l.price * l.quantity * 100) / 100),
-      properties: { OrderID: o.id, ...itemProperties(l) },
-      items: [itemOf(l)],
-      uniqueId: `shopify:order:${o.id}:line:${l.id ?? i}`,
-    }),
-  );
-  return [placed, ...ordered];
+  const order = commonOrder(o, receivedAt);
+  return order ? placedOrderEvents(order) : [];
+}
+
+/**
+ * What happened to an order since it was placed, read from the whole order that orders/updated,
+ * orders/fulfilled and orders/cancelled all carry: fulfilled in full, cancelled, and each refund
+ * with the amount its successful refund transactions returned. Every event has its own unique
+ * id, so the many orders/updated deliveries of one order store each fact once.
+ */
+export function orderChangeEvents(o: OrderPayload, receivedAt: Date): EventInput[] {
+  const order = commonOrder(o, receivedAt);
+  if (!order) return [];
+  const out: EventInput[] = [];
+  if (o.fulfillment_status === 'fulfilled') {
+    const shipped = (o.fulfillments ?? []).filter((f) => f.status !== 'cancelled' && f.status !== 'failure' && f.status !== 'error');
+    const last = shipped.map((f) => f.created_at).filter((t): t is string => Boolean(t)).sort().at(-1);
+    out.push(
+      fulfilledOrderEvent(order, {
+        at: time(last ?? o.updated_at, receivedAt),
+        trackingNumbers: shipped.flatMap((f) => f.tracking_numbers ?? []),
+        trackingUrls: shipped.flatMap((f) => f.tracking_urls ?? []),
+      }),
+    );
+  }
+  if (o.cancelled_at) out.push(cancelledOrderEvent(order, { at: time(o.cancelled_at, receivedAt), reason: o.cancel_reason ?? null }));
+  for (const r of o.refunds ?? []) {
+    const refunded = (r.transactions ?? []).filter((t) => t.kind === 'refund' && t.status === 'success').reduce((sum, t) => sum + (t.amount ?? 0), 0);
+    out.push(refundedOrderEvent(order, { refundId: r.id, at: time(r.created_at, receivedAt), amount: refunded }));
+  }
+  return out;
 }
 
 /** Shopify's consent states → ours. Anything not clearly given or withdrawn is "never subscribed". */

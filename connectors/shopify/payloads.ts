@@ -54,6 +54,7 @@ export const InventoryLevelPayload = z.object({
   updated_at: Text,
   admin_graphql_api_id: Text,
 });
+export type InventoryLevelPayload = z.infer<typeof InventoryLevelPayload>;
 
 const Customer = z.object({
   id: ShopifyId,
@@ -103,6 +104,25 @@ export const OrderPayload = z.object({
   customer: Customer.nullish(),
   discount_codes: z.array(z.object({ code: z.string() })).nullish(),
   line_items: z.array(LineItem).default([]),
+  order_number: z.union([z.number(), z.string()]).nullish(),
+  checkout_id: ShopifyId.nullish(),
+  updated_at: Text,
+  financial_status: Text,
+  fulfillment_status: Text,
+  cancelled_at: Text,
+  cancel_reason: Text,
+  fulfillments: z
+    .array(z.object({ id: ShopifyId, status: Text, created_at: Text, tracking_numbers: z.array(z.string()).nullish(), tracking_urls: z.array(z.string()).nullish() }))
+    .nullish(),
+  refunds: z
+    .array(
+      z.object({
+        id: ShopifyId,
+        created_at: Text,
+        transactions: z.array(z.object({ amount: Money, kind: Text, status: Text })).nullish(),
+      }),
+    )
+    .nullish(),
 });
 export type OrderPayload = z.infer<typeof OrderPayload>;
 
@@ -144,6 +164,9 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'checkouts/create': CheckoutPayload,
   'checkouts/update': CheckoutPayload,
   'orders/create': OrderPayload,
+  'orders/updated': OrderPayload,
+  'orders/fulfilled': OrderPayload,
+  'orders/cancelled': OrderPayload,
   'customers/create': CustomerPayload,
   'customers/update': CustomerPayload,
   'app/uninstalled': UninstalledPayload,

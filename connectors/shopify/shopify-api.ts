@@ -20,6 +20,11 @@ export const SUBSCRIBED_TOPICS = [
   'checkouts/create',
   'checkouts/update',
   'orders/create',
+  // Fulfilled Order, Cancelled Order; refunds arrive only on orders/updated with the customer
+  // (refunds/create carries no customer to attribute them to).
+  'orders/fulfilled',
+  'orders/cancelled',
+  'orders/updated',
   'customers/create',
   'customers/update',
   'app/uninstalled',

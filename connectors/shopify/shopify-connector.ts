@@ -1,15 +1,17 @@
 // The Shopify connector: signed webhooks in, the common model out, and the catalog pulled
 // through the Admin GraphQL API. Install, token refresh and scheduling live beside it.
 import type { Shopify } from '@shopify/shopify-api';
+import { z } from 'zod';
 import type { Config } from '../../src/config.ts';
 import { Metrics } from '../../src/model/event.ts';
 import { ExternalProductId } from '../../src/model/ids.ts';
+import type { ProductInput } from '../../src/model/catalog.ts';
 import type { Connector, NormaliseContext, Normalised } from '../connector.ts';
 import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
 import { catalogPages } from './catalog-query.ts';
 import { createInventoryReadback, type InventoryReadback } from './inventory-readback.ts';
 import { decodeGrant } from './credentials.ts';
-import { checkoutEvents, customerProfile, identityOf, orderEvents } from './normalise-commerce.ts';
+import { checkoutEvents, customerProfile, identityOf, orderChangeEvents, orderEvents } from './normalise-commerce.ts';
 import { fromProductPayload, hasUnknownTracking, toProductInput } from './normalise-catalog.ts';
 import {
   CheckoutPayload,
@@ -31,9 +33,28 @@ const COMPLIANCE = new Set<string>(COMPLIANCE_TOPICS);
 
 const ignored = (reason: string): Normalised[] => [{ kind: 'ignored', reason }];
 
+/** The shop's primary (often custom) domain, where its product and checkout links point. */
+export const SHOP_DOMAINS_QUERY = `query StoreflowShopDomains { shop { primaryDomain { host } myshopifyDomain } }`;
+const ShopDomains = z.object({ shop: z.object({ primaryDomain: z.object({ host: z.string() }).nullish(), myshopifyDomain: z.string().nullish() }) });
+
 function adminCall(api: Shopify, ctx: { store: { domain: string }; accessToken: string | null }, throttle: ThrottleOptions) {
   if (!ctx.accessToken) return undefined;
   return createAdminGraphql(api, ctx.store.domain, decodeGrant(ctx.accessToken).accessToken, throttle);
+}
+
+/**
+ * The delivery's own location level joins the item's read-back levels when the read-back did not
+ * list that location (it lists the first few); the read-back, being later, wins where both say.
+ */
+function withReportedLevel(product: ProductInput, level: InventoryLevelPayload): ProductInput {
+  return {
+    ...product,
+    variants: product.variants.map((v) =>
+      v.locationLevels && !v.locationLevels.some((l) => l.locationId === level.location_id)
+        ? { ...v, locationLevels: [...v.locationLevels, { locationId: level.location_id, available: level.available }] }
+        : v,
+    ),
+  };
 }
 
 async function normalise(readback: InventoryReadback, topic: string, payload: unknown, ctx: NormaliseContext): Promise<Normalised[]> {
@@ -66,7 +87,7 @@ async function normalise(readback: InventoryReadback, topic: string, payload: un
         ? level.admin_graphql_api_id
         : `gid://shopify/InventoryItem/${level.inventory_item_id}`;
       const product = await readback(ctx.store.domain, decodeGrant(ctx.accessToken).accessToken, gid);
-      return product ? [{ kind: 'catalog', products: [product] }] : ignored(`inventory item ${level.inventory_item_id} has no product`);
+      return product ? [{ kind: 'catalog', products: [withReportedLevel(product, level)] }] : ignored(`inventory item ${level.inventory_item_id} has no product`);
     }
     case 'checkouts/create':
     case 'checkouts/update': {
@@ -76,6 +97,12 @@ async function normalise(readback: InventoryReadback, topic: string, payload: un
     case 'orders/create': {
       const events = orderEvents(OrderPayload.parse(payload), receivedAt);
       return events.length ? [{ kind: 'events', events }] : ignored('order names no shopper');
+    }
+    case 'orders/fulfilled':
+    case 'orders/cancelled':
+    case 'orders/updated': {
+      const events = orderChangeEvents(OrderPayload.parse(payload), receivedAt);
+      return events.length ? [{ kind: 'events', events }] : ignored('order names no shopper, or is not fulfilled, cancelled or refunded');
     }
     case 'customers/create':
     case 'customers/update': {
@@ -127,6 +154,12 @@ export function createShopifyConnector(config: Config, opts: { throttle?: Thrott
       const call = adminCall(api, ctx, throttle);
       if (!call) throw new Error(`no access token for ${ctx.store.domain}; reinstall the app`);
       yield* catalogPages(call, ctx.store.domain, ctx.cursor);
+    },
+    async storefrontHosts(ctx) {
+      const call = adminCall(api, ctx, throttle);
+      if (!call) return [];
+      const { shop } = ShopDomains.parse(await call(SHOP_DOMAINS_QUERY));
+      return [shop.primaryDomain?.host, shop.myshopifyDomain].flatMap((h) => (h ? [h] : []));
     },
   };
 }

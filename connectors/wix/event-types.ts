@@ -19,6 +19,9 @@ export const WixEvents = {
   checkoutUpdated: 'wix.ecom.v1.checkout_updated',
   orderCreated: 'wix.ecom.v1.order_created',
   orderApproved: 'wix.ecom.v1.order_approved',
+  /** Order Updated: fulfilled in full, cancelled or refunded shows on the order itself. */
+  orderUpdated: 'wix.ecom.v1.order_updated',
+  orderCanceled: 'wix.ecom.v1.order_canceled',
   contactCreated: 'wix.contacts.v4.contact_created',
   contactUpdated: 'wix.contacts.v4.contact_updated',
 } as const;

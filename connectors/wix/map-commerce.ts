@@ -4,6 +4,8 @@
 import { Metrics, type EventInput, type EventItemInput } from '../../src/model/event.ts';
 import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
 import { Email, Phone, type ConsentState, type ProfileIdentity, type ProfileInput } from '../../src/model/profile.ts';
+import type { CommonOrderInput } from '../../src/model/order.ts';
+import { cancelledOrderEvent, fulfilledOrderEvent, placedOrderEvents, refundedOrderEvent } from '../../src/model/order-events.ts';
 import type { Checkout, Contact, Order, WixLineItem } from './webhook-schemas.ts';
 
 /** Amounts land in numeric(14, 2) columns; anything larger is treated as absent. */
@@ -23,17 +25,19 @@ function date(...candidates: Array<string | null | undefined>): Date | null {
   return null;
 }
 
-/** Who did it: email first (what the storefront snippet and other sources use), then phone, then the Wix contact. */
+/** Who did it: every identifier Wix names (email, phone, the Wix contact); ingest joins them into one profile. */
 export function identity(email: string | null | undefined, phone: string | null | undefined, contactId: string | null | undefined): ProfileIdentity | null {
+  const out: ProfileIdentity = {};
   const e = Email.safeParse(email ?? undefined);
-  if (e.success) return { email: e.data };
+  if (e.success) out.email = e.data;
   const p = Phone.safeParse(phone ?? undefined);
-  if (p.success) return { phone: p.data };
+  if (p.success) out.phone = p.data;
   const id = contactId?.trim();
-  return id ? { externalId: id.slice(0, 255) } : null;
+  if (id) out.externalId = id.slice(0, 255);
+  return out.email || out.phone || out.externalId ? out : null;
 }
 
-type Line = { item: EventItemInput; props: Record<string, unknown> };
+type Line = { lineId: string | null; item: EventItemInput; props: Record<string, unknown> };
 
 function lines(items: WixLineItem[]): Line[] {
   return items.flatMap((li) => {
@@ -44,6 +48,7 @@ function lines(items: WixLineItem[]): Line[] {
     const price = amount(li.price?.amount);
     return [
       {
+        lineId: li.id ?? null,
         item: {
           productExternalId: productId as ExternalProductId,
           variantExternalId: variantId as ExternalVariantId | null,
@@ -88,41 +93,53 @@ export function checkoutEvent(c: Checkout, checkoutUrl: string | null, fallbackT
   };
 }
 
+/** The order in the common shape; null when it names no buyer. */
+export function commonOrder(o: Order, fallbackTime: Date): CommonOrderInput | null {
+  const who = identity(o.buyerInfo?.email, o.billingInfo?.contactDetails?.phone, o.buyerInfo?.contactId);
+  if (!who) return null;
+  return {
+    platform: 'wix',
+    orderId: o.id,
+    number: o.number === undefined ? null : String(o.number),
+    currency: o.currency ?? null,
+    total: amount(o.priceSummary?.total?.amount),
+    placedAt: date(o.purchasedDate, o.createdDate) ?? fallbackTime,
+    customer: who,
+    lineItems: lines(o.lineItems).map((l) => ({
+      lineId: l.lineId,
+      productId: l.item.productExternalId as string,
+      variantId: l.item.variantExternalId as string | null,
+      title: (l.props.ProductName as string | null) ?? null,
+      quantity: l.item.quantity,
+      price: l.item.price,
+      url: (l.props.ProductURL as string | undefined) ?? null,
+      imageUrl: (l.props.ImageURL as string | undefined) ?? null,
+    })),
+    status: o.status ?? null,
+    checkoutId: o.checkoutId ?? null,
+  };
+}
+
 /** Placed Order with all items, plus one Ordered Product per line; ids make order_created and order_approved one order. */
 export function orderEvents(o: Order, fallbackTime: Date): EventInput[] {
-  const who = identity(o.buyerInfo?.email, o.billingInfo?.contactDetails?.phone, o.buyerInfo?.contactId);
-  if (!who) return [];
-  const time = date(o.purchasedDate, o.createdDate) ?? fallbackTime;
-  const ls = lines(o.lineItems);
-  const placed: EventInput = {
-    metric: Metrics.placedOrder,
-    profile: who,
-    time,
-    value: amount(o.priceSummary?.total?.amount),
-    properties: {
-      OrderID: o.id,
-      OrderNumber: o.number === undefined ? null : String(o.number),
-      ...(o.checkoutId ? { CheckoutID: o.checkoutId } : {}),
-      Currency: o.currency ?? null,
-      ItemNames: ls.map((l) => l.props.ProductName).filter(Boolean),
-      ItemCount: ls.reduce((n, l) => n + l.item.quantity, 0),
-      Items: ls.map((l) => l.props),
-    },
-    items: ls.map((l) => l.item),
-    uniqueId: `wix:order:${o.id}`,
-  };
-  const ordered = ls.map(
-    (l, i): EventInput => ({
-      metric: Metrics.orderedProduct,
-      profile: who,
-      time,
-      value: l.props.RowTotal as number | null,
-      properties: { ...l.props, Price: l.item.price, OrderID: o.id },
-      items: [l.item],
-      uniqueId: `wix:order:${o.id}:line:${o.lineItems[i]?.id ?? i}`,
-    }),
-  );
-  return [placed, ...ordered];
+  const order = commonOrder(o, fallbackTime);
+  return order ? placedOrderEvents(order) : [];
+}
+
+/**
+ * What an updated or cancelled order says happened since it was placed: FULFILLED is a
+ * Fulfilled Order, CANCELED a Cancelled Order, FULLY_REFUNDED one Refunded Order of the total.
+ * A partial refund's amount is not on the order, so it is not recorded here.
+ */
+export function orderChangeEvents(o: Order, changedAt: Date): EventInput[] {
+  const order = commonOrder(o, changedAt);
+  if (!order) return [];
+  const at = date(o.updatedDate) ?? changedAt;
+  const out: EventInput[] = [];
+  if (o.fulfillmentStatus === 'FULFILLED') out.push(fulfilledOrderEvent(order, { at }));
+  if (o.status === 'CANCELED') out.push(cancelledOrderEvent(order, { at }));
+  if (o.paymentStatus === 'FULLY_REFUNDED') out.push(refundedOrderEvent(order, { refundId: 'full', at, amount: amount(o.priceSummary?.total?.amount) }));
+  return out;
 }
 
 function consent(status: string | undefined): ConsentState | undefined {

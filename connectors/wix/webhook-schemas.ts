@@ -99,7 +99,10 @@ export const Order = z.looseObject({
   currency: z.string().nullish(),
   checkoutId: z.string().nullish(),
   createdDate: z.string().optional(),
+  updatedDate: z.string().nullish(),
   purchasedDate: z.string().nullish(),
+  fulfillmentStatus: z.string().nullish(),
+  paymentStatus: z.string().nullish(),
 });
 export type Order = z.infer<typeof Order>;
 

@@ -1,11 +1,12 @@
 // The Wix connector: JWT webhooks verified with the app's public key, Wix Stores catalog (V1 or
 // V3) read through the SDK, eCom checkouts and orders and CRM contacts mapped to the common model.
-import type { Connector, Normalised, NormaliseContext } from '../connector.ts';
+import { hostOf, type Connector, type Normalised, type NormaliseContext } from '../connector.ts';
+import { z } from 'zod';
 import { Metrics } from '../../src/model/event.ts';
 import type { ExternalProductId } from '../../src/model/ids.ts';
 import { fetchCatalogPages, fetchProduct } from './catalog.ts';
 import { WixEvents as E } from './event-types.ts';
-import { checkoutEvent, contactProfile, orderEvents } from './map-commerce.ts';
+import { checkoutEvent, contactProfile, orderChangeEvents, orderEvents } from './map-commerce.ts';
 import { createWixVerifier } from './verify-webhook.ts';
 import { createWixApi, wixStatus, type WixApi, type WixApiOptions, type WixAppConfig } from './wix-api.ts';
 import { Checkout, Contact, DomainEvent, eventEntity, Order, V1InventoryRef, V1ProductRef, V3InventoryItemRef } from './webhook-schemas.ts';
@@ -19,9 +20,18 @@ export function isWixConnector(c: Connector | undefined): c is WixConnector {
 }
 
 const PRODUCT_REFETCH = new Set<string>([E.v1ProductCreated, E.v1ProductChanged, E.v1VariantsChanged]);
+/** What Get App Instance says of the site; only its URL is read. */
+const AppInstance = z.looseObject({ site: z.looseObject({ url: z.string().nullish() }).nullish() });
+
 const V1_INVENTORY = new Set<string>([E.v1InventoryVariantsChanged, E.v1InventoryItemChanged]);
 const V3_PRODUCT = new Set<string>([E.v3ProductCreated, E.v3ProductUpdated]);
 const V3_INVENTORY = new Set<string>([E.v3InventoryItemCreated, E.v3InventoryItemUpdated, E.v3InventoryItemDeleted]);
+
+/** The order an order event carries: the entity itself, or `{order}` in an action event's body. */
+function orderOf(payload: unknown): Order {
+  const entity = eventEntity(DomainEvent.parse(payload)) as { order?: unknown } | undefined;
+  return Order.parse(entity && typeof entity === 'object' && 'order' in entity ? entity.order : entity);
+}
 
 function instanceOf(ctx: NormaliseContext): string {
   return ctx.store.externalId ?? ctx.store.domain;
@@ -82,12 +92,19 @@ export function createWixConnector(app: WixAppConfig, opts: WixApiOptions = {}):
       return [{ kind: 'events', events: [event] }];
     }
     if (topic === E.orderCreated || topic === E.orderApproved) {
-      const entity = eventEntity(DomainEvent.parse(payload)) as { order?: unknown } | undefined;
-      const order = Order.parse(entity && typeof entity === 'object' && 'order' in entity ? entity.order : entity);
+      const order = orderOf(payload);
       // Orders awaiting payment are created before they are approved; Placed Order waits for approval.
       if (topic === E.orderCreated && order.status !== 'APPROVED') return [{ kind: 'ignored', reason: `order ${order.id} is ${order.status ?? 'not approved'}` }];
       const events = orderEvents(order, now);
       return events.length ? [{ kind: 'events', events }] : [{ kind: 'ignored', reason: `order ${order.id} names no buyer` }];
+    }
+    if (topic === E.orderUpdated || topic === E.orderCanceled) {
+      const order = orderOf(payload);
+      // A change happened when Wix says the event did, so a redelivery records the same time.
+      const eventTime = DomainEvent.parse(payload).eventTime;
+      const at = eventTime && !Number.isNaN(Date.parse(eventTime)) ? new Date(eventTime) : now;
+      const events = orderChangeEvents(topic === E.orderCanceled ? { ...order, status: 'CANCELED' } : order, at);
+      return events.length ? [{ kind: 'events', events }] : [{ kind: 'ignored', reason: `order ${order.id} is not fulfilled, cancelled or refunded, or names no buyer` }];
     }
     if (topic === E.contactCreated || topic === E.contactUpdated) {
       return [{ kind: 'profiles', profiles: [contactProfile(Contact.parse(eventEntity(DomainEvent.parse(payload))))] }];
@@ -113,6 +130,14 @@ export function createWixConnector(app: WixAppConfig, opts: WixApiOptions = {}):
     normalise,
     fetchCatalog({ store, cursor }) {
       return fetchCatalogPages(api, store.externalId ?? store.domain, cursor);
+    },
+    async storefrontHosts({ store }) {
+      // Get App Instance (GET /apps/v1/instance) names the site's URL: its custom domain, or the
+      // wixsite.com address. The stored domain of a Wix store is its instance id, not a host.
+      const res = await api.client(store.externalId ?? store.domain).fetchWithAuth('https://www.wixapis.com/apps/v1/instance');
+      if (!res.ok) throw new Error(`Get App Instance answered ${res.status}`);
+      const host = hostOf(AppInstance.parse(await res.json()).site?.url);
+      return host ? [host] : [];
     },
   };
 }

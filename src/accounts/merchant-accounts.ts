@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { StoreId } from '../model/ids.ts';
 import { findMerchantByEmail, upsertMerchantAccount, type MerchantAccount } from '../db/repositories/web-accounts.ts';
+import { deletePasswordSessions } from '../db/repositories/web-sessions.ts';
 import { burnVerify, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 
 export const MerchantEmail = z.email('enter an email address').trim().toLowerCase().max(254);
@@ -17,6 +18,8 @@ export async function issueMerchantLogin(pool: pg.Pool, storeId: StoreId, email:
   const password = generatePassword();
   const account = await upsertMerchantAccount(pool, { storeId, email: MerchantEmail.parse(email), passwordHash: await hashPassword(password) });
   if (!account) throw new AccountTakenError(`${email} already signs in to another store`);
+  // A reset is how an operator shuts out whoever learnt the old password: its sessions end too.
+  await deletePasswordSessions(pool, storeId, account.email);
   return { account, password };
 }
 

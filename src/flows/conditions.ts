@@ -1,5 +1,17 @@
-// Path conditions over the facts a run knows: the profile and the trigger event.
+// Path conditions over the facts a run knows: the profile and the trigger event; and the moment
+// "since entry" counts from.
+import type { FlowRun } from '../model/flow.ts';
 import type { PathCondition } from './definition.ts';
+
+/**
+ * When a run entered, for time conditions: the trigger event's own time. The run is made by a
+ * worker a little (or, with a late webhook, a lot) after the event, and an order placed in
+ * between happened after the shopper entered, not before. Never later than the run's creation.
+ */
+export function entryTime(run: Pick<FlowRun, 'enteredAt' | 'triggerEvent'>): Date {
+  const t = run.triggerEvent ? new Date(run.triggerEvent.time).getTime() : NaN;
+  return Number.isNaN(t) || t > run.enteredAt.getTime() ? run.enteredAt : new Date(t);
+}
 
 export type ConditionFacts = { profile: Record<string, unknown>; event: Record<string, unknown> | null };
 

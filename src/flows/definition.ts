@@ -54,6 +54,16 @@ export const Trigger = z.discriminatedUnion('type', [
     lookbackDays: z.number().int().min(1).max(365).default(30),
     excludePurchasedWithinDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30),
   }),
+  /** "Expected to sell out within H hours" at the pace of the last `velocityDays` of Ordered Product. */
+  z.object({
+    type: z.literal('sell-out-forecast'),
+    level: z.enum(['product', 'variant']),
+    withinHours: z.number().int().min(1).max(24 * 90),
+    velocityDays: z.number().int().min(1).max(90).default(7),
+    metrics: z.array(z.string().trim().min(1)).min(1),
+    lookbackDays: z.number().int().min(1).max(365).default(30),
+    excludePurchasedWithinDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30),
+  }),
 ]);
 export type Trigger = z.infer<typeof Trigger>;
 

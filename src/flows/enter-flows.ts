@@ -11,6 +11,7 @@ import { allHold } from './conditions.ts';
 import { nextAnniversary } from './flow-time.ts';
 import { enterFlow, type Candidate } from './flow-entry.ts';
 import { enterLowInventory } from './low-inventory-trigger.ts';
+import { enterSellOutForecastForChanges } from './sell-out-forecast-trigger.ts';
 
 /** Events older than this start no flow: a backfill of last year's orders must not mail anyone. */
 const MAX_TRIGGER_AGE_MS = 24 * 3_600_000;
@@ -53,8 +54,11 @@ export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; bat
         }
         woken += await wakeWaitingRuns(tx, sid, [...events.values()].map((e) => ({ profileId: e.profileId as ProfileId, metric: e.metric })), now);
       }
-      const falls = items.filter((q) => q.kind === 'inventory').map((q) => q.observationId!);
-      if (falls.length > 0) entered += await enterLowInventory(tx, sid, falls, now);
+      const changes = items.filter((q) => q.kind === 'inventory').map((q) => q.observationId!);
+      if (changes.length > 0) {
+        entered += await enterLowInventory(tx, sid, changes, now);
+        entered += await enterSellOutForecastForChanges(tx, sid, changes, now);
+      }
       const joins = items.filter((q) => q.kind === 'list');
       const lists = [...new Set(joins.map((q) => q.list!))];
       if (lists.length > 0) {

@@ -49,14 +49,15 @@ function zodIssues(err: z.ZodError): FlowIssue[] {
 }
 
 function checkTrigger(trigger: Trigger, policy: TriggerPolicy): FlowIssue[] {
-  if (trigger.type !== 'low-inventory') return [];
+  // A sell-out forecast reaches the same audience as low inventory, so the same table governs it.
+  if (trigger.type !== 'low-inventory' && trigger.type !== 'sell-out-forecast') return [];
   if (policy.blocked) return [{ stepId: null, path: 'trigger', message: policy.blocked }];
   const issues: FlowIssue[] = [];
   const rows = policy.lowInventory.filter((r) => r.level === trigger.level);
   if (rows.length === 0) return [{ stepId: null, path: 'trigger.level', message: `this store's platform does not track low inventory at ${trigger.level} level` }];
   for (const metric of trigger.metrics) {
     if (!rows.some((r) => r.metrics.includes(metric))) {
-      issues.push({ stepId: null, path: 'trigger.metrics', message: `${metric} cannot trigger a ${trigger.level}-level low-inventory flow on this platform` });
+      issues.push({ stepId: null, path: 'trigger.metrics', message: `${metric} cannot trigger a ${trigger.level}-level ${trigger.type} flow on this platform` });
     }
   }
   return issues;
@@ -117,8 +118,9 @@ async function applyStatusChange(db: pg.PoolClient, store: Store, flowId: FlowId
   // Draft stops entries and parks runs where they stand; leaving draft picks them up again.
   if (to === 'draft' && from !== 'draft') pausedRuns = await pauseFlowRuns(db, store.id, flowId);
   if (from === 'draft' && to !== 'draft') resumedRuns = await resumeFlowRuns(db, store.id, flowId, now);
-  // Turning a reviewed flow live sends what was waiting for review rather than stranding it.
-  if (to === 'live' && from === 'manual') releasedMessages = await releaseHeldForFlow(db, store.id, flowId, 'flow turned live');
+  // Turning a reviewed flow live sends what was waiting for review rather than stranding it,
+  // also when it passed through draft on the way (held messages are only ever review holds).
+  if (to === 'live' && from !== 'live') releasedMessages = await releaseHeldForFlow(db, store.id, flowId, 'flow turned live');
   return { pausedRuns, resumedRuns, releasedMessages };
 }
 

@@ -5,8 +5,9 @@ import type { Queryable } from '../db/pool.ts';
 import type { ProfileId, StoreId } from '../model/ids.ts';
 import type { Store } from '../model/store.ts';
 import { findStoreById } from '../db/repositories/stores.ts';
-import { findTriggerableFlows } from '../db/repositories/flows.ts';
-import { flowVersionHistory, insertAudienceRuns, inventoryObservations, lowInventoryAudience, type Observation } from '../db/repositories/flow-triggers.ts';
+import { findTriggerableFlows, type TriggerableFlow } from '../db/repositories/flows.ts';
+import type { RunContext } from '../model/flow.ts';
+import { flowVersionHistory, insertAudienceRuns, inventoryObservations, lowInventoryAudience, type AudienceQuery, type Observation } from '../db/repositories/flow-triggers.ts';
 import { FlowDefinition, successors, type Step } from './definition.ts';
 import { enterFlow } from './flow-entry.ts';
 
@@ -72,20 +73,34 @@ export async function enterLowInventory(db: Queryable, storeId: StoreId, observa
         channel: firstMessageChannel(current),
         now,
       };
-      const keyPrefix = `low-inventory:${o.id}:`;
       const context = { item: { level: o.level, productId: o.productId, variantId: o.variantId, threshold: trigger.threshold }, webhooks: {}, branches: {} };
-      if (current.filters.length === 0 && current.reentry.mode === 'always') {
-        entered += await insertAudienceRuns(db, query, { flowId: flow.id, version: flow.version, startStep: current.start, keyPrefix, context });
-        continue;
-      }
-      const audience = await lowInventoryAudience(db, query);
-      entered += await enterFlow(
-        db,
-        flow,
-        audience.map((profileId) => ({ profileId: profileId as ProfileId, key: `${keyPrefix}${profileId}`, triggerEvent: null, context })),
-        now,
-      );
+      entered += await enterItemAudience(db, flow, current, query, `low-inventory:${o.id}:`, context, now);
     }
   }
   return entered;
+}
+
+/**
+ * Enters an item's audience (low inventory's, also the sell-out forecast's) into a flow: in one
+ * INSERT … SELECT when entry needs no per-profile check, else through the usual entry rules.
+ */
+export async function enterItemAudience(
+  db: Queryable,
+  flow: TriggerableFlow,
+  current: FlowDefinition,
+  query: AudienceQuery,
+  keyPrefix: string,
+  context: RunContext,
+  now: Date,
+): Promise<number> {
+  if (current.filters.length === 0 && current.reentry.mode === 'always') {
+    return insertAudienceRuns(db, query, { flowId: flow.id, version: flow.version, startStep: current.start, keyPrefix, context });
+  }
+  const audience = await lowInventoryAudience(db, query);
+  return enterFlow(
+    db,
+    flow,
+    audience.map((profileId) => ({ profileId: profileId as ProfileId, key: `${keyPrefix}${profileId}`, triggerEvent: null, context })),
+    now,
+  );
 }

@@ -7,7 +7,7 @@ import type { FlowRun, FlowStatus, RunContext, RunStatus } from '../model/flow.t
 import type { FactProfile } from '../db/repositories/flow-facts.ts';
 import type { RunUpdate } from '../db/repositories/flow-runs.ts';
 import type { FlowDefinition, Step } from './definition.ts';
-import { allHold, conditionFacts, holds, type ConditionFacts } from './conditions.ts';
+import { allHold, conditionFacts, entryTime, holds, type ConditionFacts } from './conditions.ts';
 import { addDuration, durationMs, nextLocalTime, quietUntil } from './flow-time.ts';
 import { WEBHOOK_MAX_ATTEMPTS } from './outbound-webhook.ts';
 
@@ -24,12 +24,18 @@ export type RunFacts = {
   metricCount: (metric: string, since: Date) => number;
   /** Current stock of the run's item (low-inventory runs); undefined when the run has none. */
   itemQuantity?: number | null;
+  /** Hours the run's item lasts at its recent pace (sell-out forecast runs); null when nothing sold. */
+  itemForecastHours?: number | null;
   /** The outcome of a finished webhook call, by its idempotency key (the step visit). */
   webhookOutcome?: (key: string) => { ok: boolean; attempts: number; error?: string } | undefined;
 };
 
 export type Effect =
-  | { kind: 'message'; channel: 'email' | 'sms'; stepId: string; dedupeKey: string; status: 'queued' | 'held'; step: Extract<Step, { type: 'email' | 'sms' }>; abBranch: string | null }
+  | {
+      kind: 'message'; channel: 'email' | 'sms'; stepId: string; dedupeKey: string; status: 'queued' | 'held'; step: Extract<Step, { type: 'email' | 'sms' }>; abBranch: string | null;
+      /** The passed "has not done X" splits, for delivery to ask once more. */
+      exitIf: Array<{ metric: string; since: string; atLeast: number; reason: string }>;
+    }
   | { kind: 'skip'; channel: 'email' | 'sms'; stepId: string; dedupeKey: string; reason: string }
   | { kind: 'update-profile'; stepId: string; set: Record<string, unknown> }
   | { kind: 'webhook'; stepId: string; url: string; key: string };
@@ -62,6 +68,16 @@ function messageSkipReason(step: Extract<Step, { type: 'email' | 'sms' }>, f: Ru
   if (!f.profile.phone) return 'no phone number';
   if (f.profile.consent.sms !== 'subscribed') return 'no consent';
   return null;
+}
+
+type MetricCondition = { metric: string; since: string; atLeast: number };
+
+const metricSince = (c: MetricCondition, run: FlowRun, now: Date): Date => (c.since === 'entry' ? entryTime(run) : new Date(now.getTime() - durationMs(c.since)));
+const metricReason = (c: MetricCondition): string => `${c.metric} since ${c.since}`;
+
+/** "Has done `metric` at least `atLeast` times since entry (the trigger event's time) or within a window." */
+function metricHolds(c: MetricCondition, run: FlowRun, facts: RunFacts): boolean {
+  return facts.metricCount(c.metric, metricSince(c, run, facts.now)) >= c.atLeast;
 }
 
 export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Advance {
@@ -148,9 +164,8 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
       }
       case 'split': {
         const c = step.condition;
-        const yes = 'metric' in c
-          ? facts.metricCount(c.metric, c.since === 'entry' ? run.enteredAt : new Date(now.getTime() - durationMs(c.since))) >= c.atLeast
-          : holds(c, cond);
+        const yes = 'metric' in c ? metricHolds(c, run, facts) : holds(c, cond);
+        if (!yes && 'metric' in c && !out.context.noSplits?.includes(step.id)) out.context.noSplits = [...(out.context.noSplits ?? []), step.id];
         goTo(step.id, yes ? step.yes : step.no, yes ? 'yes' : 'no');
         continue;
       }
@@ -208,6 +223,21 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
       case 'email':
       case 'sms': {
         const skip = (reason: string) => out.effects.push({ kind: 'skip', channel: step.type, stepId: step.id, dedupeKey: `flow:${visitKey}`, reason });
+        // A split passed on "has not done X" is asked again: X may have arrived since (late or
+        // out-of-order webhooks), and then this message must not go.
+        const guards = (out.context.noSplits ?? []).flatMap((id) => {
+          const s = byId.get(id);
+          return s?.type === 'split' && 'metric' in s.condition ? [s.condition] : [];
+        });
+        const changed = guards.find((c) => metricHolds(c, run, facts));
+        if (changed) {
+          const reason = metricReason(changed);
+          skip(reason);
+          log(step.id, `skipped: ${reason}`);
+          out.stepCount++;
+          end('exited', reason);
+          return out;
+        }
         if (!allHold(def.filters, cond)) {
           skip('no longer matches the flow filters');
           log(step.id, 'skipped: filters');
@@ -217,7 +247,13 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
         }
         if (run.context.item) {
           const q = facts.itemQuantity;
-          const reason = q === null || q === undefined || q <= 0 ? 'sold out' : q > run.context.item.threshold ? 'restocked' : null;
+          const { threshold, forecast } = run.context.item;
+          const hours = facts.itemForecastHours;
+          const reason =
+            q === null || q === undefined || q <= 0 ? 'sold out'
+            : threshold !== undefined && q > threshold ? 'restocked'
+            : forecast && (hours === null || hours === undefined || hours > forecast.withinHours) ? 'no longer forecast to sell out'
+            : null;
           if (reason) {
             skip(reason);
             goTo(step.id, step.next, `skipped: ${reason}`);
@@ -257,6 +293,7 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
           status: facts.flowStatus === 'manual' ? 'held' : 'queued',
           step,
           abBranch: branches.length ? branches.map(([s, b]) => `${s}:${b}`).join(',') : null,
+          exitIf: guards.map((c) => ({ metric: c.metric, since: metricSince(c, run, now).toISOString(), atLeast: c.atLeast, reason: metricReason(c) })),
         });
         facts.lastMessaged[step.type] = now;
         goTo(step.id, step.next, facts.flowStatus === 'manual' ? 'held for review' : 'queued');

@@ -27,6 +27,23 @@ export const PRESETS = {
       },
     ],
   },
+  'sell-out-forecast': {
+    name: 'Selling out soon',
+    status: 'draft',
+    tags: ['sell-out-forecast'],
+    trigger: { type: 'sell-out-forecast', level: 'product', withinHours: 48, velocityDays: 7, metrics: ['Viewed Product'], lookbackDays: 30, excludePurchasedWithinDays: 30 },
+    start: 'email',
+    steps: [
+      {
+        id: 'email',
+        type: 'email',
+        subject: 'Selling fast: {{ product.title }}',
+        html: `<p>Hi {{ profile.firstName | default: "there" }},</p><p><a href="{{ product.url }}">{{ product.title }}</a> is selling fast:
+at this pace the last {{ product.inventoryQuantity }} are expected to be gone within {{ product.forecastHours }} hours.</p>
+{% if product.imageUrl %}<p><img src="{{ product.imageUrl }}" width="240" alt="{{ product.title }}"></p>{% endif %}${footer}`,
+      },
+    ],
+  },
   'abandoned-checkout': {
     name: 'Abandoned checkout',
     status: 'draft',
@@ -87,10 +104,15 @@ export const PRESETS = {
     tags: ['post-purchase'],
     trigger: { type: 'metric', metric: 'Placed Order', where: [] },
     start: 'thanks',
+    // Delivery confirmation waits for the order's Fulfilled Order; an order never shipped within
+    // three weeks gets no confirmation and no review request.
     steps: [
-      { id: 'thanks', type: 'email', subject: 'Thank you for your order', html: `<p>Thanks, {{ profile.firstName | default: "friend" }}!</p>${itemsTable}${footer}`, next: 'delivery' },
-      { id: 'delivery', type: 'delay', duration: 'P10D', next: 'review' },
+      { id: 'thanks', type: 'email', subject: 'Thank you for your order', html: `<p>Thanks, {{ profile.firstName | default: "friend" }}!</p>${itemsTable}${footer}`, next: 'shipped' },
+      { id: 'shipped', type: 'wait-for', metric: 'Fulfilled Order', timeout: 'P21D', onEvent: 'delivery', onTimeout: 'done' },
+      { id: 'delivery', type: 'email', subject: 'Your order is on its way', html: `<p>Good news, {{ profile.firstName | default: "friend" }}: your order has shipped.</p>${footer}`, next: 'settle' },
+      { id: 'settle', type: 'delay', duration: 'P7D', next: 'review' },
       { id: 'review', type: 'email', subject: 'How is it going?', html: `<p>We would love a review of your order.</p>${footer}` },
+      { id: 'done', type: 'exit' },
     ],
   },
   birthday: {

@@ -6,9 +6,10 @@ import type { SecretBox } from '../security/secret-box.ts';
 import type { FlowRun } from '../model/flow.ts';
 import type { FactProfile, FlowHead, TemplateProduct } from '../db/repositories/flow-facts.ts';
 import { itemQuantities, templateProducts } from '../db/repositories/flow-facts.ts';
+import { itemForecasts } from '../db/repositories/sell-out-forecast.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { messageLinkKey, unsubscribeUrl } from '../messaging/links.ts';
-import { storeLinkDomains } from '../db/repositories/store-links.ts';
+import { listedHosts, storeLinkDomains } from '../db/repositories/store-links.ts';
 import { ownHosts, withoutForeignLinks } from '../model/store-urls.ts';
 import type { Effect } from './orchestrator.ts';
 
@@ -28,8 +29,16 @@ function linkKey(secrets: SecretBox): Buffer {
   return key;
 }
 
-const productVars = (p: TemplateProduct | undefined) =>
-  p && { id: p.externalId, title: p.title, url: p.url, imageUrl: p.imageUrl, price: p.price, inventoryQuantity: p.inventoryQuantity };
+type ProductForecast = { forecastHours?: number | null; unitsPerDay?: number };
+
+const productVars = (p: (TemplateProduct & ProductForecast) | undefined) =>
+  p && {
+    id: p.externalId, title: p.title, url: p.url, imageUrl: p.imageUrl, price: p.price, inventoryQuantity: p.inventoryQuantity,
+    ...(p.forecastHours !== undefined ? { forecastHours: p.forecastHours, unitsPerDay: p.unitsPerDay } : {}),
+  };
+
+/** Hours to sell-out are shown as a whole number; a fraction of an hour says nothing to a shopper. */
+const roundHours = (h: number | null) => (h === null ? null : Math.round(h));
 
 /**
  * Event properties as a message may show them: a link to a host that is not the store's is
@@ -39,18 +48,18 @@ const productVars = (p: TemplateProduct | undefined) =>
 async function vettedProperties(deps: RenderDeps, storeId: FlowRun['storeId'], storeDomain: string, properties: Record<string, unknown>): Promise<Record<string, unknown>> {
   const first = withoutForeignLinks(properties, ownHosts({ domain: storeDomain }, []));
   if (first.removed.length === 0) return properties;
-  const listed = (await storeLinkDomains(deps.pool, storeId))?.storefrontDomains ?? [];
+  const listed = listedHosts(await storeLinkDomains(deps.pool, storeId));
   return listed.length === 0 ? first.value : withoutForeignLinks(properties, ownHosts({ domain: storeDomain }, listed)).value;
 }
 
 /** The variables a template sees; also used by previews with a sample profile and product. */
 export async function templateVariables(
   deps: RenderDeps,
-  input: { run: Pick<FlowRun, 'storeId' | 'profileId' | 'triggerEvent' | 'context'>; profile: FactProfile; head: Pick<FlowHead, 'storeDomain'>; channel: 'email' | 'sms'; needsProducts: boolean },
+  input: { run: Pick<FlowRun, 'storeId' | 'profileId' | 'triggerEvent' | 'context'>; profile: FactProfile; head: Pick<FlowHead, 'storeDomain'>; channel: 'email' | 'sms'; needsProducts: boolean; now?: Date },
 ): Promise<Record<string, unknown>> {
   const { run, profile } = input;
   const event = run.triggerEvent;
-  let product: TemplateProduct | undefined;
+  let product: (TemplateProduct & ProductForecast) | undefined;
   let items: Array<Record<string, unknown>> = (event?.items ?? []).map((i) => ({ productId: i.productId, variantId: i.variantId, quantity: i.quantity, price: i.price }));
   if (input.needsProducts) {
     const ownIds = run.context.item ? [run.context.item.productId] : [];
@@ -62,6 +71,13 @@ export async function templateVariables(
       // A variant-level run is about the variant's stock, not the product's total.
       const quantities = await itemQuantities(deps.pool, [{ storeId: run.storeId, level: 'variant', id: variantId }]);
       product = { ...product, inventoryQuantity: quantities.get(variantId) ?? null };
+    }
+    const item = run.context.item;
+    if (product && item) {
+      // The forecast of the run's item (at its flow's pace, or a week's for low inventory).
+      const key = item.variantId ?? item.productId;
+      const f = (await itemForecasts(deps.pool, [{ storeId: run.storeId, productId: item.productId, variantId: item.variantId, velocityDays: item.forecast?.velocityDays ?? 7 }], input.now ?? new Date())).get(key);
+      if (f) product = { ...product, forecastHours: roundHours(f.hours), unitsPerDay: Math.round(f.unitsPerDay * 10) / 10 };
     }
     items = (event?.items ?? []).map((i) => ({ ...productVars(found.find((p) => p.externalId === i.productId)), productId: i.productId, variantId: i.variantId, quantity: i.quantity, price: i.price ?? null }));
   }
@@ -77,7 +93,7 @@ export async function templateVariables(
 
 export async function renderMessage(
   deps: RenderDeps,
-  input: { run: FlowRun; effect: Extract<Effect, { kind: 'message' }>; profile: FactProfile; head: FlowHead },
+  input: { run: FlowRun; effect: Extract<Effect, { kind: 'message' }>; profile: FactProfile; head: FlowHead; now?: Date },
 ): Promise<RenderedMessage> {
   const { step } = input.effect;
   const sources = step.type === 'email' ? [step.subject, step.html] : [step.text];
@@ -87,6 +103,7 @@ export async function renderMessage(
     head: input.head,
     channel: step.type,
     needsProducts: sources.some((s) => /\b(product|items)\b/.test(s)),
+    ...(input.now ? { now: input.now } : {}),
   });
   if (step.type === 'email') {
     const subject = await renderTemplate(step.subject, vars);

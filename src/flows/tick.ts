@@ -20,7 +20,9 @@ import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
 import { finishedCalls, insertOutboundCalls, wakeRunsWithFinishedCalls, type NewOutboundCall } from '../db/repositories/outbound-calls.ts';
 import { renderMessage } from './render-message.ts';
+import { itemForecasts } from '../db/repositories/sell-out-forecast.ts';
 import { durationMs } from './flow-time.ts';
+import { entryTime } from './conditions.ts';
 
 export type TickDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secrets: SecretBox; logger: Logger };
 export type TickResult = { claimed: number; steps: number; messages: number };
@@ -75,6 +77,14 @@ function runNeeds(def: FlowDefinition, from: string | null): Needs {
     if (s.type === 'email' || s.type === 'sms') messages = true;
     if (s.type !== 'delay') stack.push(...successors(s));
   }
+  if (messages) {
+    // Splits already passed are asked again before a message (orchestrator: noSplits).
+    for (const s of def.steps) {
+      if (s.type !== 'split' || !('metric' in s.condition)) continue;
+      metrics.add(s.condition.metric);
+      if (s.condition.since !== 'entry') lookbackMs = Math.max(lookbackMs, durationMs(s.condition.since));
+    }
+  }
   const needs = { metrics: [...metrics], lookbackMs, messages };
   byStep.set(from, needs);
   return needs;
@@ -94,8 +104,8 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
   const refsOf = (want: (n: Needs, r: FlowRun) => boolean) =>
     [...new Map(runs.filter((r, i) => want(needs[i]!, r)).map((r) => [r.profileId, { storeId: r.storeId, id: r.profileId }])).values()];
   const metrics = [...new Set(needs.flatMap((n) => n.metrics))];
-  const earliest = Math.min(now.getTime(), ...runs.flatMap((r, i) => (needs[i]!.metrics.length > 0 ? [Math.min(r.enteredAt.getTime(), now.getTime() - needs[i]!.lookbackMs)] : [])));
-  const [profiles, lastSent, times, heads, stock, calls] = await Promise.all([
+  const earliest = Math.min(now.getTime(), ...runs.flatMap((r, i) => (needs[i]!.metrics.length > 0 ? [Math.min(entryTime(r).getTime(), now.getTime() - needs[i]!.lookbackMs)] : [])));
+  const [profiles, lastSent, times, heads, stock, forecasts, calls] = await Promise.all([
     loadProfiles(deps.pool, profileRefs),
     // Read only for smart sending, so only where a message with it switched on can be reached.
     lastMessaged(deps.pool, refsOf((n, r) => n.messages && defs.get(r.id)!.smartSending.enabled)),
@@ -104,6 +114,11 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
     itemQuantities(
       deps.pool,
       runs.flatMap((r) => (r.context.item ? [{ storeId: r.storeId, level: r.context.item.level, id: r.context.item.variantId ?? r.context.item.productId }] : [])),
+    ),
+    itemForecasts(
+      deps.pool,
+      runs.flatMap((r) => (r.context.item?.forecast ? [{ storeId: r.storeId, productId: r.context.item.productId, variantId: r.context.item.variantId, velocityDays: r.context.item.forecast.velocityDays }] : [])),
+      now,
     ),
     // Runs parked on a webhook step: has their call ended?
     finishedCalls(deps.pool, runs.filter((r) => defs.get(r.id)!.steps.some((s) => s.id === r.currentStep && s.type === 'webhook')).map((r) => ({ storeId: r.storeId, runId: r.id }))),
@@ -131,6 +146,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
         lastMessaged: { ...last },
         metricCount: (metric: string, since: Date) => (times.get(run.profileId)?.get(metric) ?? []).filter((t) => t >= since.getTime()).length,
         itemQuantity: run.context.item ? stock.get(run.context.item.variantId ?? run.context.item.productId) : undefined,
+        itemForecastHours: run.context.item?.forecast ? (forecasts.get(run.context.item.variantId ?? run.context.item.productId)?.hours ?? null) : undefined,
         webhookOutcome: (key: string) => calls.get(key),
       };
       decided = advance(run, def, facts);
@@ -156,7 +172,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
   const rendered = await Promise.all(
     effects.map(async ({ run, effect }) =>
       effect.kind === 'message'
-        ? renderMessage(deps, { run, effect, profile: profiles.get(run.profileId)!, head: heads.get(run.flowId)! })
+        ? renderMessage(deps, { run, effect, profile: profiles.get(run.profileId)!, head: heads.get(run.flowId)!, now })
         : null,
     ),
   );
@@ -171,7 +187,7 @@ export async function runFlowTick(deps: TickDeps, opts: { now?: Date; batch?: nu
       const base = { storeId: run.storeId, flowId: run.flowId as FlowId as string, flowVersion: run.version, runId: run.id as string, profileId: run.profileId };
       if (effect.kind === 'message') {
         const r = rendered[i]!;
-        outbox.push({ send: { ...base, stepId: effect.stepId, channel: effect.channel, to: r.to, subject: r.subject, html: r.html, text: r.text, dedupeKey: effect.dedupeKey, status: effect.status, abBranch: effect.abBranch } });
+        outbox.push({ send: { ...base, stepId: effect.stepId, channel: effect.channel, to: r.to, subject: r.subject, html: r.html, text: r.text, dedupeKey: effect.dedupeKey, status: effect.status, abBranch: effect.abBranch, exitIf: effect.exitIf } });
       } else if (effect.kind === 'skip') {
         const to = effect.channel === 'email' ? (profiles.get(run.profileId)?.email ?? '') : (profiles.get(run.profileId)?.phone ?? '');
         outbox.push({ skip: { ...base, stepId: effect.stepId, channel: effect.channel, to, subject: null, html: null, text: null, dedupeKey: effect.dedupeKey, reason: effect.reason } });

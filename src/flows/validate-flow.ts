@@ -69,7 +69,7 @@ export function validateFlow(def: FlowDefinition, checkTemplate: TemplateCheck, 
     if (!state.has(step.id)) warnings.push({ stepId: step.id, path: 'steps', message: `step "${step.id}" cannot be reached from the start` });
   }
 
-  if (def.trigger.type === 'low-inventory') {
+  if (def.trigger.type === 'low-inventory' || def.trigger.type === 'sell-out-forecast') {
     // The item may be gone by the time a delayed message goes out (DESIGN §5).
     const messages = def.steps.filter((s) => s.type === 'email' || s.type === 'sms');
     if (def.steps.some((s) => s.type === 'delay' || s.type === 'wait-for')) {

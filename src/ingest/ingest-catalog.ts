@@ -19,6 +19,7 @@ import type { IngestSignals } from './signals.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
 import { withTransaction } from '../db/pool.ts';
 import { recordDeliveries } from '../db/repositories/deliveries.ts';
+import { lockUncountedLocations, storedLevels, upsertLevels, type LevelWrite } from '../db/repositories/locations.ts';
 
 export type CatalogIngestResult = { upserted: number; stale: number; duplicate: boolean; changes: InventoryChange[] };
 
@@ -52,8 +53,30 @@ function prepare(input: ProductInput[]): ProductInput[] {
   );
 }
 
+/**
+ * A source's total over all locations, less what the locations the merchant does not count hold
+ * (as this write or the stored rows say). A store where every location counts (one location,
+ * say) keeps the source's figures exactly.
+ */
+async function countedStock(tx: pg.PoolClient, storeId: StoreId, items: ProductInput[]): Promise<ProductInput[]> {
+  const uncounted = await lockUncountedLocations(tx, storeId);
+  if (uncounted.size === 0) return items;
+  const stored = await storedLevels(tx, storeId, items.map((p) => p.externalId), [...uncounted]);
+  return items.map((p) => ({
+    ...p,
+    variants: p.variants.map((v) => {
+      if (v.inventoryQuantity === null || v.inventoryQuantity === undefined) return v;
+      const levels = new Map(stored.get(`${p.externalId}\u0000${v.externalId}`));
+      for (const l of v.locationLevels ?? []) if (uncounted.has(l.locationId)) levels.set(l.locationId, l.available);
+      const held = [...levels.values()].reduce<number>((sum, n) => sum + (n ?? 0), 0);
+      return held === 0 ? v : { ...v, inventoryQuantity: v.inventoryQuantity - held };
+    }),
+  }));
+}
+
 /** The catalog write itself, inside the caller's transaction. */
-async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, items: ProductInput[], now: Date): Promise<CatalogIngestResult> {
+async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, reported: ProductInput[], now: Date): Promise<CatalogIngestResult> {
+  const items = await countedStock(tx, storeId, reported);
   const writes: ProductWrite[] = items.map((p) => ({
     externalId: p.externalId,
     title: p.title,
@@ -137,6 +160,19 @@ async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, items: ProductI
   await markVariantsDeleted(tx, storeId, removed.map((v) => v.id));
   for (const v of removed) variantChange(v.productId, v.id, v.externalId, v.inventoryQuantity, null, now);
 
+  const levels: LevelWrite[] = fresh.flatMap(({ item, write, productId }) =>
+    item.variants.flatMap((v) =>
+      (v.locationLevels ?? []).map((l) => ({
+        variantId: variantState.get(variantKey(productId, v.externalId))!.id,
+        locationId: l.locationId,
+        locationName: l.locationName ?? null,
+        available: l.available,
+        at: write.sourceUpdatedAt,
+      })),
+    ),
+  );
+  await upsertLevels(tx, storeId, levels);
+
   await insertObservations(tx, changes);
   return { upserted: fresh.length, stale: items.length - fresh.length, duplicate: false, changes };
 }
@@ -166,4 +202,28 @@ export async function ingestCatalogParts(
   });
   await signals.inventoryChanged(result.changes);
   return result;
+}
+
+/**
+ * A catalog write whose products are built from what is stored, inside the write's own
+ * transaction (a partial update: one variant's stock, one item's title). `build` may refuse;
+ * then nothing is written. Changes are announced after commit, as with ingestCatalog.
+ */
+export async function ingestCatalogBuilt<R>(
+  pool: pg.Pool,
+  signals: IngestSignals,
+  storeId: StoreId,
+  build: (tx: pg.PoolClient) => Promise<{ products: ProductInput[] } | { refused: R }>,
+  opts: { now?: Date } = {},
+): Promise<{ ok: true; result: CatalogIngestResult } | { ok: false; refused: R }> {
+  const now = opts.now ?? new Date();
+  const outcome = await withTransaction(pool, async (tx) => {
+    const built = await build(tx);
+    if ('refused' in built) return { ok: false as const, refused: built.refused };
+    const items = prepare(built.products);
+    const result = items.length ? await applyCatalog(tx, storeId, items, now) : { upserted: 0, stale: 0, duplicate: false, changes: [] };
+    return { ok: true as const, result };
+  });
+  if (outcome.ok) await signals.inventoryChanged(outcome.result.changes);
+  return outcome;
 }

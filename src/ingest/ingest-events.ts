@@ -1,10 +1,12 @@
-// The one write path for shopper events: resolve profiles, append events and their items,
+// The one write path for shopper events: resolve profiles (every identifier an event carries,
+// see resolve-profiles.ts), append events and their items,
 // skip anything already stored under the same unique id. One transaction per call.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { EventInput } from '../model/event.ts';
 import type { StoreId } from '../model/ids.ts';
-import { ensureProfiles, identityKey } from '../db/repositories/profiles.ts';
+import { identityKey } from '../db/repositories/profiles.ts';
+import { resolveProfiles } from './resolve-profiles.ts';
 import { fillEventProperties, insertEventItems, insertEvents, type EventItemWrite } from '../db/repositories/events.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
 
@@ -41,13 +43,13 @@ export async function ingestEvents(
 
   const accepted = await transactOnce(pool, storeId, opts.delivery, async (tx) => {
     const events = [...byUniqueId.entries()];
-    const profiles = await ensureProfiles(tx, storeId, events.map(([, e]) => e.profile));
+    const profiles = await resolveProfiles(tx, storeId, events.map(([, e]) => e.profile));
     const inserted = await insertEvents(
       tx,
       storeId,
-      events.map(([uniqueId, e]) => ({
+      events.map(([uniqueId, e], n) => ({
         metric: e.metric,
-        profileId: profiles.get(identityKey(e.profile))!,
+        profileId: profiles[n]!,
         time: e.time,
         value: e.value,
         properties: e.properties,

@@ -1,8 +1,20 @@
 import type pg from 'pg';
-import type { StoreId } from '../model/ids.ts';
+import type { ProfileId, StoreId } from '../model/ids.ts';
 import type { ProfileInput } from '../model/profile.ts';
+import type { Queryable } from '../db/pool.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
-import { upsertProfile } from '../db/repositories/profiles.ts';
+import { updateProfileFields } from '../db/repositories/profiles.ts';
+import { resolveProfiles } from './resolve-profiles.ts';
+
+/**
+ * Creates or updates one profile: found (or made, or merged) by every identifier it names, then
+ * given the fields the call sets.
+ */
+export async function upsertProfile(db: Queryable, storeId: StoreId, p: ProfileInput): Promise<ProfileId> {
+  const [id] = await resolveProfiles(db, storeId, [p]);
+  await updateProfileFields(db, storeId, id!, p);
+  return id!;
+}
 
 /** Upserts a batch of profiles atomically: all of the call or none. */
 export async function ingestProfiles(

@@ -19,13 +19,21 @@ export async function transactOnce<T>(
   delivery: Delivery | undefined,
   work: (tx: pg.PoolClient) => Promise<T>,
 ): Promise<T | typeof DUPLICATE> {
-  try {
-    return await withTransaction(pool, async (tx) => {
-      if (delivery && !(await recordDelivery(tx, storeId, delivery.source, delivery.id))) throw DUPLICATE;
-      return work(tx);
-    });
-  } catch (err) {
-    if (err === DUPLICATE) return DUPLICATE;
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withTransaction(pool, async (tx) => {
+        if (delivery && !(await recordDelivery(tx, storeId, delivery.source, delivery.id))) throw DUPLICATE;
+        return work(tx);
+      });
+    } catch (err) {
+      if (err === DUPLICATE) return DUPLICATE;
+      // Two deliveries joining the same people can still meet in opposite orders (identity
+      // resolution locks what it can in one order): Postgres picks one to fail; it runs again.
+      if (attempt < 3 && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
+      throw err;
+    }
   }
 }
+
+/** deadlock_detected, serialization_failure */
+const RETRYABLE = new Set(['40P01', '40001']);

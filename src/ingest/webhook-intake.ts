@@ -1,5 +1,5 @@
-// Intake of a platform webhook: verified on the raw body, checked storable, then stored in the
-// inbox and acknowledged. Normalising and writing happen in the worker (platforms allow a few
+// Intake of a platform webhook: verified on the raw body, then stored in the inbox (parked when
+// it cannot be stored as JSON) and acknowledged. Normalising and writing happen in the worker (platforms allow a few
 // seconds and retry on anything else). The store lookup and the inbox insert are one statement
 // shared with the other deliveries in flight.
 import type pg from 'pg';
@@ -16,14 +16,19 @@ export type IntakeOutcome =
   | { status: 'no-endpoint' }
   /** The connector refused it before reading it. */
   | { status: 'refused'; platform: Platform; reason: 'unauthenticated' | 'malformed' | 'unsupported'; detail: string }
-  /** Signed, but jsonb cannot hold it (U+0000, nesting thousands deep): `path` names where. */
-  | { status: 'unstorable'; platform: Platform; topic: string; path: string[]; message: string }
   /** Signed by the platform but for a shop we do not hold (removed, or never finished install). */
   | (Delivery & { status: 'unknown-shop' })
+  /** A privacy topic for a shop we do not hold: there is nothing of it here to erase or export. */
+  | (Delivery & { status: 'nothing-held' })
   /** This shop's deliveries are signed; one without the signature is not from the platform. */
   | (Delivery & { status: 'weaker-signature' })
   /** Nothing of an uninstalled shop is kept beyond what privacy law asks. */
   | (Delivery & { status: 'uninstalled' })
+  /**
+   * Signed, but jsonb cannot hold it (U+0000, nesting thousands deep): stored parked with its raw
+   * bytes and `reason` for a replay after a fix, and acknowledged like any other.
+   */
+  | (Delivery & { status: 'parked'; reason: string })
   | { status: 'queued' | 'duplicate' };
 
 export type WebhookIntake = { execute(platform: string, req: WebhookRequest): Promise<IntakeOutcome> };
@@ -48,21 +53,36 @@ export function createWebhookIntake(deps: { pool: pg.Pool; connectors: Connector
       const platform = parsed.data;
       const verdict = await connector.verifyWebhook(req);
       if (!verdict.ok) return { status: 'refused', platform, reason: verdict.reason, detail: verdict.detail };
-      // Signed is not the same as storable: jsonb refuses U+0000 and nesting some thousands deep,
-      // which surfaced as a 500 on every retry. Refused as malformed instead, naming where.
+      // Signed is not the same as storable: jsonb refuses U+0000 and nesting some thousands deep.
+      // The platform signed it, so it is acknowledged and parked with its bytes, never refused
+      // (a 4xx makes the platform retry, then drop the subscription).
       const bad = unstorable(verdict.payload);
-      if (bad) return { status: 'unstorable', platform, topic: verdict.topic, path: bad.path.slice(0, 8).map(String), message: bad.message };
+      const parkedReason = bad ? `the payload cannot be stored: ${bad.path.slice(0, 8).map(String).join('.') || '(body)'} ${bad.message}` : undefined;
+      const privacy = connector.acceptsWhileUninstalled?.(verdict.topic) ?? false;
       const result = await intakeFor(platform).submit({
         shop: verdict.shop,
         deliveryId: verdict.deliveryId,
         topic: verdict.topic,
-        payload: verdict.payload,
+        payload: bad ? null : verdict.payload,
         triggeredAt: verdict.triggeredAt,
-        acceptWhileUninstalled: connector.acceptsWhileUninstalled?.(verdict.topic) ?? false,
+        acceptWhileUninstalled: privacy,
         signedWith: verdict.signedWith,
+        ...(parkedReason ? { parkedReason, rawBody: req.rawBody } : {}),
       });
-      if (result.status === 'queued' || result.status === 'duplicate') return { status: result.status };
-      return { status: result.status, platform, shop: verdict.shop, topic: verdict.topic };
+      const delivery = { platform, shop: verdict.shop, topic: verdict.topic };
+      switch (result.status) {
+        case 'queued':
+        case 'duplicate':
+          return { status: result.status };
+        case 'parked':
+          return { ...delivery, status: 'parked', reason: parkedReason ?? 'parked' };
+        case 'unknown-shop':
+          return privacy ? { ...delivery, status: 'nothing-held' } : { ...delivery, status: 'unknown-shop' };
+        case 'weaker-signature':
+          return { ...delivery, status: 'weaker-signature' };
+        case 'uninstalled':
+          return { ...delivery, status: 'uninstalled' };
+      }
     },
   };
 }

@@ -5,6 +5,8 @@ import type { Runtime } from '../runtime.ts';
 import { processTriggerQueue, runDateTriggers } from '../flows/enter-flows.ts';
 import { runFlowTick } from '../flows/tick.ts';
 import { evaluateAllSegments, evaluateForEvents } from '../flows/segments.ts';
+import { runSellOutForecasts } from '../flows/sell-out-forecast-trigger.ts';
+import { withTransaction } from '../db/pool.ts';
 
 /** How many tick jobs may run at once across all workers (each is its own Agenda job). */
 export const FLOW_TICK_SLOTS = 4;
@@ -40,4 +42,9 @@ export async function runDateJob(rt: Runtime, clock: () => Date = () => new Date
 
 export async function runSegmentJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
   return evaluateAllSegments(rt.db.pool, clock());
+}
+
+/** Sales move a forecast with no stock change: every forecast flow is evaluated on a schedule too. */
+export async function runSellOutForecastJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
+  return withTransaction(rt.db.pool, (tx) => runSellOutForecasts(tx, clock()));
 }

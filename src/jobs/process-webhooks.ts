@@ -3,16 +3,20 @@
 // from the whole batch in one transaction and everything else part by part. Several workers
 // drain at once without overlap (SKIP LOCKED).
 import { ZodError } from 'zod';
-import type { Runtime } from '../runtime.ts';
+import type { AppContext } from '../runtime.ts';
 import type { Normalised } from '../model/normalised.ts';
 import type { Store } from '../model/store.ts';
 import { Platform } from '../model/store.ts';
 import { findStoreById, readSealedAccessToken } from '../db/repositories/stores.ts';
 import { storedVariantTracking } from '../db/repositories/catalog.ts';
-import { leaseDue, markFailed, markProcessedMany, type InboxEntry } from '../db/repositories/webhook-inbox.ts';
+import { leaseDue, leaseParked, markFailed, markProcessedMany, outcomesOf, PARKED, type InboxEntry } from '../db/repositories/webhook-inbox.ts';
+import type { StoreId } from '../model/ids.ts';
 import { applyPart, partDelivery, withSourceTime } from '../ingest/apply-normalised.ts';
 import { ingestCatalogParts } from '../ingest/ingest-catalog.ts';
 import type { Delivery } from '../ingest/record-delivery.ts';
+
+/** What processing needs of the runtime (the web process's context serves as well). */
+type Runtime = AppContext;
 
 const MAX_ATTEMPTS = 10;
 const LEASE_MS = 5 * 60_000;
@@ -20,7 +24,7 @@ const LEASE_MS = 5 * 60_000;
 const NORMALISE_CONCURRENCY = 8;
 const loggedIgnored = new Set<string>();
 
-/** A failure no retry can mend: the delivery is kept as failed for support to see. */
+/** A failure no retry can mend: the delivery is parked for support to see and replay after a fix. */
 export class PermanentWebhookError extends Error {
   override name = 'PermanentWebhookError';
 }
@@ -30,6 +34,8 @@ export function retryDelayMs(attempts: number): number {
 }
 
 type Prepared = { entry: InboxEntry; store: Store; parts: Normalised[]; delivery: Delivery };
+/** A leased delivery; `rawBody` is there when only the bytes could be stored (parked at intake). */
+type Leased = InboxEntry & { rawBody?: Buffer | null };
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -58,12 +64,21 @@ function createStoreCache(rt: Runtime) {
   };
 }
 
-async function prepare(rt: Runtime, entry: InboxEntry, storeOf: ReturnType<typeof createStoreCache>): Promise<Prepared> {
+function payloadOf(entry: Leased): unknown {
+  if (!entry.rawBody) return entry.payload;
+  try {
+    return JSON.parse(entry.rawBody.toString('utf8'));
+  } catch (err) {
+    throw new PermanentWebhookError(`the stored body is not JSON: ${(err as Error).message}`);
+  }
+}
+
+async function prepare(rt: Runtime, entry: Leased, storeOf: ReturnType<typeof createStoreCache>): Promise<Prepared> {
   const connector = rt.connectors[Platform.parse(entry.source)];
   if (!connector) throw new PermanentWebhookError(`no connector for ${entry.source}`);
   const found = await storeOf(entry.storeId);
   if (!found) throw new PermanentWebhookError('store no longer exists');
-  const parts = await connector.normalise(entry.topic, entry.payload, {
+  const parts = await connector.normalise(entry.topic, payloadOf(entry), {
     store: found.store,
     mapping: found.store.eventMapping,
     accessToken: found.token,
@@ -106,6 +121,45 @@ async function applyStoreBatch(rt: Runtime, batch: Prepared[]): Promise<Array<{ 
   return done;
 }
 
+/** Normalises and applies leased deliveries; each ends processed, due again, or parked. */
+async function processLeased(rt: Runtime, due: Leased[]): Promise<void> {
+  const storeOf = createStoreCache(rt);
+  const prepared = await mapLimit(due, NORMALISE_CONCURRENCY, (entry) =>
+    prepare(rt, entry, storeOf).then(
+      (p) => ({ ok: true as const, p }),
+      (err: unknown) => ({ ok: false as const, entry, err }),
+    ),
+  );
+  const processed: Array<{ storeId: string; id: number; outcome: string }> = [];
+  for (const r of prepared) if (!r.ok) await fail(rt, r.entry, r.err);
+  const good = prepared.flatMap((r) => (r.ok ? [r.p] : []));
+  for (const [, batch] of Map.groupBy(good, (p) => p.store.id)) {
+    let results: Array<{ p: Prepared; outcome: string }>;
+    try {
+      results = await applyStoreBatch(rt, batch);
+    } catch {
+      // One bad delivery must not hold the others back: apply them one by one, so only it fails.
+      results = [];
+      for (const p of batch) {
+        try {
+          results.push({ p, outcome: await applyEach(rt, p, false) });
+        } catch (err) {
+          await fail(rt, p.entry, err);
+        }
+      }
+    }
+    for (const { p, outcome } of results) {
+      processed.push({ storeId: p.entry.storeId, id: p.entry.id, outcome });
+      if (outcome.startsWith('ignored') && !loggedIgnored.has(`${p.entry.source}:${p.entry.topic}`)) {
+        // Once per topic and process: an unhandled topic a platform keeps sending must not flood the log.
+        loggedIgnored.add(`${p.entry.source}:${p.entry.topic}`);
+        rt.logger.info({ topic: p.entry.topic, source: p.entry.source }, `${outcome} (logged once per topic)`);
+      }
+    }
+  }
+  await markProcessedMany(rt.db.pool, processed);
+}
+
 /** Processes due deliveries until none are left or the time budget is spent; returns how many. */
 export async function drainWebhooks(rt: Runtime, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
   const batchSize = opts.batch ?? 100;
@@ -113,43 +167,30 @@ export async function drainWebhooks(rt: Runtime, opts: { batch?: number; budgetM
   let done = 0;
   while (Date.now() < deadline) {
     const due = await leaseDue(rt.db.pool, batchSize, LEASE_MS);
-    const storeOf = createStoreCache(rt);
-    const prepared = await mapLimit(due, NORMALISE_CONCURRENCY, (entry) =>
-      prepare(rt, entry, storeOf).then(
-        (p) => ({ ok: true as const, p }),
-        (err: unknown) => ({ ok: false as const, entry, err }),
-      ),
-    );
-    const processed: Array<{ storeId: string; id: number; outcome: string }> = [];
-    for (const r of prepared) if (!r.ok) await fail(rt, r.entry, r.err);
-    const good = prepared.flatMap((r) => (r.ok ? [r.p] : []));
-    for (const [, batch] of Map.groupBy(good, (p) => p.store.id)) {
-      let results: Array<{ p: Prepared; outcome: string }>;
-      try {
-        results = await applyStoreBatch(rt, batch);
-      } catch {
-        // One bad delivery must not hold the others back: apply them one by one, so only it fails.
-        results = [];
-        for (const p of batch) {
-          try {
-            results.push({ p, outcome: await applyEach(rt, p, false) });
-          } catch (err) {
-            await fail(rt, p.entry, err);
-          }
-        }
-      }
-      for (const { p, outcome } of results) {
-        processed.push({ storeId: p.entry.storeId, id: p.entry.id, outcome });
-        if (outcome.startsWith('ignored') && !loggedIgnored.has(`${p.entry.source}:${p.entry.topic}`)) {
-          // Once per topic and process: an unhandled topic a platform keeps sending must not flood the log.
-          loggedIgnored.add(`${p.entry.source}:${p.entry.topic}`);
-          rt.logger.info({ topic: p.entry.topic, source: p.entry.source }, `${outcome} (logged once per topic)`);
-        }
-      }
-    }
-    await markProcessedMany(rt.db.pool, processed);
+    await processLeased(rt, due);
     done += due.length;
     if (due.length < batchSize) break;
   }
   return done;
+}
+
+export type ReplayResult = { replayed: number; applied: number; parked: Array<{ id: number; reason: string | null }> };
+
+/**
+ * Runs parked deliveries of one store through normalisation again, with the code of the day.
+ * Applied ones leave 'parked'; the rest are parked again with the reason of this attempt, so
+ * the person replaying sees it at once. Applying is keyed on the inbox id as in the worker, so a
+ * delivery's effects land once however often it is replayed.
+ */
+export async function replayParked(rt: Runtime, storeId: StoreId, ids: number[] | null): Promise<ReplayResult> {
+  const leased = await leaseParked(rt.db.pool, storeId, ids, LEASE_MS);
+  if (leased.length === 0) return { replayed: 0, applied: 0, parked: [] };
+  // A replay asks for one decision now: a failure is final for this attempt.
+  await processLeased(rt, leased.map((e) => ({ ...e, attempts: Math.max(e.attempts, MAX_ATTEMPTS) })));
+  const after = await outcomesOf(rt.db.pool, storeId, leased.map((e) => e.id));
+  return {
+    replayed: leased.length,
+    applied: after.filter((r) => r.outcome !== null && r.outcome !== PARKED).length,
+    parked: after.filter((r) => r.outcome === PARKED).map((r) => ({ id: r.id, reason: r.reason })),
+  };
 }

@@ -1,5 +1,6 @@
 // The Agenda worker: any number of these may run against one database; Agenda's locks in
 // Postgres make each scheduled run happen once.
+import { expireExports } from '../merchant/personal-data-exports.ts';
 import { hostname } from 'node:os';
 import { Agenda, type Job } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
@@ -10,7 +11,7 @@ import { drainWebhooks } from './process-webhooks.ts';
 import { runCatalogSyncs, STALE_AFTER_MS as CATALOG_SYNC_STALE_MS } from './sync-catalog.ts';
 import { createMessageDelivery } from './deliver-messages.ts';
 import { createOutboundDelivery } from './deliver-outbound.ts';
-import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
+import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runSellOutForecastJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
 import { scheduleConnectorJobs } from './connector-jobs.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
@@ -49,6 +50,11 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await runExpireDeliveries(rt);
   });
 
+  agenda.define(JobNames.expireExports, async () => {
+    const removed = await expireExports(rt.db.pool, rt.config.personalDataExportRetentionDays);
+    if (removed > 0) rt.logger.info({ removed, retentionDays: rt.config.personalDataExportRetentionDays }, 'deleted personal data exports past their retention');
+  });
+
   agenda.define(JobNames.drainWebhooks, async () => {
     await drainWebhooks(rt);
   }, { concurrency: 1 });
@@ -84,15 +90,20 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   agenda.define(JobNames.flowDates, async () => {
     await runDateJob(rt);
   }, { concurrency: 1 });
+  agenda.define(JobNames.sellOutForecast, async () => {
+    await runSellOutForecastJob(rt);
+  }, { concurrency: 1 });
   agenda.define(JobNames.segments, async () => {
     await runSegmentJob(rt);
   }, { concurrency: 1, lockLifetime: opts.lockLifetimeMs ?? 30 * 60_000 });
 
   await agenda.start();
   await agenda.every('1 hour', JobNames.expireDeliveries);
+  await agenda.every('1 hour', JobNames.expireExports);
   await agenda.every('1 second', JobNames.flowTriggers);
   for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) await agenda.every('1 second', `${JobNames.flowTick}:${slot}`);
   await agenda.every('15 minutes', JobNames.flowDates);
+  await agenda.every('15 minutes', JobNames.sellOutForecast);
   await agenda.every('5 minutes', JobNames.segments);
   await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
   await agenda.every('10 seconds', JobNames.syncCatalogs);

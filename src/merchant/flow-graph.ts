@@ -1,6 +1,7 @@
 // The builder's view of a definition: steps in the order a run meets them, each with a one-line
 // summary and its outgoing edges; and the edits (insert on an edge, replace, remove) that
 // produce the next definition. Pure functions: the flow service validates and saves the result.
+import { humanDuration, OPERATORS, WEEKDAYS } from './form-units.ts';
 import type { FlowDefinition, Step, Trigger } from '../flows/definition.ts';
 
 export type Edge = { key: string; label: string; to: string | null };
@@ -19,7 +20,7 @@ function slotsOf(step: Step): Slot[] {
     case 'wait-for':
       return [
         { key: 'onEvent', label: `on ${step.metric}`, get: (s) => (s as typeof step).onEvent, set: (s, to) => ({ ...(s as typeof step), onEvent: to }) },
-        { key: 'onTimeout', label: `after ${step.timeout} without it`, get: (s) => (s as typeof step).onTimeout, set: (s, to) => ({ ...(s as typeof step), onTimeout: to }) },
+        { key: 'onTimeout', label: `after ${humanDuration(step.timeout)} without it`, get: (s) => (s as typeof step).onTimeout, set: (s, to) => ({ ...(s as typeof step), onTimeout: to }) },
       ];
     case 'ab':
       return step.branches.map((b, i) => ({
@@ -36,17 +37,17 @@ function slotsOf(step: Step): Slot[] {
 }
 
 const cond = (c: { path?: string; op?: string; value?: unknown; metric?: string; since?: string; atLeast?: number }) =>
-  c.metric !== undefined ? `has done ${c.metric}${(c.atLeast ?? 1) > 1 ? ` ${c.atLeast}×` : ''} since ${c.since === 'entry' || !c.since ? 'entering' : c.since}` : `${c.path} ${c.op}${c.value === undefined ? '' : ` ${JSON.stringify(c.value)}`}`;
+  c.metric !== undefined ? `has done ${c.metric}${(c.atLeast ?? 1) > 1 ? ` ${c.atLeast}×` : ''} ${c.since === 'entry' || !c.since ? ' since entering' : ` in the last ${humanDuration(c.since)}`}` : `${c.path!.replace(/^(profile|event)\.(properties\.)?/, (_m, root: string) => (root === 'event' ? 'event ' : 'profile '))} ${OPERATORS.find((o) => o.value === c.op)?.label ?? c.op}${c.value === undefined ? '' : ` ${JSON.stringify(c.value)}`}`;
 
 export function summarize(step: Step): string {
   switch (step.type) {
     case 'email': return `Email “${step.subject}”`;
     case 'sms': return `SMS “${step.text.length > 60 ? `${step.text.slice(0, 60)}…` : step.text}”`;
     case 'webhook': return `Webhook to ${step.url}`;
-    case 'delay': return step.duration ? `Wait ${step.duration}` : `Wait until ${step.until?.time}${step.until?.weekdays?.length ? ` on ${step.until.weekdays.join(', ')}` : ''}`;
+    case 'delay': return step.duration ? `Wait ${humanDuration(step.duration)}` : `Wait until ${step.until?.time}${step.until?.weekdays?.length ? ` on ${step.until.weekdays.map((d) => WEEKDAYS.find((w) => w.value === d)?.label ?? d).join(', ')}` : ''}`;
     case 'split': return `If ${cond(step.condition)}`;
     case 'trigger-split': return `If the trigger event has ${step.where.map(cond).join(' and ')}`;
-    case 'wait-for': return `Wait up to ${step.timeout} for ${step.metric}`;
+    case 'wait-for': return `Wait up to ${humanDuration(step.timeout)} for ${step.metric}`;
     case 'ab': return `A/B split into ${step.branches.length} branches`;
     case 'update-profile': return `Set ${Object.keys(step.set).join(', ') || 'nothing'} on the profile`;
     case 'exit': return 'Exit the flow';
@@ -60,6 +61,7 @@ export function describeTrigger(t: Trigger): string {
     case 'segment': return `When someone enters segment ${t.segmentId}`;
     case 'date': return `On ${t.property}${t.offsetDays ? ` ${t.offsetDays > 0 ? '+' : ''}${t.offsetDays} days` : ''} at ${t.at} in the shopper’s timezone`;
     case 'low-inventory': return `When a ${t.level} falls to ${t.threshold} or fewer in stock: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
+    case 'sell-out-forecast': return `When a ${t.level} is expected to sell out within ${t.withinHours} hours at the pace of the last ${t.velocityDays} days: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
   }
 }
 

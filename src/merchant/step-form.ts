@@ -2,22 +2,14 @@
 // service validates what comes out, and its issues are mapped back onto these field names.
 import type { Step } from '../flows/definition.ts';
 import type { FlowIssue } from '../flows/validate-flow.ts';
+import { amountOf, isoOf, plainMessage } from './form-units.ts';
+import { conditionsOf, rowsOf, tidyRows } from './condition-form.ts';
 
 export type StepForm = Record<string, string | string[]>;
 
 const str = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 const opt = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
-/** A typed value: numbers, true/false, null and JSON stay typed; anything else is text. */
-function loose(v: unknown): unknown {
-  const s = typeof v === 'string' ? v.trim() : '';
-  if (s === '') return undefined;
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
-}
 
 const num = (v: unknown): number | string => {
   const s = typeof v === 'string' ? v.trim() : '';
@@ -26,18 +18,6 @@ const num = (v: unknown): number | string => {
 
 /** Condition rows a trigger split's form shows at least. */
 const TRIGGER_SPLIT_ROWS = 3;
-const MAX_WHERE_ROWS = 50;
-const WHERE_FIELDS = ['path', 'op', 'value'] as const;
-
-/** The indexes of the condition rows a submitted form carries with something typed in, in order. */
-function filledWhereRows(f: StepForm): number[] {
-  const seen = new Set<number>();
-  for (const key of Object.keys(f)) {
-    const m = /^where_(?:path|op|value)_(\d{1,2})$/.exec(key);
-    if (m && Number(m[1]) < MAX_WHERE_ROWS) seen.add(Number(m[1]));
-  }
-  return [...seen].sort((a, b) => a - b).filter((i) => WHERE_FIELDS.some((k) => opt(f[`where_${k}_${i}`]) !== undefined));
-}
 
 /**
  * A submitted form made tidy before it is read or shown again: a trigger split's filled condition
@@ -45,14 +25,7 @@ function filledWhereRows(f: StepForm): number[] {
  * where.N lands on the row the user sees as the N-th.
  */
 export function tidyStepForm(type: string, f: StepForm): StepForm {
-  if (type !== 'trigger-split') return f;
-  const filled = filledWhereRows(f);
-  const out: StepForm = Object.fromEntries(Object.entries(f).filter(([k]) => !/^where_/.test(k)));
-  filled.forEach((row, i) => {
-    for (const k of WHERE_FIELDS) out[`where_${k}_${i}`] = str(f[`where_${k}_${row}`]);
-  });
-  out.where_rows = String(Math.max(TRIGGER_SPLIT_ROWS, filled.length + 1));
-  return out;
+  return type === 'trigger-split' ? tidyRows('where', f, TRIGGER_SPLIT_ROWS) : f;
 }
 
 export function formOfStep(step: Step): StepForm {
@@ -61,25 +34,24 @@ export function formOfStep(step: Step): StepForm {
     case 'email': return { ...f, subject: step.subject, html: step.html, next: str(step.next) };
     case 'sms': return { ...f, text: step.text, next: str(step.next) };
     case 'webhook': return { ...f, url: step.url, next: str(step.next) };
-    case 'delay': return { ...f, duration: str(step.duration), until_time: str(step.until?.time), until_weekdays: step.until?.weekdays ?? [], next: str(step.next) };
+    case 'delay': {
+      const d = amountOf(step.duration);
+      return { ...f, delay_kind: step.until ? 'until' : 'for', duration_amount: d.amount, duration_unit: d.unit, until_time: str(step.until?.time), until_weekdays: step.until?.weekdays ?? [], next: str(step.next) };
+    }
     case 'split': {
       const c = step.condition;
-      return 'metric' in c
-        ? { ...f, cond_kind: 'metric', cond_metric: c.metric, cond_since: c.since, cond_atLeast: String(c.atLeast), yes: str(step.yes), no: str(step.no) }
-        : { ...f, cond_kind: 'path', cond_path: c.path, cond_op: c.op, cond_value: str(c.value), yes: str(step.yes), no: str(step.no) };
+      if ('metric' in c) {
+        const since = c.since === 'entry' ? { amount: '', unit: 'days' } : amountOf(c.since);
+        return { ...f, cond_kind: 'metric', cond_metric: c.metric, cond_since_amount: since.amount, cond_since_unit: since.unit, cond_atLeast: String(c.atLeast), ...rowsOf('cond', [], 1), yes: str(step.yes), no: str(step.no) };
+      }
+      return { ...f, cond_kind: 'path', cond_metric: '', cond_since_amount: '', cond_since_unit: 'days', cond_atLeast: '1', ...rowsOf('cond', [c], 1), cond_rows: '1', yes: str(step.yes), no: str(step.no) };
     }
-    case 'trigger-split': {
-      // Every condition gets its rows (and a spare one to add another), so saving the form never
-      // drops a condition the flow already had.
-      const out: StepForm = { ...f, where_rows: String(Math.max(TRIGGER_SPLIT_ROWS, step.where.length + 1)), yes: str(step.yes), no: str(step.no) };
-      step.where.forEach((c, i) => {
-        out[`where_path_${i}`] = c.path;
-        out[`where_op_${i}`] = c.op;
-        out[`where_value_${i}`] = str(c.value);
-      });
-      return out;
+    // Every condition gets its row (and a spare one to add another), so saving never drops one.
+    case 'trigger-split': return { ...f, ...rowsOf('where', step.where, TRIGGER_SPLIT_ROWS), yes: str(step.yes), no: str(step.no) };
+    case 'wait-for': {
+      const t = amountOf(step.timeout);
+      return { ...f, metric: step.metric, timeout_amount: t.amount, timeout_unit: t.unit, onEvent: str(step.onEvent), onTimeout: str(step.onTimeout) };
     }
-    case 'wait-for': return { ...f, metric: step.metric, timeout: step.timeout, onEvent: str(step.onEvent), onTimeout: str(step.onTimeout) };
     case 'ab': {
       const out: StepForm = { ...f };
       for (let i = 0; i < 3; i++) {
@@ -103,26 +75,30 @@ export function stepOfForm(type: string, f: StepForm): { step: unknown } | { fie
     case 'webhook': return { step: { ...base, url: str(f.url).trim(), next: opt(f.next) } };
     case 'delay': {
       const weekdays = list(f.until_weekdays);
-      const until = opt(f.until_time) ? { time: opt(f.until_time), ...(weekdays.length ? { weekdays } : {}) } : undefined;
-      return { step: { ...base, duration: opt(f.duration), until, next: opt(f.next) } };
+      if (f.delay_kind === 'until' && !opt(f.until_time)) return { field: 'until_time', message: 'choose the time of day to wait until' };
+      const until = f.delay_kind === 'until' ? { time: opt(f.until_time), ...(weekdays.length ? { weekdays } : {}) } : undefined;
+      const duration = f.delay_kind === 'until' ? undefined : isoOf(f.duration_amount, f.duration_unit);
+      if (f.delay_kind !== 'until' && !duration) return { field: 'duration_amount', message: 'enter how long to wait: a whole number above 0, and a unit' };
+      return { step: { ...base, duration, until, next: opt(f.next) } };
     }
     case 'split':
       return {
         step: {
           ...base,
           condition: f.cond_kind === 'path'
-            ? { path: str(f.cond_path).trim(), op: str(f.cond_op), value: loose(f.cond_value) }
-            : { metric: str(f.cond_metric).trim(), since: opt(f.cond_since) ?? 'entry', atLeast: num(f.cond_atLeast || '1') },
+            ? (conditionsOf('cond', f)[0] ?? { path: '', op: 'eq' })
+            : { metric: str(f.cond_metric).trim(), since: isoOf(f.cond_since_amount, f.cond_since_unit) ?? 'entry', atLeast: num(f.cond_atLeast || '1') },
           yes: opt(f.yes),
           no: opt(f.no),
         },
       };
-    case 'trigger-split': {
-      // Rows left empty are not conditions; the numbering of what remains follows the form's.
-      const where = filledWhereRows(f).map((i) => ({ path: str(f[`where_path_${i}`]).trim(), op: str(f[`where_op_${i}`]), value: loose(f[`where_value_${i}`]) }));
-      return { step: { ...base, where, yes: opt(f.yes), no: opt(f.no) } };
+    // Rows left empty are not conditions; the numbering of what remains follows the form's.
+    case 'trigger-split': return { step: { ...base, where: conditionsOf('where', f, 'event'), yes: opt(f.yes), no: opt(f.no) } };
+    case 'wait-for': {
+      const timeout = isoOf(f.timeout_amount, f.timeout_unit);
+      if (!timeout) return { field: 'timeout_amount', message: 'enter how long to wait for it: a whole number above 0, and a unit' };
+      return { step: { ...base, metric: str(f.metric).trim(), timeout, onEvent: opt(f.onEvent), onTimeout: opt(f.onTimeout) } };
     }
-    case 'wait-for': return { step: { ...base, metric: str(f.metric).trim(), timeout: str(f.timeout).trim(), onEvent: opt(f.onEvent), onTimeout: opt(f.onTimeout) } };
     case 'ab': {
       const branches = [0, 1, 2]
         .filter((i) => opt(f[`branch_weight_${i}`]) !== undefined || opt(f[`branch_next_${i}`]) !== undefined)
@@ -144,9 +120,10 @@ export function stepOfForm(type: string, f: StepForm): { step: unknown } | { fie
 }
 
 const FIELD_BY_SUFFIX: Array<[RegExp, string]> = [
-  [/^condition\.metric/, 'cond_metric'], [/^condition\.since/, 'cond_since'], [/^condition\.atLeast/, 'cond_atLeast'],
-  [/^condition\.path/, 'cond_path'], [/^condition\.op/, 'cond_op'], [/^condition(\.|$)/, 'cond_metric'],
-  [/^where\.(\d+)\.path/, 'where_path_$1'], [/^where\.(\d+)\.op/, 'where_op_$1'], [/^where\.(\d+)\.value/, 'where_value_$1'], [/^where/, 'where_path_0'],
+  [/^condition\.metric/, 'cond_metric'], [/^condition\.since/, 'cond_since_amount'], [/^condition\.atLeast/, 'cond_atLeast'],
+  [/^condition\.path/, 'cond_prop_0'], [/^condition\.op/, 'cond_op_0'], [/^condition\.value/, 'cond_value_0'], [/^condition(\.|$)/, 'cond_metric'],
+  [/^where\.(\d+)\.path/, 'where_prop_$1'], [/^where\.(\d+)\.op/, 'where_op_$1'], [/^where\.(\d+)\.value/, 'where_value_$1'], [/^where/, 'where_prop_0'],
+  [/^duration/, 'duration_amount'], [/^timeout/, 'timeout_amount'],
   [/^until\.time/, 'until_time'], [/^until\.weekdays/, 'until_weekdays'], [/^branches\.(\d+)\.weight/, 'branch_weight_$1'], [/^branches\.(\d+)\.next/, 'branch_next_$1'],
   [/^branches/, 'branch_weight_0'],
 ];
@@ -161,7 +138,7 @@ export function issuesForStep(issues: FlowIssue[], index: number, stepId: string
       const rest = m[2] ?? '';
       const pair = FIELD_BY_SUFFIX.find(([re]) => re.test(rest));
       const field = pair ? rest.replace(pair[0], pair[1]).replace(/\..*$/, '') : rest.split('.')[0] || '_step';
-      const message = issue.message.replace(`step "${stepId}" `, '');
+      const message = plainMessage(issue.message.replace(`step "${stepId}" `, ''));
       fields[field === '' ? '_step' : field] ??= message;
     } else other.push(issue.stepId && !issue.stepId.startsWith('#') ? `Step “${issue.stepId}”: ${issue.message}` : issue.message);
   }

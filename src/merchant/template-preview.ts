@@ -6,18 +6,19 @@ import type { Config } from '../config.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Store } from '../model/store.ts';
 import type { FlowId, ProfileId } from '../model/ids.ts';
-import { Email } from '../model/profile.ts';
+import { Email, Phone } from '../model/profile.ts';
+import { withStopNotice } from '../messaging/sms-transport.ts';
+import { smsSegments, type SmsSegments } from './sms-segments.ts';
 import type { Trigger } from '../flows/definition.ts';
 import type { FactProfile } from '../db/repositories/flow-facts.ts';
 import { findProductByExternalId, listProducts } from '../db/repositories/catalog.ts';
-import { ensureProfiles, identityKey } from '../db/repositories/profiles.ts';
 import { templateVariables } from '../flows/render-message.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
 
 export type PreviewDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secrets: SecretBox };
 export type PreviewInput = { channel: 'email' | 'sms'; subject: string; html: string; text: string; productId?: string | undefined };
-export type Preview = { subject: string; html: string; text: string; missing: string[]; errors: string[]; product: string | null };
+export type Preview = { subject: string; html: string; text: string; missing: string[]; errors: string[]; product: string | null; sms: (SmsSegments & { sent: string }) | null };
 
 const SAMPLE_PROFILE: FactProfile = {
   id: '00000000-0000-4000-8000-000000000000',
@@ -78,11 +79,13 @@ export async function previewTemplate(deps: PreviewDeps, store: Store, trigger: 
   const errors: string[] = [];
   if (input.channel === 'sms') {
     const text = await safely(input.text, vars, false, errors, 'text');
-    return { subject: '', html: '', text: text.output.trim(), missing: text.missing, errors, product };
+    // Counted as it goes out: with the STOP notice delivery adds when the text has none.
+    const sent = withStopNotice(text.output.trim());
+    return { subject: '', html: '', text: text.output.trim(), missing: text.missing, errors, product, sms: { ...smsSegments(sent), sent } };
   }
   const subject = await safely(input.subject, vars, false, errors, 'subject');
   const html = await safely(input.html, vars, true, errors, 'body');
-  return { subject: subject.output.trim(), html: html.output, text: '', missing: [...new Set([...subject.missing, ...html.missing])].sort(), errors, product };
+  return { subject: subject.output.trim(), html: html.output, text: '', missing: [...new Set([...subject.missing, ...html.missing])].sort(), errors, product, sms: null };
 }
 
 export type TestSendResult = { ok: true; messageId: string } | { ok: false; field: string; message: string };
@@ -92,26 +95,26 @@ export type TestSendResult = { ok: true; messageId: string } | { ok: false; fiel
  * It carries no flow id, so it never counts in a flow's report.
  */
 export async function sendTest(deps: PreviewDeps, store: Store, trigger: Trigger, flowId: FlowId, stepId: string, input: PreviewInput & { to: string }): Promise<TestSendResult> {
-  if (input.channel !== 'email') return { ok: false, field: 'to', message: 'test sends are for email steps' };
-  const to = Email.safeParse(input.to);
-  if (!to.success) return { ok: false, field: 'to', message: 'enter the email address to send the test to' };
+  const sms = input.channel === 'sms';
+  const to = (sms ? Phone : Email).safeParse(input.to);
+  if (!to.success) return { ok: false, field: 'to', message: sms ? 'enter the mobile number to send the test to, with its country code, such as +44 7700 900123' : 'enter the email address to send the test to' };
   const preview = await previewTemplate(deps, store, trigger, input);
-  if (preview.errors.length) return { ok: false, field: 'html', message: preview.errors.join('; ') };
-  if (!preview.subject) return { ok: false, field: 'subject', message: 'the subject renders empty' };
-  const ids = await ensureProfiles(deps.pool, store.id, [{ email: to.data }]);
-  const profileId = ids.get(identityKey({ email: to.data }))!;
+  if (preview.errors.length) return { ok: false, field: sms ? 'text' : 'html', message: preview.errors.join('; ') };
+  if (sms && !preview.text) return { ok: false, field: 'text', message: 'the text renders empty' };
+  if (!sms && !preview.subject) return { ok: false, field: 'subject', message: 'the subject renders empty' };
   const { id } = await enqueueMessage(deps.pool, {
     storeId: store.id,
     flowId: null,
     flowVersion: null,
     runId: null,
     stepId: `test:${flowId}:${stepId}`.slice(0, 200),
-    profileId,
-    channel: 'email',
+    // No profile: a test goes to the address typed, and must not make a shopper of it.
+    profileId: null,
+    channel: input.channel,
     to: to.data,
-    subject: `[Test] ${preview.subject}`,
-    html: preview.html,
-    text: null,
+    subject: sms ? null : `[Test] ${preview.subject}`,
+    html: sms ? null : preview.html,
+    text: sms ? `[Test] ${preview.text}` : null,
     dedupeKey: `test:${randomUUID()}`,
     status: 'queued',
   });

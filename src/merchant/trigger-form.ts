@@ -1,8 +1,11 @@
-// The flow's settings form (name, trigger, re-entry) and back, offering only the low-inventory
+// The flow's settings form (name, trigger, filters, re-entry, smart sending, quiet hours,
+// attribution) and back, offering only the low-inventory
 // choices the store's platform allows (DESIGN §5's capability table, via the trigger policy).
 import type { FlowDefinition } from '../flows/definition.ts';
 import type { TriggerPolicy } from '../flows/flow-service.ts';
 import type { FlowIssue } from '../flows/validate-flow.ts';
+import { amountOf, isoOf, plainMessage } from './form-units.ts';
+import { conditionField, conditionsOf, rowsOf } from './condition-form.ts';
 
 export type SettingsForm = Record<string, string | string[]>;
 
@@ -10,6 +13,8 @@ export const EXCLUSION_WINDOWS = [7, 14, 30, 60, 90] as const;
 
 export function formOfSettings(def: FlowDefinition): SettingsForm {
   const t = def.trigger;
+  const reentryAfter = def.reentry.after ? amountOf(def.reentry.after) : { amount: '1', unit: 'days' };
+  const stock = t.type === 'low-inventory' || t.type === 'sell-out-forecast' ? t : undefined;
   return {
     name: def.name,
     trigger_type: t.type,
@@ -19,13 +24,24 @@ export function formOfSettings(def: FlowDefinition): SettingsForm {
     date_property: t.type === 'date' ? t.property : 'birthday',
     date_offset: t.type === 'date' ? String(t.offsetDays) : '0',
     date_at: t.type === 'date' ? t.at : '09:00',
-    li_level: t.type === 'low-inventory' ? t.level : 'product',
+    // The sell-out forecast shares the low-inventory fields (level, metrics, windows).
+    li_level: stock ? stock.level : 'product',
     li_threshold: t.type === 'low-inventory' ? String(t.threshold) : '5',
-    li_metrics: t.type === 'low-inventory' ? [...t.metrics] : ['Viewed Product'],
-    li_lookback: t.type === 'low-inventory' ? String(t.lookbackDays) : '30',
-    li_exclude: t.type === 'low-inventory' ? String(t.excludePurchasedWithinDays) : '30',
+    li_metrics: stock ? [...stock.metrics] : ['Viewed Product'],
+    li_lookback: stock ? String(stock.lookbackDays) : '30',
+    li_exclude: stock ? String(stock.excludePurchasedWithinDays) : '30',
+    so_hours: t.type === 'sell-out-forecast' ? String(t.withinHours) : '48',
     reentry_mode: def.reentry.mode,
-    reentry_after: def.reentry.after ?? '',
+    reentry_after_amount: reentryAfter.amount,
+    reentry_after_unit: reentryAfter.unit,
+    ...rowsOf('filter', def.filters, 2),
+    ...rowsOf('where', t.type === 'metric' ? t.where : [], 1),
+    smart_enabled: def.smartSending.enabled ? 'on' : '',
+    smart_hours: String(def.smartSending.windowHours),
+    smart_mode: def.smartSending.mode,
+    quiet_start: def.quietHours.start,
+    quiet_end: def.quietHours.end,
+    attribution_days: String(def.attributionDays),
   };
 }
 
@@ -37,29 +53,44 @@ const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 's
 export function settingsOfForm(def: FlowDefinition, f: SettingsForm): unknown {
   const type = text(f.trigger_type);
   const trigger =
-    type === 'metric' ? { type, metric: text(f.metric), where: def.trigger.type === 'metric' ? def.trigger.where : [] }
+    type === 'metric' ? { type, metric: text(f.metric), where: conditionsOf('where', f, 'event') }
     : type === 'list' ? { type, list: text(f.list) }
     : type === 'segment' ? { type, segmentId: text(f.segmentId) }
     : type === 'date' ? { type, property: text(f.date_property), offsetDays: number(f.date_offset), at: text(f.date_at) }
     : type === 'low-inventory' ? { type, level: text(f.li_level), threshold: number(f.li_threshold), metrics: list(f.li_metrics), lookbackDays: number(f.li_lookback), excludePurchasedWithinDays: number(f.li_exclude) }
+    : type === 'sell-out-forecast' ? { type, level: text(f.li_level), withinHours: number(f.so_hours), velocityDays: def.trigger.type === 'sell-out-forecast' ? def.trigger.velocityDays : 7, metrics: list(f.li_metrics), lookbackDays: number(f.li_lookback), excludePurchasedWithinDays: number(f.li_exclude) }
     : { type };
   const mode = text(f.reentry_mode);
-  return { ...def, name: text(f.name), trigger, reentry: { mode, ...(mode === 'after' ? { after: text(f.reentry_after) } : {}) } };
+  return {
+    ...def,
+    name: text(f.name),
+    trigger,
+    reentry: { mode, ...(mode === 'after' ? { after: isoOf(f.reentry_after_amount, f.reentry_after_unit) } : {}) },
+    filters: conditionsOf('filter', f),
+    smartSending: { enabled: text(f.smart_enabled) === 'on', windowHours: number(f.smart_hours), mode: text(f.smart_mode) },
+    quietHours: { start: text(f.quiet_start), end: text(f.quiet_end) },
+    attributionDays: number(f.attribution_days),
+  };
 }
 
 const FIELDS: Array<[RegExp, string]> = [
   [/^name/, 'name'], [/^trigger\.metrics/, 'li_metrics'], [/^trigger\.metric/, 'metric'], [/^trigger\.list/, 'list'], [/^trigger\.segmentId/, 'segmentId'],
   [/^trigger\.property/, 'date_property'], [/^trigger\.offsetDays/, 'date_offset'], [/^trigger\.at/, 'date_at'], [/^trigger\.level/, 'li_level'],
-  [/^trigger\.threshold/, 'li_threshold'], [/^trigger\.lookbackDays/, 'li_lookback'], [/^trigger\.excludePurchasedWithinDays/, 'li_exclude'],
-  [/^trigger/, 'trigger_type'], [/^reentry/, 'reentry_after'],
+  [/^trigger\.threshold/, 'li_threshold'], [/^trigger\.withinHours/, 'so_hours'], [/^trigger\.lookbackDays/, 'li_lookback'], [/^trigger\.excludePurchasedWithinDays/, 'li_exclude'],
+  [/^trigger/, 'trigger_type'], [/^reentry/, 'reentry_after_amount'],
+  [/^smartSending\.windowHours/, 'smart_hours'], [/^smartSending\.mode/, 'smart_mode'], [/^smartSending/, 'smart_hours'],
+  [/^quietHours\.start/, 'quiet_start'], [/^quietHours\.end/, 'quiet_end'], [/^quietHours/, 'quiet_start'], [/^attributionDays/, 'attribution_days'],
 ];
 
 export function settingsErrors(issues: FlowIssue[]): { fields: Record<string, string>; other: string[] } {
   const fields: Record<string, string> = {};
   const other: string[] = [];
   for (const i of issues) {
+    const filter = /^filters\.?(.*)$/.exec(i.path);
+    const where = /^trigger\.where\.?(.*)$/.exec(i.path);
     const hit = FIELDS.find(([re]) => re.test(i.path));
-    if (hit) fields[hit[1]] ??= i.message;
+    const field = filter ? conditionField('filter', filter[1]!) : where ? conditionField('where', where[1]!) : hit?.[1];
+    if (field) fields[field] ??= plainMessage(i.message);
     else other.push(i.stepId && !i.stepId.startsWith('#') ? `Step “${i.stepId}”: ${i.message}` : i.message);
   }
   return { fields, other };

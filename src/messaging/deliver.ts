@@ -52,7 +52,10 @@ export function backoffMs(attempts: number): number {
 
 /** Why a claimed message must not go out now, or null when it may. */
 function consentBlock(m: ClaimedMessage): string | null {
-  if (!m.consent) return 'profile deleted';
+  // A test send has no profile: it goes only to the address the merchant typed.
+  if (!m.consent) return m.profileId === null ? null : 'profile deleted';
+  // The shopper did what the flow was waiting to see not happen (ordered after all).
+  if (m.exitedBy) return m.exitedBy;
   const state = m.consent[m.channel];
   if (state === 'unsubscribed') return 'unsubscribed';
   // SMS needs an explicit opt-in; email may reach never-subscribed profiles (design §4).

@@ -49,6 +49,7 @@ function beforeBodyEnd(html: string, insert: string): string {
 }
 
 export function composeEmail(m: StoredMessage, ctx: ComposeContext): ComposedEmail {
+  if (m.profileId === null) return composeTest(m, ctx);
   const unsubscribe = unsubscribeUrl(ctx.appUrl, ctx.linkKey, m.storeId, m.profileId, 'email');
   const from = fromAddress(ctx.mailFrom);
   let html: string | undefined;
@@ -75,4 +76,12 @@ export function composeEmail(m: StoredMessage, ctx: ComposeContext): ComposedEma
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
   };
+}
+
+/**
+ * A test send goes to the address the merchant typed, with no shopper behind it: no tracking
+ * and no unsubscribe link, since there is no profile to unsubscribe.
+ */
+function composeTest(m: StoredMessage, ctx: ComposeContext): ComposedEmail {
+  return { from: ctx.mailFrom, to: m.to, subject: m.subject ?? '', html: m.html ?? undefined, text: m.text ?? undefined, messageId: messageIdFor(m, ctx.mailFrom), headers: {} };
 }

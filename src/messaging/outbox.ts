@@ -6,6 +6,7 @@ import { Email, Phone } from '../model/profile.ts';
 import type { Queryable } from '../db/pool.ts';
 import * as repo from '../db/repositories/messages.ts';
 import { insertMessages } from '../db/repositories/message-bulk.ts';
+import type { ExitGuard } from '../db/repositories/message-rows.ts';
 
 export type NewMessage = {
   storeId: StoreId;
@@ -13,7 +14,8 @@ export type NewMessage = {
   flowVersion: number | null;
   runId: string | null;
   stepId: string | null;
-  profileId: ProfileId;
+  /** Null only for a test send (no flow, step id "test:..."): there is no shopper behind it. */
+  profileId: ProfileId | null;
   channel: 'email' | 'sms';
   /** Email address or E.164 phone. */
   to: string;
@@ -27,6 +29,8 @@ export type NewMessage = {
   abBranch?: string | null;
   /** Not delivered before this time (SMS quiet hours, smart-sending hold). */
   notBefore?: Date | null;
+  /** Asked again when delivery claims it: one that holds skips the message with its reason. */
+  exitIf?: ExitGuard[];
 };
 
 export class InvalidMessageError extends Error {
@@ -82,6 +86,7 @@ function toInsert(m: Omit<NewMessage, 'status'>, status: 'queued' | 'held' | 'sk
     status,
     reason,
     notBefore: m.notBefore ?? null,
+    exitIf: 'exitIf' in m ? m.exitIf : undefined,
   };
 }
 
@@ -122,6 +127,11 @@ export async function lastMessagedAt(db: Queryable, storeId: StoreId, profileId:
 /** held → queued; false when it was not held (already decided, or no such message). */
 export async function releaseHeld(db: Queryable, storeId: StoreId, id: MessageId, actor: string): Promise<boolean> {
   return repo.releaseHeld(db, storeId, id, actor);
+}
+
+/** All held messages of the store, or of one flow, sent or skipped by a person. */
+export async function decideAllHeld(db: Queryable, storeId: StoreId, flowId: string | null, actor: string, decision: { skip: string } | 'send'): Promise<number> {
+  return repo.decideAllHeld(db, storeId, flowId, actor, decision);
 }
 
 /** held → skipped with the person's reason. */

@@ -48,12 +48,14 @@ export async function renderTemplate(
   opts: RenderOptions = {},
 ): Promise<{ output: string; missing: string[] }> {
   const engine = opts.escapeHtml ? html : plain;
-  const { tpl, paths } = compiled(engine, opts.escapeHtml === true, source);
+  const { tpl, uses } = compiled(engine, opts.escapeHtml === true, source);
   const output = String(await engine.render(tpl, vars));
-  return { output, missing: missingPaths(paths, vars) };
+  return { output, missing: missingPaths(uses, vars) };
 }
 
-type Compiled = { tpl: Template[]; paths: Segments[] };
+/** A variable the template reads; a fallback is one only read as a `default:` argument. */
+type Use = { segments: Segments; output: number; fallback: boolean };
+type Compiled = { tpl: Template[]; uses: Use[] };
 const compiledCache = new Map<string, Compiled>();
 const CACHE_LIMIT = 500;
 
@@ -66,7 +68,7 @@ function compiled(engine: Liquid, escapeHtml: boolean, source: string): Compiled
   let hit = compiledCache.get(key);
   if (!hit) {
     const tpl: Template[] = engine.parse(source);
-    hit = { tpl, paths: engine.globalVariableSegmentsSync(tpl) as Segments[] };
+    hit = { tpl, uses: usesOf(source, engine.analyzeSync(tpl, { partials: false }).globals) };
     if (compiledCache.size >= CACHE_LIMIT) compiledCache.delete(compiledCache.keys().next().value!);
     compiledCache.set(key, hit);
   }
@@ -74,13 +76,35 @@ function compiled(engine: Liquid, escapeHtml: boolean, source: string): Compiled
 }
 
 type Segments = Array<string | number | Segments>;
+type Located = { toArray(): Segments; location: { row: number; col: number } };
 
-function missingPaths(paths: Segments[], vars: Record<string, unknown>): string[] {
+/** Where each variable sits: in which `{{ }}` output (by its offset), and whether after `default:`. */
+function usesOf(source: string, globals: Record<string, Located[]>): Use[] {
+  const lineStarts = [0];
+  for (let i = 0; i < source.length; i++) if (source[i] === '\n') lineStarts.push(i + 1);
+  const uses: Use[] = [];
+  for (const list of Object.values(globals)) {
+    for (const v of list) {
+      const at = (lineStarts[v.location.row - 1] ?? 0) + v.location.col - 1;
+      const before = source.slice(0, at);
+      const open = before.lastIndexOf('{{');
+      const inOutput = open >= 0 && before.lastIndexOf('}}') < open;
+      uses.push({ segments: v.toArray(), output: inOutput ? open : -1 - at, fallback: inOutput && /\|\s*default\s*:\s*$/.test(before) });
+    }
+  }
+  return uses;
+}
+
+function missingPaths(uses: Use[], vars: Record<string, unknown>): string[] {
   const missing = new Set<string>();
-  for (const segments of paths) {
+  const absent = (u: Use) => resolve(vars, u.segments as Array<string | number>) === undefined;
+  for (const use of uses) {
     // A computed key (`a[b.c]`) is known only while rendering; its own variables are listed separately.
-    if (segments.some((s) => Array.isArray(s))) continue;
-    if (resolve(vars, segments as Array<string | number>) === undefined) missing.add(format(segments as Array<string | number>));
+    if (use.segments.some((s) => Array.isArray(s))) continue;
+    if (!absent(use)) continue;
+    // `a | default: b` needs b only when a is missing too.
+    if (use.fallback && !uses.filter((u) => u.output === use.output && !u.fallback).every(absent)) continue;
+    missing.add(format(use.segments as Array<string | number>));
   }
   // `product.title` missing implies `product` may be too; name only the longest paths.
   const all = [...missing];

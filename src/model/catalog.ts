@@ -12,6 +12,17 @@ const MAX_QUANTITY = 2_147_483_647;
 const money = z.coerce.number().finite().min(0).max(MAX_MONEY);
 const quantity = z.number().int().min(-1_000_000_000).max(1_000_000_000);
 
+/** A location's id as the platform names it (exact string, like every platform id). */
+export const ExternalLocationId = z.string().trim().min(1).max(255);
+
+/** One variant's stock at one location. */
+export const LocationLevel = z.object({
+  locationId: ExternalLocationId,
+  locationName: z.string().max(255).nullish(),
+  available: quantity.nullable(),
+});
+export type LocationLevel = z.infer<typeof LocationLevel>;
+
 /** A variant as a connector normalises it, before it has our id. */
 export const VariantInput = z.object({
   externalId: ExternalVariantId,
@@ -24,6 +35,12 @@ export const VariantInput = z.object({
    * item read from the API). Absent: the stored flag stays as it is.
    */
   inventoryTracked: z.boolean().optional(),
+  /**
+   * Stock at single locations, as the source reported it with this write. Partial: locations not
+   * named keep what is stored. `inventoryQuantity` stays the source's total over all locations;
+   * ingest takes out what the locations the merchant does not count hold.
+   */
+  locationLevels: z.array(LocationLevel).max(500).optional(),
 });
 export type VariantInput = z.infer<typeof VariantInput>;
 

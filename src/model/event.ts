@@ -9,6 +9,9 @@ export const Metrics = {
   startedCheckout: 'Started Checkout',
   orderedProduct: 'Ordered Product',
   placedOrder: 'Placed Order',
+  fulfilledOrder: 'Fulfilled Order',
+  cancelledOrder: 'Cancelled Order',
+  refundedOrder: 'Refunded Order',
 } as const;
 export type KnownMetric = (typeof Metrics)[keyof typeof Metrics];
 

@@ -13,6 +13,8 @@ export type Flow = {
   triggerType: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Set while the flow is archived: stopped, and listed apart. */
+  archivedAt: Date | null;
 };
 
 export type RunStatus = 'active' | 'waiting' | 'paused' | 'completed' | 'exited';
@@ -28,12 +30,15 @@ export const TriggerEvent = z.object({
 });
 export type TriggerEvent = z.infer<typeof TriggerEvent>;
 
-/** The item a low-inventory run is about; its stock is read again before each message. */
+/** The item a low-inventory or sell-out forecast run is about; its stock is read again before each message. */
 export const RunItem = z.object({
   level: z.enum(['product', 'variant']),
   productId: z.string(),
   variantId: z.string().nullable(),
-  threshold: z.number(),
+  /** Low inventory: stock above this again means restocked. */
+  threshold: z.number().optional(),
+  /** Sell-out forecast: the message goes only while the item is still forecast to sell out within the horizon. */
+  forecast: z.object({ withinHours: z.number(), velocityDays: z.number() }).optional(),
 });
 export type RunItem = z.infer<typeof RunItem>;
 
@@ -46,6 +51,11 @@ export const RunContext = z.object({
   webhooks: z.record(z.string(), z.object({ ok: z.boolean(), attempts: z.number(), error: z.string().optional() })).default({}),
   /** The A/B branch each visited ab step chose. */
   branches: z.record(z.string(), z.number()).default({}),
+  /**
+   * Metric splits this run passed on their "no" branch ("has not ordered since entry"). Each is
+   * asked again before every message: an event that arrived late must still stop the message.
+   */
+  noSplits: z.array(z.string()).optional(),
 });
 export type RunContext = z.infer<typeof RunContext>;
 

@@ -20,10 +20,34 @@ export const Phone = z
 
 export const ExternalProfileId = z.string().trim().min(1).max(255);
 
+/** The storefront's id for a browser (the web pixel's clientId, the snippet's stored id). */
+export const AnonymousId = z.string().trim().min(1).max(255);
+
 export const ProfileIdentity = z
-  .object({ email: Email.optional(), phone: Phone.optional(), externalId: ExternalProfileId.optional() })
-  .refine((p) => p.email || p.phone || p.externalId, 'needs an email, phone or externalId');
+  .object({ email: Email.optional(), phone: Phone.optional(), externalId: ExternalProfileId.optional(), anonymousId: AnonymousId.optional() })
+  .refine((p) => p.email || p.phone || p.externalId || p.anonymousId, 'needs an email, phone, externalId or anonymousId');
 export type ProfileIdentity = z.infer<typeof ProfileIdentity>;
+
+/**
+ * Identifier kinds from strongest to weakest. When an event's identifiers point at people who
+ * cannot be joined, it belongs to the owner of its strongest identifier: the platform's customer
+ * id (the platform has verified the account), then email, phone, and the browser's anonymous id.
+ */
+export const IDENTIFIER_KINDS = ['external_id', 'email', 'phone', 'anonymous_id'] as const;
+export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
+/** A person has one of these at most: two different values are two different people. */
+export const SINGLE_VALUED: ReadonlySet<IdentifierKind> = new Set(['external_id', 'email']);
+export type Identifier = { kind: IdentifierKind; value: string };
+
+/** Every identifier the identity names, strongest first. */
+export function identifiersOf(p: ProfileIdentity): Identifier[] {
+  const out: Identifier[] = [];
+  if (p.externalId) out.push({ kind: 'external_id', value: p.externalId });
+  if (p.email) out.push({ kind: 'email', value: p.email });
+  if (p.phone) out.push({ kind: 'phone', value: p.phone });
+  if (p.anonymousId) out.push({ kind: 'anonymous_id', value: p.anonymousId });
+  return out;
+}
 
 const PropertyValue: z.ZodType<unknown> = z.unknown();
 

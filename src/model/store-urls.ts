@@ -1,7 +1,8 @@
 // Which links belong to a store. Anything holding the public key can post events, so a URL in
 // event data is the store's only when its host is one of the store's own domains: the platform
-// domain it was installed with, plus the storefront domains the merchant lists. Other URLs are
-// removed before they are stored (public key) and again before a message is rendered.
+// domain it was installed with, plus the storefront domains the merchant lists and those the
+// platform reports (recorded by the catalog sync). Other URLs are removed before they are stored
+// (public key) and again before a message is rendered.
 import { z } from 'zod';
 
 /** A host name as a merchant types it: `shop.example.com`, no scheme, path or port. */

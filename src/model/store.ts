@@ -34,11 +34,25 @@ export const EventMapping = z.object({
   itemVariantId: FieldPath.default('VariantID'),
   itemQuantity: FieldPath.default('Quantity'),
   itemPrice: FieldPath.default('ItemPrice'),
-  /** Overrides per canonical metric, for stores whose events disagree with one another. */
+  /**
+   * Overrides per canonical metric, for stores whose events disagree with one another; the
+   * item fields name keys inside each element of that metric's own item list.
+   */
   perMetric: z
     .record(
       z.string().min(1),
-      z.object({ productId: FieldPath, variantId: FieldPath, price: FieldPath, items: FieldPath }).partial(),
+      z
+        .object({
+          productId: FieldPath,
+          variantId: FieldPath,
+          price: FieldPath,
+          items: FieldPath,
+          itemProductId: FieldPath,
+          itemVariantId: FieldPath,
+          itemQuantity: FieldPath,
+          itemPrice: FieldPath,
+        })
+        .partial(),
     )
     .default({}),
 });

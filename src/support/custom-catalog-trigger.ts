@@ -6,15 +6,35 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { withTransaction } from '../db/pool.ts';
 import { EventMapping, FieldPath } from '../model/store.ts';
-import { Metrics } from '../model/event.ts';
+import { Metrics, type EventItemInput } from '../model/event.ts';
 import type { StoreId } from '../model/ids.ts';
-import { catalogReadiness, fieldCoverage, readTriggerSettings, recentEventsOf, renameMetric, replaceEventItems, writeTriggerSettings } from '../db/repositories/support.ts';
+import { catalogReadiness, knownProductIds, readEventMapping, readTriggerSettings, recentEventsOf, renameMetric, replaceEventItems, sampleEventsOf, writeTriggerSettings } from '../db/repositories/support.ts';
 import { insertAudit } from '../db/repositories/support-audit.ts';
-import { extractItems } from '../../connectors/custom/map-event.ts';
+import { extractItems, mapEventFields } from '../../connectors/custom/map-event.ts';
 
 const EventName = z.string().trim().min(1).max(255);
 
 const SingleItemEvent = z.object({ metric: EventName, productIdField: FieldPath, priceField: FieldPath.optional() });
+
+const LIST_PATH = /^([^\s[\]]+)\[\]\.(\S+)$/;
+
+/**
+ * Support may write an item field the way the check reports it, `line_items[].product_id`: the
+ * part before `[]` is the item list, the rest the field inside each item.
+ */
+function splitListPaths(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object') return raw;
+  const v = { ...(raw as Record<string, unknown>) };
+  for (const key of ['productIdField', 'priceField'] as const) {
+    const m = typeof v[key] === 'string' ? LIST_PATH.exec(v[key] as string) : null;
+    if (!m) continue;
+    if (v.itemsField === undefined || v.itemsField === '' || v.itemsField === m[1]) {
+      v.itemsField = m[1];
+      v[key] = m[2];
+    }
+  }
+  return v;
+}
 
 /** What support enters in the console. */
 export const CustomTriggerInput = z
@@ -22,7 +42,7 @@ export const CustomTriggerInput = z
     viewedProduct: SingleItemEvent.optional(),
     addedToCart: SingleItemEvent.optional(),
     startedCheckout: z
-      .object({ metric: EventName, itemsField: FieldPath, productIdField: FieldPath, priceField: FieldPath.optional() })
+      .preprocess(splitListPaths, z.object({ metric: EventName, itemsField: FieldPath, productIdField: FieldPath, priceField: FieldPath.optional() }))
       .optional(),
     orderedProduct: SingleItemEvent,
   })
@@ -33,13 +53,15 @@ export const CustomTriggerInput = z
 export type CustomTriggerInput = z.infer<typeof CustomTriggerInput>;
 
 /**
- * `sample` is one recent event's properties, so support can see the shape the store sends; they
+ * `sample` is one recent event's properties, so support can see the shape the store sends, and
+ * `extracted` the items ingest derives from exactly that event under the proposed mapping; both
  * are a shopper's data, so showing them is audited by `sampleEventId` (see support/audit.ts).
  */
-export type Check = { name: string; ok: boolean; detail: string; sample?: unknown; sampleEventId?: string };
+export type Check = { name: string; ok: boolean; detail: string; sample?: unknown; sampleEventId?: string; extracted?: EventItemInput[] };
 export type CheckReport = { ok: boolean; checks: Check[] };
 
 const LOOKBACK_DAYS = 90;
+const SAMPLE_EVENTS = 2000;
 
 const canonical = {
   viewedProduct: Metrics.viewedProduct,
@@ -48,7 +70,10 @@ const canonical = {
   orderedProduct: Metrics.orderedProduct,
 } as const;
 
-/** Checks a proposed mapping against what the store has actually sent. Writes nothing. */
+/**
+ * Checks a proposed mapping against what the store has actually sent, by running the extractor
+ * ingest runs (mapEventFields) on the stored events under the proposed mapping. Writes nothing.
+ */
 export async function checkCustomTrigger(pool: pg.Pool, storeId: StoreId, input: CustomTriggerInput, now = new Date()): Promise<CheckReport> {
   const since = new Date(now.getTime() - LOOKBACK_DAYS * 24 * 3_600_000);
   const checks: Check[] = [];
@@ -63,21 +88,26 @@ export async function checkCustomTrigger(pool: pg.Pool, storeId: StoreId, input:
     ok: cat.products > 0 && cat.withoutVariants === 0,
     detail: cat.withoutVariants === 0 ? `all ${cat.products} products list their variants` : `${cat.withoutVariants} products list no variants; list one even where it repeats the product`,
   });
+  const proposed = mappingFrom(EventMapping.parse((await readEventMapping(pool, storeId)) ?? {}), input);
   for (const key of ['orderedProduct', 'viewedProduct', 'addedToCart', 'startedCheckout'] as const) {
     const m = input[key];
     if (!m) continue;
-    const items = 'itemsField' in m ? m.itemsField : null;
-    const cov = await fieldCoverage(pool, { storeId, metric: m.metric, path: m.productIdField, itemsPath: items, since });
-    const where = items ? `${items}[].${m.productIdField}` : m.productIdField;
+    const events = await sampleEventsOf(pool, { storeId, metric: m.metric, since, limit: SAMPLE_EVENTS });
+    const extracted = events.map((e) => ({ id: e.id, properties: e.properties, items: mapEventFields(m.metric, e.properties, proposed).items }));
+    const productIds = (items: EventItemInput[]) => items.flatMap((i) => (i.productExternalId ? [i.productExternalId as string] : []));
+    const known = await knownProductIds(pool, storeId, [...new Set(extracted.flatMap((e) => productIds(e.items)))]);
+    const withField = extracted.filter((e) => productIds(e.items).length > 0).length;
+    const matching = extracted.filter((e) => productIds(e.items).some((id) => known.has(id))).length;
+    const where = 'itemsField' in m ? `${m.itemsField}[].${m.productIdField}` : m.productIdField;
+    const newest = extracted[0];
     checks.push({
       name: `${canonical[key]} carries the product ID`,
-      ok: cov.events > 0 && cov.withField > 0 && cov.matchingCatalog > 0,
+      ok: events.length > 0 && withField > 0 && matching > 0,
       detail:
-        cov.events === 0
+        events.length === 0
           ? `no "${m.metric}" events in the last ${LOOKBACK_DAYS} days`
-          : `${cov.withField} of ${cov.events} recent "${m.metric}" events have ${where}; ${cov.matchingCatalog} name a catalog product`,
-      sample: cov.sample ?? undefined,
-      sampleEventId: cov.sampleEventId ?? undefined,
+          : `${withField} of ${events.length} recent "${m.metric}" events have ${where}; ${matching} name a catalog product`,
+      ...(newest ? { sample: newest.properties, sampleEventId: newest.id, extracted: newest.items } : {}),
     });
   }
   return { ok: checks.every((c) => c.ok), checks };
@@ -96,11 +126,12 @@ function mappingFrom(existing: EventMapping, input: CustomTriggerInput): EventMa
     if (!m) continue;
     const to = canonical[key];
     if (m.metric !== to) aliases[m.metric] = to;
-    perMetric[to] = {
-      productId: m.productIdField,
-      ...(m.priceField ? { price: m.priceField } : {}),
-      ...('itemsField' in m ? { items: m.itemsField } : {}),
-    };
+    // Started Checkout names its fields inside each element of its item list; the others name
+    // them on the event itself.
+    perMetric[to] =
+      'itemsField' in m
+        ? { items: m.itemsField, itemProductId: m.productIdField, ...(m.priceField ? { itemPrice: m.priceField } : {}) }
+        : { productId: m.productIdField, ...(m.priceField ? { price: m.priceField } : {}) };
   }
   return { ...existing, metricAliases: aliases, perMetric };
 }

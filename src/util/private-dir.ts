@@ -1,6 +1,6 @@
 // DATA_DIR holds the embedded database's files, its socket and the generated encryption key:
 // only the user running the app may enter it.
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const gone = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -37,6 +37,11 @@ export async function ownDataDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const uid = process.getuid?.();
   const st = await lstat(dir);
-  if ((uid === undefined || st.uid === uid) && st.mode & 0o077) await chmod(dir, st.mode & 0o700);
+  // A folder someone else made first (or a link they planted) is theirs to rename files in: they
+  // could swap the key or the recorded database address under us. Postgres refuses the same.
+  if (uid !== undefined && (st.uid !== uid || (await stat(dir)).uid !== uid)) {
+    throw new Error(`DATA_DIR ${dir} belongs to another user (uid ${st.uid}); use a folder this user (uid ${uid}) owns`);
+  }
+  if (st.mode & 0o077) await chmod(dir, st.mode & 0o700);
   await tighten(dir, uid);
 }

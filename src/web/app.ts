@@ -6,7 +6,8 @@ import type { AuthedLocals } from './auth-private-key.ts';
 import { requirePrivateKey } from './auth-private-key.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import { requestLogger } from './request-log.ts';
-import { postgresRateLimitStore } from './rate-limit-store.ts';
+import { privateApiRateLimit } from './api-rate-limit.ts';
+import { klaviyoClientRoutes, klaviyoServerRoutes } from './klaviyo/klaviyo-router.ts';
 import { healthRoutes } from './routes/health.ts';
 import { trackRoutes } from './routes/track.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -19,8 +20,10 @@ import { eventRoutes } from './routes/api-events.ts';
 import { profileRoutes } from './routes/api-profiles.ts';
 import { flowRoutes } from './routes/api-flows.ts';
 import { webhookSigningRoutes } from './routes/api-webhook-signing.ts';
+import { personalDataRoutes } from './routes/api-personal-data.ts';
 import { segmentRoutes } from './routes/api-segments.ts';
 import { storeRoutes } from './routes/api-store.ts';
+import { locationRoutes } from './routes/api-locations.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
 import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
@@ -48,17 +51,7 @@ export function createApp(ctx: AppContext): Express {
   const api = express.Router();
   // Key first, then the rate limit, then the body: nobody without a key makes us read 8 MB.
   api.use(requirePrivateKey(ctx.db.pool));
-  api.use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: ctx.config.apiRateLimit,
-      store: postgresRateLimitStore(ctx.db.pool, 'api:', 60_000),
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      keyGenerator: (_req, res) => (res.locals as AuthedLocals).store.id,
-      handler: (_req, res) => sendProblem(res, 429, `More than ${ctx.config.apiRateLimit} calls a minute with this key; retry after the RateLimit-Reset seconds.`),
-    }),
-  );
+  api.use(privateApiRateLimit(ctx, (_req, res, detail) => sendProblem(res, 429, detail)));
   api.use((req, res, next) => {
     if (['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
       return sendProblem(res, 415, 'Send the body as application/json.');
@@ -72,9 +65,14 @@ export function createApp(ctx: AppContext): Express {
   api.use(flowRoutes(ctx));
   api.use(segmentRoutes(ctx));
   api.use(storeRoutes(ctx));
+  api.use(locationRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   api.use(webhookSigningRoutes(ctx));
+  api.use(personalDataRoutes(ctx));
   app.use('/api/v1', api);
+  // Klaviyo's own paths beside /api/v1 (DESIGN §7), answering in Klaviyo's error shape.
+  app.use('/api', klaviyoServerRoutes(ctx));
+  app.use('/client', klaviyoClientRoutes(ctx));
   app.use(uiRoutes(ctx));
 
   app.use((_req, res) => sendProblem(res, 404, 'No such route.'));

@@ -14,15 +14,23 @@ export function requirePrivateKey(pool: pg.Pool): RequestHandler {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     res.setHeader('WWW-Authenticate', 'Bearer realm="storeflow"');
     if (!match) return sendProblem(res, 401, 'Send the store private key as "Authorization: Bearer sk_…".', { slug: 'missing-key' });
-    const key = match[1]!;
-    const keyId = privateKeyId(key);
-    const found = keyId ? await findStoreByPrivateKeyId(pool, keyId) : undefined;
-    if (!found || !keyMatches(key, found.privateKeyHash)) {
+    const verified = await verifyPrivateKey(pool, match[1]!);
+    if (verified === 'invalid') {
       return sendProblem(res, 401, 'The private key is not valid. Copy it again from the store settings.', { slug: 'invalid-key' });
     }
-    if (found.store.status !== 'active') return sendProblem(res, 403, 'This store is uninstalled.', { slug: 'store-inactive' });
+    if (verified === 'inactive') return sendProblem(res, 403, 'This store is uninstalled.', { slug: 'store-inactive' });
+    const store = verified.store;
     res.removeHeader('WWW-Authenticate');
-    (res.locals as AuthedLocals).store = found.store;
+    (res.locals as AuthedLocals).store = store;
     next();
   };
+}
+
+/** The active store a private key belongs to; its hash is compared in constant time. */
+export async function verifyPrivateKey(pool: pg.Pool, key: string): Promise<{ store: Store } | 'invalid' | 'inactive'> {
+  const keyId = privateKeyId(key);
+  const found = keyId ? await findStoreByPrivateKeyId(pool, keyId) : undefined;
+  if (!found || !keyMatches(key, found.privateKeyHash)) return 'invalid';
+  if (found.store.status !== 'active') return 'inactive';
+  return { store: found.store };
 }

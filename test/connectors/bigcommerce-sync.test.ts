@@ -137,8 +137,9 @@ describe('BigCommerce deliveries, catalog sync and API client', () => {
     const { rows } = await rt.db.pool.query("SELECT metric, value, properties FROM events WHERE store_id = $1 AND metric IN ('Placed Order', 'Ordered Product') ORDER BY id", [store.id]);
     assert.deepEqual(rows.map((r) => [r.metric, r.value]), [['Placed Order', 143], ['Ordered Product', 118], ['Ordered Product', 25]]);
     assert.deepEqual(rows[0].properties.Items, [
-      { ProductID: '112', VariantID: '201', Quantity: 2, ItemPrice: 59, ProductName: 'Linen Shirt', SKU: 'LS-M' },
-      { ProductID: '113', VariantID: '301', Quantity: 1, ItemPrice: 25, ProductName: 'Canvas Tote', SKU: 'CT' },
+      // The common order shape names every field on every platform; what BigCommerce's order lines lack is null.
+      { ProductID: '112', VariantID: '201', Quantity: 2, ItemPrice: 59, RowTotal: 118, ProductName: 'Linen Shirt', VariantName: null, SKU: 'LS-M', ProductURL: null, ImageURL: null },
+      { ProductID: '113', VariantID: '301', Quantity: 1, ItemPrice: 25, RowTotal: 25, ProductName: 'Canvas Tote', VariantName: null, SKU: 'CT', ProductURL: null, ImageURL: null },
     ]);
   });
 

@@ -24,6 +24,11 @@ stub.state.products.set(113, productTrackedProduct());
 const theCart = cart();
 stub.state.carts.set(theCart.id, theCart);
 stub.state.orders.set(5001, order());
+// Status ids from GET /v2/order_statuses: 2 Shipped, 5 Cancelled, 14 Partially Refunded; the
+// refund as GET /v3/orders/{id}/payment_actions/refunds documents it.
+stub.state.orders.set(5002, order(5002, 2));
+stub.state.orders.set(5003, order(5003, 5));
+stub.state.orders.set(5004, { ...order(5004, 14), refunds: [{ id: 31, order_id: 5004, user_id: 0, created: '2026-11-22T10:00:00+00:00', reason: 'damaged', total_amount: 25, total_tax: 0, uses_merchant_override_values: false, payments: [], items: [] }] });
 stub.state.customers.set(77, customer());
 
 function delivery(name: string, scope: string, data: Record<string, unknown>, kinds: SignedDelivery['kinds']): SignedDelivery {
@@ -55,6 +60,10 @@ runConnectorContract({
     delivery('cart created', 'store/cart/created', { type: 'cart', id: theCart.id }, ['events']),
     delivery('cart updated', 'store/cart/updated', { type: 'cart', id: theCart.id }, ['events']),
     delivery('order created', 'store/order/created', { type: 'order', id: 5001 }, ['events']),
+    // store/order/statusUpdated as BigCommerce's webhook events reference shows it.
+    delivery('order shipped', 'store/order/statusUpdated', { type: 'order', id: 5002, status: { previous_status_id: 11, new_status_id: 2 } }, ['events']),
+    delivery('order cancelled', 'store/order/statusUpdated', { type: 'order', id: 5003, status: { previous_status_id: 11, new_status_id: 5 } }, ['events']),
+    delivery('order partially refunded', 'store/order/statusUpdated', { type: 'order', id: 5004, status: { previous_status_id: 2, new_status_id: 14 } }, ['events']),
     delivery('customer created', 'store/customer/created', { type: 'customer', id: 77 }, ['profiles']),
     delivery('customer updated', 'store/customer/updated', { type: 'customer', id: 77 }, ['profiles']),
     delivery('app uninstalled', 'store/app/uninstalled', { type: 'store', id: '1001234567' }, ['uninstalled']),

@@ -42,12 +42,33 @@ export type ConnectorFixture = {
   setup?: (rt: TestRuntime) => Promise<() => Promise<void>>;
   /** The delivery without its signature, for platforms that sign inside the body (default: signature headers dropped). */
   unsigned?: (req: WebhookRequest) => WebhookRequest;
+  /** Checks the stored rows after the end-to-end run has drained every delivery. */
+  afterDrain?: (rt: TestRuntime, store: Store) => Promise<void>;
 };
 
 const KNOWN_TRIGGER_METRICS = new Set<string>([Metrics.viewedProduct, Metrics.startedCheckout, Metrics.addedToCart]);
 
 function headerNames(req: WebhookRequest): string[] {
   return Object.keys(req.headers).map((h) => h.toLowerCase());
+}
+
+const SINGLE_ITEM = new Set<string>([Metrics.viewedProduct, Metrics.addedToCart, Metrics.orderedProduct]);
+const ITEM_LISTS = new Set<string>([Metrics.startedCheckout, Metrics.placedOrder, Metrics.fulfilledOrder, Metrics.cancelledOrder, Metrics.refundedOrder]);
+
+/** The property names merchants already send (DESIGN §3), whichever platform the event came from. */
+function checkConvention(e: Extract<Normalised, { kind: 'events' }>['events'][number]): void {
+  const p = e.properties;
+  assert.ok(e.value === null || (typeof e.value === 'number' && Number.isFinite(e.value)), `${e.metric}: value is a number or null`);
+  if (SINGLE_ITEM.has(e.metric)) {
+    for (const k of ['ProductID', 'VariantID', 'Price']) assert.ok(Object.hasOwn(p, k), `${e.metric} carries ${k}: ${JSON.stringify(p)}`);
+    assert.equal(typeof p.ProductID, 'string', `${e.metric}: ProductID is a string`);
+  }
+  if (ITEM_LISTS.has(e.metric)) {
+    assert.ok(Array.isArray(p.Items) && p.Items.length === e.items.length, `${e.metric} lists every item in Items`);
+    for (const item of p.Items as Array<Record<string, unknown>>) {
+      for (const k of ['ProductID', 'VariantID', 'Quantity', 'ItemPrice']) assert.ok(Object.hasOwn(item, k), `${e.metric} Items carry ${k}: ${JSON.stringify(item)}`);
+    }
+  }
 }
 
 function checkPart(part: Normalised): void {
@@ -64,6 +85,7 @@ function checkPart(part: Normalised): void {
         assert.ok(e.time instanceof Date && !Number.isNaN(e.time.getTime()), 'event time is a date');
         assert.ok(e.profile.email || e.profile.phone || e.profile.externalId, 'event names a profile');
         for (const item of e.items) assert.ok(item.productExternalId || item.variantExternalId, 'item names a product or variant');
+        checkConvention(e);
       }
       break;
     default:
@@ -183,7 +205,9 @@ export function runConnectorContract(fx: ConnectorFixture): void {
         for (const r of rows) {
           assert.ok(r.processed_at, `${r.topic} processed (error: ${r.last_error})`);
           assert.notEqual(r.outcome, 'failed', `${r.topic}: ${r.last_error}`);
+          assert.notEqual(r.outcome, 'parked', `${r.topic} was parked: ${r.last_error}`);
         }
+        if (fx.afterDrain) await fx.afterDrain(rt, store);
       });
     }
   });

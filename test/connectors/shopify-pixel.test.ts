@@ -204,7 +204,7 @@ describe('Shopify web pixel into /api/v1/track', () => {
 
     // The Shopify customer id leads, as it does for the customers/* webhooks that fill in the
     // profile's email and consent: both land on one profile.
-    assert.deepEqual(JSON.parse(String(posted[0]!.init.body)).profile, { externalId: '7123456789012', email: 'ada@example.com' });
+    assert.deepEqual(JSON.parse(String(posted[0]!.init.body)).profile, { externalId: '7123456789012', email: 'ada@example.com', anonymousId: 'client-1' });
     const [viewed, ...more] = await stored('Viewed Product');
     assert.equal(more.length, 0);
     assert.equal(viewed!.external_id, '7123456789012');
@@ -244,14 +244,23 @@ describe('Shopify web pixel into /api/v1/track', () => {
     ]);
   });
 
-  test('an anonymous shopper sends nothing', async () => {
-    const before = (await stored('Viewed Product')).length;
+  test('an anonymous shopper is kept under the browser client id and joined to the person who checks out', async () => {
+    const anonymous = { clientId: 'client-anon-1' };
     const { emit, posted } = loadPixel({ customer: null });
-    await emit(productViewed);
-    await emit(addedToCart);
-    await emit({ ...checkoutStarted, data: { checkout: { ...checkoutStarted.data.checkout, email: null } } });
-    assert.equal(posted.length, 0);
-    assert.equal((await stored('Viewed Product')).length, before);
+    await emit({ ...productViewed, ...anonymous, id: 'anon-view-1' });
+    await emit({ ...addedToCart, ...anonymous, id: 'anon-add-1' });
+    assert.deepEqual(posted.map((p) => JSON.parse(String(p.init.body)).profile), [{ anonymousId: 'client-anon-1' }, { anonymousId: 'client-anon-1' }]);
+    const owners = async () =>
+      (await rt.db.pool.query<{ profile_id: string }>(
+        "SELECT DISTINCT profile_id FROM profile_identifiers WHERE store_id = $1 AND (value = 'client-anon-1' OR value = 'anon-buyer@example.com')", [storeId])).rows;
+    assert.equal((await owners()).length, 1);
+    // Typing an email at checkout: the same browser, now with an address.
+    await emit({ ...checkoutStarted, ...anonymous, data: { checkout: { ...checkoutStarted.data.checkout, token: 'c0ffee00000000000000000000000anon', email: 'anon-buyer@example.com' } } });
+    assert.equal(posted[2]!.status, 202);
+    const [person, ...others] = await owners();
+    assert.equal(others.length, 0);
+    const { rows } = await rt.db.pool.query<{ metric: string }>('SELECT metric FROM events WHERE store_id = $1 AND profile_id = $2 ORDER BY id', [storeId, person!.profile_id]);
+    assert.deepEqual(rows.map((r) => r.metric), ['Viewed Product', 'Added to Cart', 'Started Checkout']);
   });
 
   /** The checkouts/* webhook for the pixel's checkout: same token, the same logged-in customer. */

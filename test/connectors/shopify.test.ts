@@ -23,6 +23,12 @@ runConnectorContract({
     delivery('checkouts/create', 'checkouts-create', ['events']),
     delivery('checkouts/update', 'checkouts-create', ['events']),
     delivery('orders/create', 'orders-create', ['events']),
+    // The order payload of Shopify's webhook reference (orders/create sample) with the fields
+    // each topic adds: fulfillments[] for orders/fulfilled, cancelled_at and refunds[] for
+    // orders/cancelled, refunds[].transactions[] for orders/updated after a partial refund.
+    delivery('orders/fulfilled', 'orders-fulfilled', ['events']),
+    delivery('orders/cancelled', 'orders-cancelled', ['events']),
+    delivery('orders/updated', 'orders-updated-refund', ['events']),
     delivery('customers/create', 'customers-create', ['profiles']),
     delivery('customers/update', 'customers-create', ['profiles']),
     delivery('products/delete', 'products-delete', ['product-deleted']),

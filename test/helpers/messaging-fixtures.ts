@@ -1,7 +1,7 @@
 // Shared set-up for the messaging suites: a store, profiles with chosen consent, messages.
 import { randomUUID } from 'node:crypto';
 import { createStore } from '../../src/stores/create-store.ts';
-import { upsertProfile } from '../../src/db/repositories/profiles.ts';
+import { upsertProfile } from '../../src/ingest/ingest-profiles.ts';
 import { findMessage, type StoredMessage } from '../../src/db/repositories/messages.ts';
 import type { MessageId, ProfileId, StoreId } from '../../src/model/ids.ts';
 import type { ProfileInput } from '../../src/model/profile.ts';

@@ -196,20 +196,26 @@ export async function markVariantsDeleted(db: Queryable, storeId: StoreId, ids: 
   );
 }
 
-export async function insertObservations(db: Queryable, changes: InventoryChange[]): Promise<void> {
+/**
+ * Appends the changes to the inventory history. A change the source reported may start a flow;
+ * a recount (the merchant changed which locations count) is recorded but never does by itself.
+ */
+export async function insertObservations(db: Queryable, changes: InventoryChange[], cause: 'source' | 'recount' = 'source'): Promise<void> {
   if (changes.length === 0) return;
   await db.query(
     `WITH observed AS (
-       INSERT INTO inventory_observations (store_id, product_id, variant_id, level, old_quantity, new_quantity, source_updated_at, observed_at)
-       SELECT store_id, product_id, variant_id, level, old_quantity, new_quantity, source_updated_at, observed_at
+       INSERT INTO inventory_observations (store_id, product_id, variant_id, level, old_quantity, new_quantity, source_updated_at, observed_at, cause)
+       SELECT store_id, product_id, variant_id, level, old_quantity, new_quantity, source_updated_at, observed_at, $2
        FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, product_id uuid, variant_id uuid, level text, old_quantity integer,
          new_quantity integer, source_updated_at timestamptz, observed_at timestamptz)
        RETURNING store_id, id, old_quantity, new_quantity, observed_at
      )
-     -- Only falls can start a low-inventory flow; they reach the flow engine exactly once this way.
+     -- Stock changes the source reported reach the flow engine exactly once this way: a fall may
+     -- start a low-inventory flow, and any change moves a sell-out forecast (a rise or a sell-out
+     -- ends its episode).
      INSERT INTO flow_trigger_queue (store_id, kind, observation_id, at)
      SELECT store_id, 'inventory', id, observed_at FROM observed
-     WHERE old_quantity IS NOT NULL AND new_quantity IS NOT NULL AND new_quantity < old_quantity AND new_quantity > 0`,
+     WHERE $2 = 'source' AND old_quantity IS NOT NULL AND new_quantity IS NOT NULL AND new_quantity <> old_quantity`,
     [
       JSON.stringify(
         changes.map((c) => ({
@@ -223,11 +229,12 @@ export async function insertObservations(db: Queryable, changes: InventoryChange
           observed_at: c.observedAt.toISOString(),
         })),
       ),
+      cause,
     ],
   );
 }
 
-type ProductRow = {
+export type ProductRow = {
   id: string;
   store_id: string;
   external_id: string;
@@ -278,9 +285,9 @@ function toProduct(r: ProductRow, variants: Variant[]): Product {
   };
 }
 
-const PRODUCT_COLUMNS = 'id, store_id, external_id, title, url, image_url, price, inventory_tracking, inventory_quantity, source_updated_at';
+export const PRODUCT_COLUMNS = 'id, store_id, external_id, title, url, image_url, price, inventory_tracking, inventory_quantity, source_updated_at';
 
-async function withVariants(db: Queryable, storeId: StoreId, rows: ProductRow[]): Promise<Product[]> {
+export async function withVariants(db: Queryable, storeId: StoreId, rows: ProductRow[]): Promise<Product[]> {
   if (rows.length === 0) return [];
   const { rows: vrows } = await db.query<VariantRow>(
     `SELECT id, product_id, external_id, sku, title, price, inventory_quantity FROM variants

@@ -25,8 +25,10 @@ export async function loadProfiles(db: Queryable, list: Ref[]): Promise<Map<stri
     id: string; email: string | null; phone: string | null; first_name: string | null; last_name: string | null;
     timezone: string | null; properties: Record<string, unknown>; email_consent: ConsentState; sms_consent: ConsentState;
   }>(
-    `SELECT p.id, p.email, p.phone, p.first_name, p.last_name, p.timezone, p.properties, p.email_consent, p.sms_consent
-     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid) JOIN profiles p ON p.store_id = x.store_id AND p.id = x.id`,
+    // A shopper whose own timezone is unknown is timed (delays, quiet hours) by the store's.
+    `SELECT p.id, p.email, p.phone, p.first_name, p.last_name, COALESCE(p.timezone, sp.timezone) AS timezone, p.properties, p.email_consent, p.sms_consent
+     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid) JOIN profiles p ON p.store_id = x.store_id AND p.id = x.id
+     LEFT JOIN store_preferences sp ON sp.store_id = p.store_id`,
     [refs(list)],
   );
   return new Map(

@@ -54,7 +54,8 @@ export async function triggerEvents(db: Queryable, storeId: string, ids: string[
 /** Profiles of a store that carry the date property, with their timezone. */
 export async function dateCandidates(db: Queryable, storeId: string, property: string): Promise<Array<{ profileId: string; value: unknown; timezone: string | null }>> {
   const { rows } = await db.query<{ id: string; value: unknown; timezone: string | null }>(
-    'SELECT id, properties->$2 AS value, timezone FROM profiles WHERE store_id = $1 AND properties ? $2',
+    `SELECT p.id, p.properties->$2 AS value, COALESCE(p.timezone, sp.timezone) AS timezone
+     FROM profiles p LEFT JOIN store_preferences sp ON sp.store_id = p.store_id WHERE p.store_id = $1 AND p.properties ? $2`,
     [storeId, property],
   );
   return rows.map((r) => ({ profileId: r.id, value: r.value, timezone: r.timezone }));

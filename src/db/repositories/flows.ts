@@ -12,6 +12,7 @@ type FlowRow = {
   trigger_type: string;
   created_at: Date;
   updated_at: Date;
+  archived_at: Date | null;
 };
 
 const toFlow = (r: FlowRow): Flow => ({
@@ -24,6 +25,7 @@ const toFlow = (r: FlowRow): Flow => ({
   triggerType: r.trigger_type,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  archivedAt: r.archived_at ?? null,
 });
 
 export type FlowHeader = { name: string; tags: string[]; status: FlowStatus; triggerType: string; triggerKey: string | null };
@@ -58,7 +60,8 @@ export async function insertFlowVersion(db: Queryable, storeId: StoreId, flowId:
 
 export async function setFlowStatus(db: Queryable, storeId: StoreId, flowId: FlowId, status: FlowStatus): Promise<{ flow: Flow; previous: FlowStatus } | undefined> {
   const { rows } = await db.query<FlowRow & { previous: FlowStatus }>(
-    `UPDATE flows f SET status = $3, updated_at = now() FROM (SELECT id, status AS previous FROM flows WHERE store_id = $1 AND id = $2 FOR UPDATE) old
+    // Turning an archived flow on brings it back from the archive.
+    `UPDATE flows f SET status = $3, archived_at = CASE WHEN $3 = 'draft' THEN f.archived_at ELSE NULL END, updated_at = now() FROM (SELECT id, status AS previous FROM flows WHERE store_id = $1 AND id = $2 FOR UPDATE) old
      WHERE f.store_id = $1 AND f.id = old.id RETURNING f.*, old.previous`,
     [storeId, flowId, status],
   );
@@ -107,4 +110,35 @@ export async function findAllTriggerableFlows(db: Queryable, triggerType: string
     [triggerType],
   );
   return rows.map((r) => ({ id: r.id as FlowId, storeId: r.store_id as StoreId, status: r.status, version: r.current_version, definition: r.definition }));
+}
+
+/** Archives (a date) or restores (null) a flow; archiving also stops it as a draft. */
+export async function setFlowArchived(db: Queryable, storeId: StoreId, flowId: FlowId, at: Date | null): Promise<Flow | undefined> {
+  const { rows } = await db.query<FlowRow>(
+    `UPDATE flows SET archived_at = $3, status = CASE WHEN $3::timestamptz IS NULL THEN status ELSE 'draft' END, updated_at = now()
+     WHERE store_id = $1 AND id = $2 RETURNING *`,
+    [storeId, flowId, at],
+  );
+  return rows[0] && toFlow(rows[0]);
+}
+
+/** Runs still inside the flow: entered and not yet completed or exited. */
+export async function countUnfinishedRuns(db: Queryable, storeId: StoreId, flowId: FlowId): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM flow_runs WHERE store_id = $1 AND flow_id = $2 AND status IN ('active', 'waiting', 'paused')`,
+    [storeId, flowId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** Deletes the flow with its versions and finished runs; its messages stay in the log. */
+export async function deleteFlowRow(db: Queryable, storeId: StoreId, flowId: FlowId): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM flows WHERE store_id = $1 AND id = $2', [storeId, flowId]);
+  return rowCount === 1;
+}
+
+/** Locks the flow row for a decision about the whole flow; false when there is no such flow. */
+export async function lockFlow(db: Queryable, storeId: StoreId, flowId: FlowId): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM flows WHERE store_id = $1 AND id = $2 FOR UPDATE', [storeId, flowId]);
+  return rows.length === 1;
 }

@@ -102,3 +102,20 @@ export async function findStores(db: Queryable, text: string, limit = 50): Promi
   );
   return rows;
 }
+
+/** Metric names and event property names the store has sent lately, for the condition builder's pickers. */
+export async function recentEventVocabulary(db: Queryable, storeId: StoreId, metric: string | null): Promise<{ metrics: string[]; properties: string[] }> {
+  const [metrics, props] = await Promise.all([
+    db.query<{ metric: string }>(
+      `SELECT DISTINCT metric FROM (SELECT metric FROM events WHERE store_id = $1 ORDER BY time DESC LIMIT 2000) e ORDER BY metric LIMIT 100`,
+      [storeId],
+    ),
+    db.query<{ key: string }>(
+      `SELECT DISTINCT k AS key FROM (SELECT properties FROM events WHERE store_id = $1 AND ($2::text IS NULL OR metric = $2) ORDER BY time DESC LIMIT 200) e,
+         LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(e.properties) = 'object' THEN e.properties ELSE '{}'::jsonb END) AS k
+       ORDER BY k LIMIT 100`,
+      [storeId, metric],
+    ),
+  ]);
+  return { metrics: metrics.rows.map((r) => r.metric), properties: props.rows.map((r) => r.key) };
+}

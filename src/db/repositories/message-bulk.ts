@@ -11,12 +11,12 @@ export async function insertMessages(db: Queryable, rows: MessageInsert[]): Prom
   const { rows: counted } = await db.query<{ created: number }>(
     `WITH created AS (
        INSERT INTO messages (store_id, dedupe_key, flow_id, flow_version, run_id, step_id, ab_branch, profile_id, channel,
-         recipient, subject, html, body_text, status, reason, not_before, next_attempt_at)
+         recipient, subject, html, body_text, status, reason, not_before, next_attempt_at, exit_if)
        SELECT store_id, dedupe_key, flow_id, flow_version, run_id, step_id, ab_branch, profile_id, channel,
-         recipient, subject, html, body_text, status, reason, not_before, not_before
+         recipient, subject, html, body_text, status, reason, not_before, not_before, exit_if
        FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, store_id uuid, dedupe_key text, flow_id uuid, flow_version integer,
          run_id uuid, step_id text, ab_branch text, profile_id uuid, channel text, recipient text, subject text, html text,
-         body_text text, status text, reason text, not_before timestamptz)
+         body_text text, status text, reason text, not_before timestamptz, exit_if jsonb)
        ORDER BY ord
        ON CONFLICT (store_id, dedupe_key) DO NOTHING
        RETURNING status
@@ -42,6 +42,7 @@ export async function insertMessages(db: Queryable, rows: MessageInsert[]): Prom
           status: m.status,
           reason: m.reason,
           not_before: m.notBefore?.toISOString() ?? null,
+          exit_if: m.exitIf?.length ? m.exitIf : null,
         })),
       ),
     ],

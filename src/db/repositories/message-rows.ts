@@ -13,7 +13,8 @@ export type MessageInsert = {
   runId: string | null;
   stepId: string | null;
   abBranch: string | null;
-  profileId: ProfileId;
+  /** Null only for a test send, which goes to an address the merchant typed. */
+  profileId: ProfileId | null;
   channel: Channel;
   to: string;
   subject: string | null;
@@ -22,9 +23,13 @@ export type MessageInsert = {
   status: 'queued' | 'held' | 'skipped';
   reason: string | null;
   notBefore: Date | null;
+  /** The run's passed "has not done X" splits, asked again at delivery. */
+  exitIf?: ExitGuard[] | undefined;
 };
 
-export type StoredMessage = Omit<MessageInsert, 'status' | 'notBefore'> & {
+export type ExitGuard = { metric: string; since: string; atLeast: number; reason: string };
+
+export type StoredMessage = Omit<MessageInsert, 'status' | 'notBefore' | 'exitIf'> & {
   id: MessageId;
   seq: number;
   status: StoredStatus;
@@ -39,7 +44,11 @@ export type StoredMessage = Omit<MessageInsert, 'status' | 'notBefore'> & {
 };
 
 /** A message leased for delivery, with the profile's consent as it stood when claimed. */
-export type ClaimedMessage = StoredMessage & { consent: { email: ConsentState; sms: ConsentState } | null };
+export type ClaimedMessage = StoredMessage & {
+  consent: { email: ConsentState; sms: ConsentState } | null;
+  /** Why the message must not go after all: an exit guard that holds now. */
+  exitedBy?: string | null;
+};
 
 export type MessageRow = {
   store_id: string;
@@ -51,7 +60,7 @@ export type MessageRow = {
   run_id: string | null;
   step_id: string | null;
   ab_branch: string | null;
-  profile_id: string;
+  profile_id: string | null;
   channel: Channel;
   recipient: string;
   subject: string | null;
@@ -79,7 +88,7 @@ export const toMessage = (r: MessageRow): StoredMessage => ({
   runId: r.run_id,
   stepId: r.step_id,
   abBranch: r.ab_branch,
-  profileId: r.profile_id as ProfileId,
+  profileId: r.profile_id as ProfileId | null,
   channel: r.channel,
   to: r.recipient,
   subject: r.subject,

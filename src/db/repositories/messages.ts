@@ -63,6 +63,22 @@ export async function releaseHeldForFlow(db: Queryable, storeId: StoreId, flowId
   return rowCount ?? 0;
 }
 
+/** Every held message of the store (or of one flow) released or skipped at once, by a person. */
+export async function decideAllHeld(db: Queryable, storeId: StoreId, flowId: string | null, actor: string, decision: { skip: string } | 'send'): Promise<number> {
+  const { rowCount } = decision === 'send'
+    ? await db.query(
+      `UPDATE messages SET status = 'queued', next_attempt_at = not_before, decided_by = $3, updated_at = now()
+       WHERE store_id = $1 AND ($2::uuid IS NULL OR flow_id = $2::uuid) AND status = 'held'`,
+      [storeId, flowId, actor],
+    )
+    : await db.query(
+      `UPDATE messages SET status = 'skipped', reason = $4, decided_by = $3, next_attempt_at = NULL, updated_at = now()
+       WHERE store_id = $1 AND ($2::uuid IS NULL OR flow_id = $2::uuid) AND status = 'held'`,
+      [storeId, flowId, actor, decision.skip],
+    );
+  return rowCount ?? 0;
+}
+
 export async function skipHeld(db: Queryable, storeId: StoreId, id: MessageId, actor: string, reason: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE messages SET status = 'skipped', reason = $4, decided_by = $3, next_attempt_at = NULL, updated_at = now()
@@ -80,7 +96,7 @@ export async function claimDue(
   db: Queryable,
   opts: { now: Date; limit: number; leaseMs: number; providers: Record<Channel, string> },
 ): Promise<ClaimedMessage[]> {
-  const { rows } = await db.query<MessageRow & { email_consent: ConsentState | null; sms_consent: ConsentState | null }>(
+  const { rows } = await db.query<MessageRow & { email_consent: ConsentState | null; sms_consent: ConsentState | null; exited_by: string | null }>(
     `WITH due AS (
        SELECT store_id, id FROM messages
        WHERE status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
@@ -92,7 +108,12 @@ export async function claimDue(
        FROM due WHERE m.store_id = due.store_id AND m.id = due.id
        RETURNING m.*
      )
-     SELECT c.*, p.email_consent, p.sms_consent FROM claimed c
+     SELECT c.*, p.email_consent, p.sms_consent,
+       (SELECT g ->> 'reason' FROM jsonb_array_elements(c.exit_if) g
+        WHERE (SELECT count(*) FROM events e WHERE e.store_id = c.store_id AND e.profile_id = c.profile_id
+                 AND e.metric = g ->> 'metric' AND e.time >= (g ->> 'since')::timestamptz) >= (g ->> 'atLeast')::int
+        LIMIT 1) AS exited_by
+     FROM claimed c
      LEFT JOIN profiles p ON p.store_id = c.store_id AND p.id = c.profile_id
      ORDER BY c.seq`,
     [opts.now, opts.limit, opts.leaseMs, opts.providers.email, opts.providers.sms],
@@ -100,6 +121,7 @@ export async function claimDue(
   return rows.map((r) => ({
     ...toMessage(r),
     consent: r.email_consent && r.sms_consent ? { email: r.email_consent, sms: r.sms_consent } : null,
+    exitedBy: r.exited_by,
   }));
 }
 

@@ -2,16 +2,15 @@ import type { ProfileId, StoreId } from '../../model/ids.ts';
 import type { ConsentState, Profile, ProfileIdentity, ProfileInput } from '../../model/profile.ts';
 import type { Queryable } from '../pool.ts';
 
-type IdentityKind = 'external_id' | 'email' | 'phone';
-
 /**
- * The identifier a profile is found by, in precedence order: the merchant's own id, then
- * email, then phone. Two events naming the same person the same way share a profile.
+ * The identifier that names an event's person in a derived unique id (ingest-events.ts): kept as
+ * it was before profiles held several, so a retried call derives the same id as the first.
  */
-export function primaryIdentity(p: ProfileIdentity): { kind: IdentityKind; value: string } {
+function primaryIdentity(p: ProfileIdentity): { kind: string; value: string } {
   if (p.externalId) return { kind: 'external_id', value: p.externalId };
   if (p.email) return { kind: 'email', value: p.email };
-  return { kind: 'phone', value: p.phone! };
+  if (p.phone) return { kind: 'phone', value: p.phone };
+  return { kind: 'anonymous_id', value: p.anonymousId! };
 }
 
 export const identityKey = (p: ProfileIdentity): string => {
@@ -20,82 +19,17 @@ export const identityKey = (p: ProfileIdentity): string => {
 };
 
 /**
- * Finds or creates a profile for every identity, set-based: one insert and one select per
- * identifier kind, whatever the batch size. Returns identityKey → profile id.
+ * Updates what the profiles API may set on a resolved profile. Fields not given are left alone;
+ * properties merge key by key. Identifiers are not set here: resolve-profiles.ts gives them.
  */
-export async function ensureProfiles(db: Queryable, storeId: StoreId, identities: ProfileIdentity[]): Promise<Map<string, ProfileId>> {
-  const byKind = new Map<IdentityKind, Set<string>>();
-  for (const identity of identities) {
-    const { kind, value } = primaryIdentity(identity);
-    const set = byKind.get(kind) ?? new Set();
-    set.add(value);
-    byKind.set(kind, set);
-  }
-  const result = new Map<string, ProfileId>();
-  for (const [kind, set] of byKind) {
-    const values = [...set].sort();
-    // kind is one of three fixed column names, never user input.
-    await db.query(
-      `INSERT INTO profiles (store_id, ${kind}) SELECT $1, v FROM unnest($2::text[]) AS v
-       ON CONFLICT (store_id, ${kind}) WHERE ${kind} IS NOT NULL DO NOTHING`,
-      [storeId, values],
-    );
-    const { rows } = await db.query<{ id: string; v: string }>(
-      `SELECT id, ${kind} AS v FROM profiles WHERE store_id = $1 AND ${kind} = ANY($2::text[])`,
-      [storeId, values],
-    );
-    for (const r of rows) result.set(`${kind}:${r.v}`, r.id as ProfileId);
-  }
-  return result;
-}
-
-/**
- * Creates or updates one profile from the profiles API. Fields not given are left alone;
- * properties merge key by key. An identifier another profile already holds is not taken
- * from it (the unique index would refuse, and merging people is a deliberate act).
- */
-export async function upsertProfile(db: Queryable, storeId: StoreId, p: ProfileInput): Promise<ProfileId> {
-  const { rows: found } = await db.query<{ id: string }>(
-    `SELECT id FROM profiles WHERE store_id = $1 AND (
-       ($2::text IS NOT NULL AND external_id = $2) OR ($3::text IS NOT NULL AND email = $3) OR ($4::text IS NOT NULL AND phone = $4))
-     ORDER BY (external_id = $2) IS TRUE DESC, (email = $3) IS TRUE DESC LIMIT 1 FOR UPDATE`,
-    [storeId, p.externalId ?? null, p.email ?? null, p.phone ?? null],
+export async function updateProfileFields(db: Queryable, storeId: StoreId, id: ProfileId, p: ProfileInput): Promise<void> {
+  await db.query(
+    `UPDATE profiles SET first_name = COALESCE($3, first_name), last_name = COALESCE($4, last_name), timezone = COALESCE($5, timezone),
+       properties = properties || $6::jsonb, email_consent = COALESCE($7, email_consent), sms_consent = COALESCE($8, sms_consent),
+       updated_at = now()
+     WHERE store_id = $1 AND id = $2`,
+    [storeId, id, p.firstName ?? null, p.lastName ?? null, p.timezone ?? null, JSON.stringify(p.properties ?? {}), p.consent?.email ?? null, p.consent?.sms ?? null],
   );
-  const params = [
-    storeId,
-    p.externalId ?? null,
-    p.email ?? null,
-    p.phone ?? null,
-    p.firstName ?? null,
-    p.lastName ?? null,
-    p.timezone ?? null,
-    JSON.stringify(p.properties ?? {}),
-    p.consent?.email ?? null,
-    p.consent?.sms ?? null,
-  ];
-  let id: string;
-  if (found[0]) {
-    id = found[0].id;
-    const free = (col: IdentityKind, param: string) =>
-      `CASE WHEN ${param}::text IS NULL OR EXISTS (SELECT 1 FROM profiles q WHERE q.store_id = $1 AND q.${col} = ${param} AND q.id <> $11)
-        THEN ${col} ELSE ${param} END`;
-    await db.query(
-      `UPDATE profiles SET external_id = ${free('external_id', '$2')}, email = ${free('email', '$3')}, phone = ${free('phone', '$4')},
-         first_name = COALESCE($5, first_name), last_name = COALESCE($6, last_name), timezone = COALESCE($7, timezone),
-         properties = properties || $8::jsonb, email_consent = COALESCE($9, email_consent), sms_consent = COALESCE($10, sms_consent),
-         updated_at = now()
-       WHERE store_id = $1 AND id = $11`,
-      [...params, id],
-    );
-  } else {
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO profiles (store_id, external_id, email, phone, first_name, last_name, timezone, properties, email_consent, sms_consent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, COALESCE($9, 'never_subscribed'), COALESCE($10, 'never_subscribed'))
-       RETURNING id`,
-      params,
-    );
-    id = rows[0]!.id;
-  }
   if (p.lists?.length) {
     // Only a new membership is queued: joining a list twice starts nothing twice.
     await db.query(
@@ -107,7 +41,6 @@ export async function upsertProfile(db: Queryable, storeId: StoreId, p: ProfileI
       [storeId, p.lists, id],
     );
   }
-  return id as ProfileId;
 }
 
 type ProfileRow = {
@@ -152,8 +85,11 @@ export async function listProfiles(db: Queryable, storeId: StoreId, q: ProfileQu
     `SELECT p.*, (SELECT array_agg(l.list ORDER BY l.list) FROM profile_lists l
         WHERE l.store_id = p.store_id AND l.profile_id = p.id) AS lists
      FROM profiles p
-     WHERE p.store_id = $1 AND ($2::text IS NULL OR p.email = $2) AND ($3::text IS NULL OR p.phone = $3)
-       AND ($4::text IS NULL OR p.external_id = $4) AND ($5::uuid IS NULL OR p.id > $5::uuid)
+     WHERE p.store_id = $1
+       AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM profile_identifiers i WHERE i.store_id = p.store_id AND i.profile_id = p.id AND i.kind = 'email' AND i.value = $2))
+       AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM profile_identifiers i WHERE i.store_id = p.store_id AND i.profile_id = p.id AND i.kind = 'phone' AND i.value = $3))
+       AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM profile_identifiers i WHERE i.store_id = p.store_id AND i.profile_id = p.id AND i.kind = 'external_id' AND i.value = $4))
+       AND ($5::uuid IS NULL OR p.id > $5::uuid)
      ORDER BY p.id LIMIT $6`,
     [storeId, q.email ?? null, q.phone ?? null, q.externalId ?? null, q.afterId ?? null, q.limit],
   );

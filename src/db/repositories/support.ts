@@ -17,36 +17,23 @@ export async function catalogReadiness(db: Queryable, storeId: string): Promise<
   return rows[0]!;
 }
 
-/** `sample` is the properties of the newest sampled event, `sampleEventId` that event. */
-export type FieldCoverage = { events: number; withField: number; matchingCatalog: number; sample: unknown; sampleEventId: string | null };
-
-/**
- * How stored events of one metric carry a field: how many have it, and how many of those name
- * a product in the catalog. `itemsPath` reads the field inside each element of an item list.
- */
-export async function fieldCoverage(
-  db: Queryable,
-  q: { storeId: string; metric: string; path: string; itemsPath?: string | null; since: Date },
-): Promise<FieldCoverage> {
-  const toArray = (p: string) => p.split('.');
-  const { rows } = await db.query<FieldCoverage>(
-    `WITH sample AS (
-       SELECT e.id, e.properties FROM events e WHERE e.store_id = $1 AND e.metric = $2 AND e.time >= $5 ORDER BY e.id DESC LIMIT 2000
-     ), ids AS (
-       SELECT CASE WHEN $4::text[] IS NULL THEN s.properties #>> $3::text[] ELSE NULL END AS single,
-              CASE WHEN $4::text[] IS NOT NULL AND jsonb_typeof(s.properties #> $4::text[]) = 'array'
-                   THEN (SELECT array_agg(x #>> $3::text[]) FROM jsonb_array_elements(s.properties #> $4::text[]) x) END AS listed
-       FROM sample s
-     )
-     SELECT (SELECT count(*)::int FROM sample) AS events,
-       count(*) FILTER (WHERE single IS NOT NULL OR array_position(listed, NULL) IS NULL AND cardinality(listed) > 0)::int AS "withField",
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM products p WHERE p.store_id = $1 AND (p.external_id = single OR p.external_id = ANY(listed))))::int AS "matchingCatalog",
-       (SELECT s.properties FROM sample s ORDER BY s.id DESC LIMIT 1) AS sample,
-       (SELECT s.id::text FROM sample s ORDER BY s.id DESC LIMIT 1) AS "sampleEventId"
-     FROM ids`,
-    [q.storeId, q.metric, toArray(q.path), q.itemsPath ? toArray(q.itemsPath) : null, q.since],
+/** The newest stored events of one metric name, newest first, to run a proposed mapping on. */
+export async function sampleEventsOf(db: Queryable, q: { storeId: string; metric: string; since: Date; limit: number }): Promise<Array<{ id: string; properties: Record<string, unknown> }>> {
+  const { rows } = await db.query<{ id: string; properties: Record<string, unknown> }>(
+    'SELECT id::text AS id, properties FROM events WHERE store_id = $1 AND metric = $2 AND time >= $3 ORDER BY id DESC LIMIT $4',
+    [q.storeId, q.metric, q.since, q.limit],
   );
-  return rows[0]!;
+  return rows;
+}
+
+/** Which of these external ids name a live product of the store. */
+export async function knownProductIds(db: Queryable, storeId: string, externalIds: string[]): Promise<Set<string>> {
+  if (externalIds.length === 0) return new Set();
+  const { rows } = await db.query<{ external_id: string }>(
+    'SELECT external_id FROM products WHERE store_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL',
+    [storeId, externalIds],
+  );
+  return new Set(rows.map((r) => r.external_id));
 }
 
 export type TriggerSettings = { lowInventoryCatalog: 'integration' | 'custom'; customLowInventoryEnabled: boolean; eventMapping: unknown };
@@ -58,6 +45,12 @@ export async function readTriggerSettings(db: Queryable, storeId: string): Promi
   );
   const r = rows[0];
   return r && { lowInventoryCatalog: r.low_inventory_catalog, customLowInventoryEnabled: r.custom_low_inventory_enabled, eventMapping: r.event_mapping };
+}
+
+/** The store's saved event mapping as stored (unparsed), without locking the row. */
+export async function readEventMapping(db: Queryable, storeId: string): Promise<unknown> {
+  const { rows } = await db.query<{ event_mapping: unknown }>('SELECT event_mapping FROM stores WHERE id = $1', [storeId]);
+  return rows[0]?.event_mapping;
 }
 
 export async function writeTriggerSettings(db: Queryable, storeId: string, s: { lowInventoryCatalog: 'integration' | 'custom'; customLowInventoryEnabled: boolean; eventMapping: EventMapping }): Promise<void> {

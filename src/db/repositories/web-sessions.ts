@@ -79,3 +79,15 @@ export async function deleteExpiredSessions(db: Queryable, now: Date): Promise<n
   const { rowCount } = await db.query('DELETE FROM web_sessions WHERE expires_at <= $1', [now]);
   return rowCount ?? 0;
 }
+
+/** Ends every session a platform user holds in one store (the platform removed the user). */
+export async function deleteSubjectSessions(db: Queryable, storeId: StoreId, subject: string): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM web_sessions WHERE store_id = $1 AND subject = $2', [storeId, subject]);
+  return rowCount ?? 0;
+}
+
+/** Ends the merchant-app sessions a password account opened (its password was reset). */
+export async function deletePasswordSessions(db: Queryable, storeId: StoreId, email: string): Promise<number> {
+  const { rowCount } = await db.query("DELETE FROM web_sessions WHERE audience = 'app' AND store_id = $1 AND via = 'password' AND actor = $2", [storeId, email]);
+  return rowCount ?? 0;
+}

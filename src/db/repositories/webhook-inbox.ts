@@ -64,25 +64,73 @@ export async function markProcessedMany(db: Queryable, done: Array<{ storeId: st
   );
 }
 
+/** The outcome of a delivery we acknowledged but could not read: kept, with its reason, until replayed. */
+export const PARKED = 'parked';
+
 export async function markFailed(db: Queryable, storeId: StoreId, id: number, error: string, retryInMs: number | null): Promise<void> {
-  // retryInMs null: give up (kept, with its error, for support to look into).
+  // retryInMs null: give up and park it (kept, with its reason, for support to replay after a fix).
   await db.query(
     `UPDATE webhook_inbox SET last_error = $3,
        next_attempt_at = CASE WHEN $4::double precision IS NULL THEN next_attempt_at ELSE now() + make_interval(secs => $4::double precision / 1000) END,
        processed_at = CASE WHEN $4::double precision IS NULL THEN now() ELSE NULL END,
-       outcome = CASE WHEN $4::double precision IS NULL THEN 'failed' ELSE NULL END
+       outcome = CASE WHEN $4::double precision IS NULL THEN '${PARKED}' ELSE NULL END
      WHERE store_id = $1 AND id = $2`,
     [storeId, id, error.slice(0, 2000), retryInMs],
   );
 }
 
-/** Drops processed deliveries older than the cutoff; failed ones stay for support. */
+/** Drops processed deliveries older than the cutoff; parked ones stay until replayed or erased. */
 export async function purgeProcessed(db: Queryable, olderThan: Date): Promise<number> {
-  const { rowCount } = await db.query(
-    "DELETE FROM webhook_inbox WHERE processed_at < $1 AND outcome IS DISTINCT FROM 'failed'",
-    [olderThan],
-  );
+  const { rowCount } = await db.query(`DELETE FROM webhook_inbox WHERE processed_at < $1 AND outcome IS DISTINCT FROM '${PARKED}'`, [olderThan]);
   return rowCount ?? 0;
+}
+
+export type ParkedDelivery = {
+  id: number;
+  source: string;
+  deliveryId: string;
+  topic: string;
+  reason: string | null;
+  receivedAt: Date;
+  attempts: number;
+  /** The payload as stored, or the raw bytes as text when they could not be stored as JSON. */
+  body: string;
+};
+
+/** A store's parked deliveries, newest first. */
+export async function listParked(db: Queryable, storeId: StoreId, limit = 100): Promise<ParkedDelivery[]> {
+  const { rows } = await db.query<ParkedDelivery>(
+    `SELECT id::int AS id, source, delivery_id AS "deliveryId", topic, last_error AS reason, received_at AS "receivedAt", attempts,
+       CASE WHEN raw_body IS NOT NULL THEN convert_from(raw_body, 'UTF8') ELSE payload::text END AS body
+     FROM webhook_inbox WHERE store_id = $1 AND outcome = '${PARKED}' ORDER BY id DESC LIMIT $2`,
+    [storeId, limit],
+  );
+  return rows;
+}
+
+/**
+ * Takes parked deliveries of one store for a replay: they leave 'parked' and are leased like due
+ * ones, so a worker does not pick them up meanwhile and a failed replay parks them again. `ids`
+ * null takes every parked delivery of the store.
+ */
+export async function leaseParked(db: Queryable, storeId: StoreId, ids: number[] | null, leaseMs: number): Promise<Array<InboxEntry & { rawBody: Buffer | null }>> {
+  const { rows } = await db.query<InboxRow & { raw_body: Buffer | null }>(
+    `UPDATE webhook_inbox SET processed_at = NULL, outcome = NULL, attempts = attempts + 1,
+       next_attempt_at = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE store_id = $1 AND outcome = '${PARKED}' AND ($2::bigint[] IS NULL OR id = ANY($2::bigint[]))
+     RETURNING store_id, id, source, delivery_id, topic, payload, triggered_at, received_at, attempts, raw_body`,
+    [storeId, ids, leaseMs],
+  );
+  return rows.map((r) => ({ ...toEntry(r), rawBody: r.raw_body })).sort((a, b) => a.id - b.id);
+}
+
+/** Outcomes of the given deliveries, for reporting a replay. */
+export async function outcomesOf(db: Queryable, storeId: StoreId, ids: number[]): Promise<Array<{ id: number; outcome: string | null; reason: string | null }>> {
+  const { rows } = await db.query<{ id: number; outcome: string | null; reason: string | null }>(
+    'SELECT id::int AS id, outcome, last_error AS reason FROM webhook_inbox WHERE store_id = $1 AND id = ANY($2::bigint[]) ORDER BY id',
+    [storeId, ids],
+  );
+  return rows;
 }
 
 export type IntakeItem = {
@@ -95,12 +143,16 @@ export type IntakeItem = {
   acceptWhileUninstalled: boolean;
   /** How the delivery was proven; 'standard-webhooks' raises the store's requirement to that. */
   signedWith?: 'header' | 'standard-webhooks' | undefined;
+  /** Set when the signed delivery cannot be read: it is stored parked, with this reason. */
+  parkedReason?: string | undefined;
+  /** The bytes as received, kept when the payload itself cannot be stored (parked deliveries). */
+  rawBody?: Buffer | undefined;
 };
 
-export type IntakeResult = { status: 'queued' | 'duplicate' | 'unknown-shop' | 'uninstalled' | 'weaker-signature'; storeId: StoreId | null };
+export type IntakeResult = { status: 'queued' | 'parked' | 'duplicate' | 'unknown-shop' | 'uninstalled' | 'weaker-signature'; storeId: StoreId | null };
 
 const INTAKE_SQL = `WITH x AS (
-       SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, shop text, delivery_id text, topic text, payload jsonb, triggered_at timestamptz, allow boolean, signed text)
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, shop text, delivery_id text, topic text, payload jsonb, triggered_at timestamptz, allow boolean, signed text, parked text, raw text)
      ), s AS (
        SELECT x.*, st.id AS store_id, st.status,
          -- A store that has had a Standard Webhooks signature never takes less again.
@@ -112,16 +164,17 @@ const INTAKE_SQL = `WITH x AS (
        UPDATE stores SET webhook_signing = 'standard-webhooks', updated_at = now()
        WHERE id IN (SELECT store_id FROM s WHERE signed = 'standard-webhooks') AND webhook_signing <> 'standard-webhooks'
      ), ins AS (
-       INSERT INTO webhook_inbox (store_id, source, delivery_id, topic, payload, triggered_at)
+       INSERT INTO webhook_inbox (store_id, source, delivery_id, topic, payload, triggered_at, raw_body, processed_at, outcome, last_error)
        -- A body of JSON null comes out of the recordset as SQL NULL; it is stored as it came.
-       SELECT store_id, $1, delivery_id, topic, COALESCE(payload, 'null'::jsonb), triggered_at FROM s
+       SELECT store_id, $1, delivery_id, topic, COALESCE(payload, 'null'::jsonb), triggered_at, decode(raw, 'base64'),
+         CASE WHEN parked IS NULL THEN NULL ELSE now() END, CASE WHEN parked IS NULL THEN NULL ELSE '${PARKED}' END, parked FROM s
        WHERE store_id IS NOT NULL AND (status <> 'uninstalled' OR allow) AND NOT weaker
        ORDER BY i
-       ON CONFLICT (store_id, source, delivery_id) DO NOTHING
-       RETURNING store_id, delivery_id
+       ON CONFLICT (store_id, source, delivery_id, topic) DO NOTHING
+       RETURNING store_id, delivery_id, topic
      )
      SELECT s.i, s.store_id, s.status, s.weaker, (ins.delivery_id IS NOT NULL) AS inserted
-     FROM s LEFT JOIN ins ON ins.store_id = s.store_id AND ins.delivery_id = s.delivery_id`;
+     FROM s LEFT JOIN ins ON ins.store_id = s.store_id AND ins.delivery_id = s.delivery_id AND ins.topic = s.topic`;
 
 /**
  * Finds each delivery's store and stores the delivery in one statement for the whole batch: the
@@ -133,10 +186,16 @@ export async function enqueueDeliveries(db: Queryable, source: string, items: In
   const first = new Map<string, number>();
   const rows: Array<Record<string, unknown>> = [];
   items.forEach((it, i) => {
-    const key = `${it.shop}\u0000${it.deliveryId}`;
+    const key = `${it.shop}\u0000${it.topic}\u0000${it.deliveryId}`;
     if (first.has(key)) return;
     first.set(key, i);
-    rows.push({ i, shop: it.shop, delivery_id: it.deliveryId, topic: it.topic, payload: it.payload, triggered_at: it.triggeredAt?.toISOString() ?? null, allow: it.acceptWhileUninstalled, signed: it.signedWith ?? null });
+    rows.push({
+      i, shop: it.shop, delivery_id: it.deliveryId, topic: it.topic,
+      // A parked delivery whose payload cannot be stored keeps its raw bytes instead.
+      payload: it.rawBody && it.parkedReason ? null : it.payload,
+      triggered_at: it.triggeredAt?.toISOString() ?? null, allow: it.acceptWhileUninstalled, signed: it.signedWith ?? null,
+      parked: it.parkedReason?.slice(0, 2000) ?? null, raw: it.rawBody?.toString('base64') ?? null,
+    });
   });
   // Unnamed on purpose: the embedded database is one backend behind every pool connection, so a
   // statement prepared by name on one connection would collide with the same name on another.
@@ -156,15 +215,15 @@ export async function enqueueDeliveries(db: Queryable, source: string, items: In
           : r.weaker
             ? 'weaker-signature'
             : r.inserted
-              ? 'queued'
+              ? item.parkedReason ? 'parked' : 'queued'
               : 'duplicate';
     byIndex.set(r.i, { status, storeId });
   }
   return items.map((it, i) => {
-    const lead = first.get(`${it.shop}\u0000${it.deliveryId}`)!;
+    const lead = first.get(`${it.shop}\u0000${it.topic}\u0000${it.deliveryId}`)!;
     const result = byIndex.get(lead);
     if (!result) throw new Error(`webhook intake: no answer for delivery ${it.deliveryId}`);
     if (lead === i) return result;
-    return result.status === 'queued' ? { ...result, status: 'duplicate' } : result;
+    return result.status === 'queued' || result.status === 'parked' ? { ...result, status: 'duplicate' } : result;
   });
 }

@@ -1,6 +1,8 @@
 /* Storeflow storefront tracker. Embed:
  *   <script async src="https://YOUR-APP/t.js" data-key="pk_…" data-product-id="123" data-variant-id="456" data-price="19.90"></script>
- * Sends Viewed Product on product pages (data-product-id present) once the shopper is known.
+ * Sends Viewed Product on product pages (data-product-id present). Every event carries this
+ * browser's anonymous id (kept in localStorage), so a shopper's events before they identify are
+ * joined to them once an event names them.
  *   storeflow.identify({ email })                          remembers who the shopper is (localStorage)
  *   storeflow.track('Added to Cart', { ProductID, VariantID, Price })
  * Events are sent with sendBeacon as text/plain, so no CORS preflight and no blocking of the page.
@@ -11,14 +13,34 @@
   var endpoint = new URL('/api/v1/track', script.src).toString();
   var key = script.getAttribute('data-key');
   var STORE = 'storeflow:profile';
-  var queue = [];
+  var ANON = 'storeflow:anon';
+  var memoryAnon = null;
+  var memoryProfile = null;
 
   function profile() {
-    try { return JSON.parse(localStorage.getItem(STORE) || 'null'); } catch (e) { return null; }
+    try { return JSON.parse(localStorage.getItem(STORE) || 'null'); } catch (e) { return memoryProfile; }
+  }
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return 'a' + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  function anonymousId() {
+    try {
+      var id = localStorage.getItem(ANON);
+      if (!id) { id = newId(); localStorage.setItem(ANON, id); }
+      return id;
+    } catch (e) {
+      // Private mode: one id for this page's life.
+      return memoryAnon || (memoryAnon = newId());
+    }
   }
   function send(metric, properties) {
-    var who = profile();
-    if (!who || !key) { queue.push([metric, properties]); return; }
+    if (!key) return;
+    var known = profile() || {};
+    var who = { anonymousId: anonymousId() };
+    if (known.email) who.email = known.email;
+    if (known.phone) who.phone = known.phone;
+    if (known.externalId) who.externalId = known.externalId;
     var body = JSON.stringify({ publicKey: key, metric: metric, profile: who, properties: properties || {} });
     if (!(navigator.sendBeacon && navigator.sendBeacon(endpoint, new Blob([body], { type: 'text/plain' })))) {
       fetch(endpoint, { method: 'POST', body: body, headers: { 'Content-Type': 'text/plain' }, keepalive: true, mode: 'cors' });
@@ -31,9 +53,8 @@
       if (who && who.phone) p.phone = String(who.phone);
       if (who && who.externalId) p.externalId = String(who.externalId);
       if (!p.email && !p.phone && !p.externalId) return;
-      try { localStorage.setItem(STORE, JSON.stringify(p)); } catch (e) { /* private mode: keep in memory */ }
-      var pending = queue; queue = [];
-      for (var i = 0; i < pending.length; i++) send(pending[i][0], pending[i][1]);
+      memoryProfile = p;
+      try { localStorage.setItem(STORE, JSON.stringify(p)); } catch (e) { /* private mode: kept in memory for this page */ }
     },
     track: send,
   };

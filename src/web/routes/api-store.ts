@@ -17,7 +17,7 @@ export function storeRoutes(ctx: AppContext): Router {
     const { store } = res.locals as AuthedLocals;
     const links = await storeLinkDomains(ctx.db.pool, store.id);
     if (!links) throw new ProblemError(404, 'No such store.');
-    res.json({ id: store.id, platform: store.platform, domain: store.domain, storefrontDomains: links.storefrontDomains });
+    res.json({ id: store.id, platform: store.platform, domain: store.domain, storefrontDomains: links.storefrontDomains, platformStorefrontDomains: links.platformDomains });
   };
   r.get('/store', async (_req, res) => show(res));
   r.patch('/store', async (req, res) => {

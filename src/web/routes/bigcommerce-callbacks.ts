@@ -18,6 +18,7 @@ import type { Store } from '../../model/store.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';
 import { spendSignInProof } from '../sign-in-proof.ts';
+import { endPlatformUserSessions } from '../../accounts/platform-users.ts';
 
 const AuthQuery = z.object({ code: z.string().min(1).max(500), scope: z.string().max(2000), context: StoreContext });
 const SignedQuery = z.object({ signed_payload_jwt: z.string().min(1).max(8192) });
@@ -121,8 +122,11 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
 
   r.get('/bigcommerce/remove-user', async (req, res) => {
     const { payload } = await verified(bigcommerceApp(ctx), req);
-    // We keep no per-user data for BigCommerce control-panel users, so there is nothing to erase.
-    await known(ctx, payload);
+    // The only per-user data we keep for control-panel users is their sessions (named by the
+    // payload's user, as a load named them): a removed user is signed out now, not in 12 hours.
+    const store = await known(ctx, payload);
+    const ended = await endPlatformUserSessions({ pool: ctx.db.pool }, store.id, `bigcommerce:${payload.user.id}`);
+    req.log.info({ storeId: store.id, userId: payload.user.id, sessionsEnded: ended }, 'BigCommerce user removed');
     res.json({ status: 'removed' });
   });
 

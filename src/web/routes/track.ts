@@ -8,7 +8,7 @@ import { TrackBody } from '../../../connectors/custom/api-schemas.ts';
 import { toEventInput } from '../../../connectors/custom/map-event.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
-import { storeLinkDomains } from '../../db/repositories/store-links.ts';
+import { listedHosts, storeLinkDomains } from '../../db/repositories/store-links.ts';
 import { ownHosts, withoutForeignLinks } from '../../model/store-urls.ts';
 import type { AppContext } from '../../runtime.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
@@ -16,10 +16,11 @@ import { parseBody } from '../parse-batch.ts';
 
 const SNIPPET = readFileSync(join(import.meta.dirname, '..', 'assets', 't.js'), 'utf8');
 
-function cors(res: express.Response): void {
+/** Storefront endpoints answer any origin; they trust only the public key they are given. */
+export function cors(res: express.Response, allowHeaders = 'Content-Type'): void {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+  res.setHeader('Access-Control-Allow-Headers', allowHeaders);
   res.setHeader('Access-Control-Max-Age', '86400');
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
 }
@@ -63,7 +64,7 @@ export function trackRoutes(ctx: AppContext): Router {
       // The public key is public: a link it brings stays only when it points at the store itself,
       // or an abandoned-checkout mail would carry an attacker's link through our click redirect.
       const links = await storeLinkDomains(ctx.db.pool, store.id);
-      const { value: properties, removed } = withoutForeignLinks(body.properties, ownHosts(store, links?.storefrontDomains ?? []));
+      const { value: properties, removed } = withoutForeignLinks(body.properties, ownHosts(store, listedHosts(links)));
       if (removed.length > 0) req.log.info({ storeId: store.id, metric: body.metric, removed: removed.slice(0, 20) }, 'track: links to other hosts dropped');
       const event = toEventInput({ ...body, properties, time: undefined }, store.eventMapping, new Date());
       const result = await ingestEvents(ctx.db.pool, store.id, [event]);

@@ -1,5 +1,5 @@
 // POST /webhooks/:platform: the raw body goes to the intake use case (src/ingest/webhook-intake.ts),
-// which verifies it, checks it storable and queues it; each outcome maps to one response here.
+// which verifies it and queues it (or parks it); each outcome maps to one response here.
 import express, { Router } from 'express';
 import { createWebhookIntake } from '../../ingest/webhook-intake.ts';
 import type { AppContext } from '../../runtime.ts';
@@ -19,9 +19,12 @@ export function webhookRoutes(ctx: AppContext): Router {
         const status = outcome.reason === 'malformed' ? 400 : outcome.reason === 'unsupported' ? 404 : 401;
         return sendProblem(res, status, outcome.detail, { slug: `webhook-${outcome.reason}` });
       }
-      case 'unstorable':
-        req.log.warn({ platform: outcome.platform, topic: outcome.topic, path: outcome.path }, 'webhook refused: payload cannot be stored');
-        return sendProblem(res, 400, `The payload cannot be stored: ${outcome.path.join('.') || '(body)'} ${outcome.message}.`, { slug: 'webhook-malformed' });
+      case 'parked':
+        req.log.warn({ platform: outcome.platform, shop: outcome.shop, topic: outcome.topic, reason: outcome.reason }, 'webhook parked: payload cannot be stored');
+        return res.status(200).json({ status: 'parked' });
+      case 'nothing-held':
+        req.log.info({ platform: outcome.platform, shop: outcome.shop, topic: outcome.topic }, 'privacy webhook for a shop we hold nothing of');
+        return res.status(200).json({ status: 'nothing-held' });
       case 'unknown-shop':
         req.log.warn({ platform: outcome.platform, shop: outcome.shop, topic: outcome.topic }, 'webhook for unknown shop');
         return sendProblem(res, 401, 'This shop is not installed.', { slug: 'unknown-shop' });

@@ -7,6 +7,7 @@ import { ProblemError } from '../problem.ts';
 import { parseQuery } from '../parse-batch.ts';
 import { browseCatalog, productHistory } from '../../merchant/catalog-browse.ts';
 import { render } from './views.ts';
+import { formatWhen } from '../../merchant/store-locale.ts';
 import type { MerchantLocals } from './page-locals.ts';
 
 const CatalogQuery = z.object({ q: z.string().max(200).default(''), page: z.coerce.number().int().min(1).max(100_000).default(1) });
@@ -20,7 +21,7 @@ export function appCatalogPages(r: Router, ctx: AppContext): void {
   });
 
   r.get('/catalog/:id', async (req, res) => {
-    const { store } = res.locals as MerchantLocals;
+    const { store, locale } = res.locals as MerchantLocals;
     const id = ProductId.safeParse(req.params.id);
     const found = id.success ? await productHistory(ctx.db.pool, store, id.data) : undefined;
     if (!found) throw new ProblemError(404, 'No such product in your catalog.');
@@ -28,7 +29,7 @@ export function appCatalogPages(r: Router, ctx: AppContext): void {
     const variantTitle = new Map(product.variants.map((v) => [v.id, v.title ?? v.externalId]));
     // One line per level: the product total, and each variant that has a history.
     const keys = [...new Set(observations.map((o) => (o.level === 'product' ? 'product' : o.variantId!)))];
-    const labels = observations.map((o) => o.observedAt.toISOString().slice(0, 16).replace('T', ' '));
+    const labels = observations.map((o) => formatWhen(o.observedAt, locale));
     const last = new Map<string, number | null>();
     const series = keys.map((k) => ({ label: k === 'product' ? 'Product total' : `Variant ${variantTitle.get(k as never) ?? k}`, data: [] as Array<number | null> }));
     for (const o of observations) {

@@ -11,10 +11,13 @@ import { changeFlowStatus, createFlow, getFlow, updateFlow, type TriggerPolicy }
 import { PRESETS, PRESET_NAMES } from '../../flows/presets.ts';
 import { previewAudience } from '../../flows/low-inventory-preview.ts';
 import { lowInventoryPolicy } from '../../../connectors/low-inventory-policy.ts';
-import { flowReportPage, flowsWithWeek } from '../../merchant/flow-numbers.ts';
+import { flowReportPage, flowsWithWeek, pickWinner } from '../../merchant/flow-numbers.ts';
 import { describeTrigger, graph, insertionPoints, STEP_TYPES } from '../../merchant/flow-graph.ts';
 import { EXCLUSION_WINDOWS, formOfSettings, lowInventoryChoices, settingsErrors, settingsOfForm, type SettingsForm } from '../../merchant/trigger-form.ts';
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
+import { archiveFlow, cloneFlow, deleteFlow } from '../../flows/flow-lifecycle.ts';
+import { DURATION_UNITS, OPERATORS } from '../../merchant/form-units.ts';
+import { conditionChoices, listStoreSegments } from '../../merchant/condition-choices.ts';
 import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
 import type { MerchantLocals } from './page-locals.ts';
@@ -29,6 +32,7 @@ const BLANK = {
 
 const CreateForm = z.object({ preset: z.enum(['blank', ...PRESET_NAMES] as [string, ...string[]], 'choose a starting point') });
 const StatusForm = z.object({ status: FlowStatus });
+const WinnerForm = z.object({ step: z.string().min(1).max(64), branch: z.coerce.number().int().min(0).max(4) });
 const AudienceQuery = z.object({ product: z.string().trim().max(255).optional(), variant: z.string().trim().max(255).optional() });
 
 export function flowIdOf(raw: unknown): FlowId {
@@ -56,12 +60,18 @@ export async function saveDefinition(ctx: AppContext, store: Store, flowId: Flow
 const presetChoices = () => [...PRESET_NAMES.map((p) => ({ value: p, label: PRESETS[p].name })), { value: 'blank', label: 'Blank flow' }];
 
 export function appFlowPages(r: Router, ctx: AppContext): void {
-  const listPage = async (res: Response, errors: Record<string, string> = {}, other: string[] = [], status = 200) => {
+  const listPage = async (res: Response, errors: Record<string, string> = {}, other: string[] = [], status = 200, notice?: string) => {
     const { store } = res.locals as MerchantLocals;
-    const rows = await flowsWithWeek(ctx.db.pool, store);
-    await render(res, 'app/flows', { title: 'Flows', nav: 'flows', rows, presets: presetChoices(), errors, other }, status);
+    const all = await flowsWithWeek(ctx.db.pool, store);
+    const rows = all.filter((r) => !r.flow.archivedAt);
+    const archived = all.filter((r) => r.flow.archivedAt);
+    await render(res, 'app/flows', { title: 'Flows', nav: 'flows', rows, archived, presets: presetChoices(), errors, other, notice }, status);
   };
-  r.get('/flows', async (_req, res) => listPage(res));
+  const listNotices: Record<string, string> = {
+    archived: 'Flow archived: it is stopped, and its report stays under Archived.',
+    deleted: 'Flow deleted. Its messages stay in the outbox log.',
+  };
+  r.get('/flows', async (req, res) => listPage(res, {}, [], 200, listNotices[String(req.query.done ?? '')]));
   r.post('/flows', async (req, res) => {
     const { store } = res.locals as MerchantLocals;
     const form = CreateForm.safeParse(req.body);
@@ -77,6 +87,9 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
     saved: 'Saved as a new version. Runs in flight finish on the version they started with.',
     removed: 'Step removed.',
     status: 'Status changed.',
+    cloned: 'This is a copy, created as a draft.',
+    archived: 'Flow archived: it is stopped and listed under Archived. Turn it on again to bring it back.',
+    restored: 'Flow restored from the archive, as a draft.',
   };
 
   r.get('/flows/:id', async (req, res) => {
@@ -97,13 +110,13 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
   });
 
   const settingsPage = async (req: Request, res: Response, form: SettingsForm | null, issues: FlowIssue[] = [], status = 200) => {
-    const { store } = res.locals as MerchantLocals;
+    const { store, locale } = res.locals as MerchantLocals;
     const { flow, definition } = await loadFlow(ctx, store, req.params.id);
     const policy = policyOf(ctx, store);
     const { fields, other } = settingsErrors(issues);
     const aq = AudienceQuery.parse(req.query);
-    let audience: unknown = null;
-    if (definition.trigger.type === 'low-inventory' && aq.product) audience = await previewAudience(ctx.db.pool, store, flow.id, aq.product, aq.variant || null);
+    let reach: unknown = null;
+    if (definition.trigger.type === 'low-inventory' && aq.product) reach = await previewAudience(ctx.db.pool, store, flow.id, aq.product, aq.variant || null);
     const products = definition.trigger.type === 'low-inventory' ? (await browseCatalog(ctx.db.pool, store, { text: '', page: 1 })).rows : [];
     await render(
       res,
@@ -118,9 +131,14 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
         other,
         lowInventory: lowInventoryChoices(policy),
         windows: EXCLUSION_WINDOWS.map(String),
-        audience,
+        reach,
         aq,
         products,
+        segments: (await listStoreSegments(ctx.db.pool, store)).map((s) => ({ value: s.id, label: s.name })),
+        units: DURATION_UNITS.filter((u) => u.value !== 'seconds').map((u) => ({ value: u.value, label: u.label })),
+        operators: OPERATORS,
+        ...(await conditionChoices(ctx.db.pool, store, definition.trigger)),
+        zoneHint: `In the shopper’s own timezone; shoppers without one use the store’s (${locale.timezone}).`,
       },
       status,
     );
@@ -133,6 +151,38 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
     const result = await saveDefinition(ctx, store, flow.id, flow.status, settingsOfForm(definition, form));
     if (!result.ok) return settingsPage(req, res, form, result.errors, 422);
     res.redirect(303, `/app/flows/${flow.id}?done=saved`);
+  });
+
+  r.post('/flows/:id/ab-winner', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const { flow, definition } = await loadFlow(ctx, store, req.params.id);
+    const form = WinnerForm.safeParse(req.body);
+    const next = form.success ? pickWinner(definition, form.data.step, form.data.branch) : null;
+    if (!next) throw new ProblemError(422, 'Choose an arm of an A/B step in this flow.');
+    const result = await saveDefinition(ctx, store, flow.id, flow.status, next);
+    if (!result.ok) throw new ProblemError(422, `The winner could not be set: ${result.errors.map((e) => e.message).join('; ')}`);
+    res.redirect(303, `/app/flows/${flow.id}/report?done=winner`);
+  });
+  r.post('/flows/:id/clone', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const cloned = await cloneFlow(ctx.db.pool, store, flowIdOf(req.params.id), policyOf(ctx, store));
+    if (!cloned) throw new ProblemError(404, 'No such flow in your store.');
+    if (!cloned.ok) throw new ProblemError(422, `The copy could not be made: ${cloned.errors.map((e) => e.message).join('; ')}`);
+    res.redirect(303, `/app/flows/${cloned.flow.id}?done=cloned`);
+  });
+  r.post('/flows/:id/archive', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const restore = (req.body as { restore?: unknown }).restore === '1';
+    const id = flowIdOf(req.params.id);
+    if (!(await archiveFlow(ctx.db.pool, store, id, !restore))) throw new ProblemError(404, 'No such flow in your store.');
+    res.redirect(303, restore ? `/app/flows/${id}?done=restored` : '/app/flows?done=archived');
+  });
+  r.post('/flows/:id/delete', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const result = await deleteFlow(ctx.db.pool, store, flowIdOf(req.params.id));
+    if (result.ok) return res.redirect(303, '/app/flows?done=deleted');
+    if (result.reason === 'not-found') throw new ProblemError(404, 'No such flow in your store.');
+    throw new ProblemError(409, `${result.runs} shoppers are still inside this flow, so it cannot be deleted. Archive it instead: it stops, and its report stays.`);
   });
 
   r.get('/flows/:id/review', async (req, res) => {
@@ -175,6 +225,7 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
       skipped: Object.entries(page.report.skipped).map(([reason, n]) => ({ reason, n })),
       activity: { type: 'line', labels, series: ['entered', 'sent', 'opened', 'clicked', 'converted'].map((k) => ({ label: k, data: pick(k as 'sent') })) },
       revenue: { type: 'bar', labels, series: [{ label: 'revenue', data: pick('revenue') }] },
+      notice: req.query.done === 'winner' ? 'Winner set: every new shopper now takes that arm. Shoppers already split keep theirs.' : undefined,
     });
   });
 

@@ -10,12 +10,15 @@ import { storeById } from '../../stores/store-lookup.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
 import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
+import { storeLocale } from '../../merchant/store-locale.ts';
 import { appHomePages } from './app-home.ts';
 import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
 import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
+import { appPrivacyPages } from './app-privacy.ts';
+import { appLocationPages } from './app-locations.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
 import type { MerchantLocals } from './page-locals.ts';
 
@@ -46,6 +49,7 @@ export function appRoutes(ctx: AppContext): Router {
       return next(new ProblemError(401, 'Sign in first.'));
     }
     locals.store = store;
+    locals.locale = await storeLocale(ctx.db.pool, store);
     locals.actor = locals.session!.actor ?? `${store.platform} admin`;
     // The platform admin signs the merchant in again at every launch, so inside it there is no sign-out.
     locals.viewer = { label: `${locals.actor} · ${store.domain}`, embedded: locals.session!.embedded };
@@ -58,6 +62,8 @@ export function appRoutes(ctx: AppContext): Router {
   appCatalogPages(r, ctx);
   appMessagePages(r, ctx);
   appSettingsPages(r, ctx);
+  appPrivacyPages(r, ctx);
+  appLocationPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }

@@ -1,9 +1,11 @@
+// Store settings: the timezone and currency dates and money show in.
 // Webhook settings: the store's signing secret, shown to the merchant so receivers can verify
 // calls (docs/webhooks.md), and rotated on request. The page carries a secret: never cached.
 import type { Response, Router } from 'express';
 import type { AppContext } from '../../runtime.ts';
 import { rotateSigningSecret, viewSigningSecret, ROTATION_OVERLAP_MS, type SigningSecretView } from '../../stores/signing-secret.ts';
 import { render } from './views.ts';
+import { currencyChoices, saveStoreLocale, timezoneChoices } from '../../merchant/store-locale.ts';
 import type { MerchantLocals } from './page-locals.ts';
 
 const page = async (res: Response, view: SigningSecretView, notice?: string) => {
@@ -12,14 +14,27 @@ const page = async (res: Response, view: SigningSecretView, notice?: string) => 
     title: 'Webhook signing',
     nav: 'webhooks',
     secret: view.secret,
-    previousValidUntil: view.previousValidUntil?.toISOString() ?? null,
-    rotatedAt: view.rotatedAt?.toISOString() ?? null,
+    previousValidUntil: view.previousValidUntil ?? null,
+    rotatedAt: view.rotatedAt ?? null,
     overlapHours: ROTATION_OVERLAP_MS / 3_600_000,
     notice,
   });
 };
 
+const storePage = async (res: Response, values: Record<string, unknown>, errors: Record<string, string> = {}, status = 200, notice?: string) =>
+  render(res, 'app/store-settings', { title: 'Store settings', nav: 'store', values, errors, timezones: timezoneChoices(), currencies: currencyChoices(), notice }, status);
+
 export function appSettingsPages(r: Router, ctx: AppContext): void {
+  r.get('/settings/store', async (req, res) => {
+    const { locale } = res.locals as MerchantLocals;
+    await storePage(res, locale, {}, 200, req.query.done === 'saved' ? 'Saved. Dates and money now show in these.' : undefined);
+  });
+  r.post('/settings/store', async (req, res) => {
+    const { store } = res.locals as MerchantLocals;
+    const saved = await saveStoreLocale(ctx.db.pool, store, req.body);
+    if (!saved.ok) return storePage(res, req.body as Record<string, unknown>, saved.errors, 422);
+    res.redirect(303, '/app/settings/store?done=saved');
+  });
   r.get('/settings/webhooks', async (_req, res) => {
     const { store } = res.locals as MerchantLocals;
     await page(res, await viewSigningSecret(ctx.db.pool, ctx.secrets, store.id));

@@ -10,6 +10,8 @@ import { insertStep, removeStep, replaceStep, STEP_TYPES } from '../../merchant/
 import { formOfStep, issuesForStep, stepOfForm, tidyStepForm, type StepForm } from '../../merchant/step-form.ts';
 import { previewTemplate, sendTest, type Preview, type PreviewInput } from '../../merchant/template-preview.ts';
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
+import { DURATION_UNITS, OPERATORS, WEEKDAYS } from '../../merchant/form-units.ts';
+import { conditionChoices } from '../../merchant/condition-choices.ts';
 import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
 import { allowStyleAttributes } from './browser-router.ts';
@@ -17,7 +19,6 @@ import { loadFlow, saveDefinition } from './app-flows.ts';
 import type { MerchantLocals } from './page-locals.ts';
 
 const AddForm = z.object({ type: z.enum(STEP_TYPES), at: z.string().min(1).max(200) });
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 function stepOf(def: FlowDefinition, id: unknown): { step: Step; index: number } {
   const index = def.steps.findIndex((s) => s.id === id);
@@ -35,9 +36,10 @@ export function appStepPages(r: Router, ctx: AppContext): void {
 
   type Extra = { form?: StepForm; issues?: FlowIssue[]; preview?: Preview | null; fieldErrors?: Record<string, string>; notice?: string };
   const editPage = async (req: Request, res: Response, extra: Extra = {}, status = 200) => {
-    const { store } = res.locals as MerchantLocals;
+    const { store, locale } = res.locals as MerchantLocals;
     const { flow, definition } = await loadFlow(ctx, store, req.params.id);
     const { step, index } = stepOf(definition, req.params.stepId);
+    const choices = await conditionChoices(ctx.db.pool, store, definition.trigger);
     const mapped = issuesForStep(extra.issues ?? [], index, step.id);
     const isMessage = step.type === 'email' || step.type === 'sms';
     const products = isMessage ? (await browseCatalog(ctx.db.pool, store, { text: '', page: 1 })).rows : [];
@@ -55,6 +57,11 @@ export function appStepPages(r: Router, ctx: AppContext): void {
         other: mapped.other,
         stepIds: definition.steps.filter((s) => s.id !== step.id).map((s) => s.id),
         weekdays: WEEKDAYS,
+        units: DURATION_UNITS.map((u) => ({ value: u.value, label: u.label })),
+        operators: OPERATORS,
+        metrics: choices.metrics,
+        properties: choices.properties,
+        zoneHint: `In the shopper’s own timezone; shoppers without one use the store’s (${locale.timezone}).`,
         isMessage,
         products,
         preview: extra.preview ?? null,

@@ -4,10 +4,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { StaffAccount } from '../../accounts/staff.ts';
 import type { Store } from '../../model/store.ts';
+import type { Locale } from '../../merchant/store-locale.ts';
 import { ProblemError } from '../problem.ts';
 import type { SessionLocals } from '../session.ts';
 
-export type MerchantLocals = SessionLocals & { store: Store; actor: string };
+export type MerchantLocals = SessionLocals & { store: Store; actor: string; locale: Locale };
 
 export type StaffLocals = SessionLocals & { staff: StaffAccount };
 

@@ -11,6 +11,7 @@ import { render } from './views.ts';
 import { supportStorePages } from './support-stores.ts';
 import { supportStaffPages } from './support-staff.ts';
 import { supportAuditPages } from './support-audit.ts';
+import { supportDeliveryPages } from './support-deliveries.ts';
 import type { StaffLocals } from './page-locals.ts';
 
 const loginPage = (res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) =>
@@ -52,6 +53,7 @@ export function supportRoutes(ctx: AppContext): Router {
   supportStorePages(r, ctx);
   supportStaffPages(r, ctx);
   supportAuditPages(r, ctx);
+  supportDeliveryPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }

@@ -11,6 +11,7 @@ import { recordView } from '../../support/audit.ts';
 import { checkCustomTrigger, CustomTriggerInput, sampleEvents, enableCustomTrigger, useIntegrationCatalog, type CheckReport } from '../../support/custom-catalog-trigger.ts';
 import { fieldErrors, type FieldErrors } from './forms.ts';
 import { render } from './views.ts';
+import { klaviyoTriggerPreset } from '../../../connectors/klaviyo-format/conventions.ts';
 import { requireAdmin, type StaffLocals } from './page-locals.ts';
 
 const SearchQuery = z.object({ q: z.string().max(300).default('') });
@@ -32,6 +33,17 @@ const FIELD_OF: Record<string, string> = {
   'startedCheckout.metric': 'checkout_metric', 'startedCheckout.itemsField': 'checkout_items', 'startedCheckout.productIdField': 'checkout_product', 'startedCheckout.priceField': 'checkout_price',
 };
 
+/** "Klaviyo format": the field names Klaviyo's integrations send, every event ticked. */
+function klaviyoForm(): MappingForm {
+  const k = klaviyoTriggerPreset();
+  return {
+    ordered_metric: k.orderedProduct.metric, ordered_product: k.orderedProduct.productIdField, ordered_price: k.orderedProduct.priceField,
+    viewed_on: 'on', viewed_metric: k.viewedProduct.metric, viewed_product: k.viewedProduct.productIdField, viewed_price: k.viewedProduct.priceField,
+    cart_on: 'on', cart_metric: k.addedToCart.metric, cart_product: k.addedToCart.productIdField, cart_price: k.addedToCart.priceField,
+    checkout_on: 'on', checkout_metric: k.startedCheckout.metric, checkout_items: k.startedCheckout.itemsField, checkout_product: k.startedCheckout.productIdField, checkout_price: k.startedCheckout.priceField,
+  };
+}
+
 function formValues(body: unknown): MappingForm {
   const b = (body ?? {}) as Record<string, unknown>;
   const out: MappingForm = {};
@@ -47,7 +59,7 @@ function toInput(f: MappingForm): unknown {
     orderedProduct: single('ordered'),
     ...(f.viewed_on ? { viewedProduct: single('viewed') } : {}),
     ...(f.cart_on ? { addedToCart: single('cart') } : {}),
-    ...(f.checkout_on ? { startedCheckout: { ...single('checkout'), itemsField: f.checkout_items } } : {}),
+    ...(f.checkout_on ? { startedCheckout: { ...single('checkout'), itemsField: opt(f.checkout_items) } } : {}),
   };
 }
 
@@ -81,6 +93,7 @@ export function supportStorePages(r: Router, ctx: AppContext): void {
         errors: extra.errors ?? {},
         report: extra.report ?? null,
         samples: (extra.report?.checks ?? []).map((c) => (c.sample === undefined ? null : JSON.stringify(c.sample, null, 2))),
+        extractions: (extra.report?.checks ?? []).map((c) => c.extracted ?? null),
         notice: extra.notice,
       },
       status,
@@ -95,7 +108,8 @@ export function supportStorePages(r: Router, ctx: AppContext): void {
 
   r.get('/stores/:id', async (req, res) => {
     const notices: Record<string, string> = { enabled: 'The custom-catalog trigger is on.', integration: 'The integration catalog drives the trigger again.' };
-    await showStore(res, storeIdOf(req.params.id), { notice: notices[String(req.query.done ?? '')] });
+    const form = req.query.preset === 'klaviyo' ? klaviyoForm() : undefined;
+    await showStore(res, storeIdOf(req.params.id), { notice: notices[String(req.query.done ?? '')], ...(form ? { form } : {}) });
   });
 
   r.post('/stores/:id/custom-trigger', async (req, res) => {

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { Liquid } from 'liquidjs';
 import type { SessionLocals } from '../session.ts';
 import type { EmbedLocals } from './page-locals.ts';
+import { formatMoney, formatWhen, type Locale } from '../../merchant/store-locale.ts';
 
 const VIEWS_DIR = join(import.meta.dirname, '..', '..', '..', 'views');
 
@@ -17,24 +18,33 @@ const engine = new Liquid({
   cache: process.env.NODE_ENV === 'production',
 });
 
-const pad = (n: number) => String(n).padStart(2, '0');
+/** The store's timezone and currency while rendering (support pages have none: UTC and USD). */
+function localeOf(ctx: { getSync(paths: string[]): unknown }): Locale {
+  const l = ctx.getSync(['locale']) as Partial<Locale> | undefined;
+  return { timezone: l?.timezone ?? 'UTC', currency: l?.currency ?? 'USD' };
+}
 
-/** Dates as "2026-05-04 13:07 UTC": unambiguous for merchants in any timezone. */
-engine.registerFilter('when', (v: unknown) => {
-  if (v === null || v === undefined || v === '') return '—';
-  const d = v instanceof Date ? v : new Date(String(v));
-  if (Number.isNaN(d.getTime())) return String(v);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+/** Dates in the store's timezone, the zone named: unambiguous for merchants anywhere. */
+engine.registerFilter('when', function (this: { context: { getSync(paths: string[]): unknown } }, v: unknown) {
+  return formatWhen(v, localeOf(this.context));
 });
-engine.registerFilter('money', (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && v !== '') ? Number(v).toFixed(2) : '—'));
+/** Money in the store's currency. */
+engine.registerFilter('money', function (this: { context: { getSync(paths: string[]): unknown } }, v: unknown) {
+  return formatMoney(v, localeOf(this.context));
+});
 /** JSON for data-* attributes; the autoescape makes it attribute-safe. */
 engine.registerFilter('to_json', (v: unknown) => JSON.stringify(v ?? null));
 
 export type Page = { title: string; [key: string]: unknown };
 
+/** What the layout reads on every page; a page's own data under one of these names would be lost. */
+const LAYOUT_KEYS = ['csrf', 'audience', 'viewer', 'app_bridge_key', 'locale'] as const;
+
 /** Renders a view with what every page needs: who is signed in, the CSRF token, the audience. */
 export async function render(res: Response, view: string, page: Page, status = 200): Promise<void> {
-  const locals = res.locals as Partial<SessionLocals> & EmbedLocals & { viewer?: unknown; nav?: string };
+  const locals = res.locals as Partial<SessionLocals> & EmbedLocals & { viewer?: unknown; nav?: string; locale?: Locale };
+  const clash = LAYOUT_KEYS.find((k) => Object.hasOwn(page, k));
+  if (clash) throw new Error(`view ${view}: "${clash}" is the layout's; name the page's value otherwise`);
   const html = await engine.renderFile(view, {
     ...page,
     csrf: locals.session?.csrfToken ?? '',
@@ -42,6 +52,7 @@ export async function render(res: Response, view: string, page: Page, status = 2
     viewer: locals.viewer ?? null,
     nav: page.nav ?? locals.nav ?? '',
     app_bridge_key: locals.appBridge?.apiKey ?? null,
+    locale: locals.locale ?? null,
   });
   res.status(status).type('html').send(html);
 }

@@ -21,18 +21,22 @@ function amount(money) {
 const text = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
 /**
- * Who the shopper is, from the logged-in customer and what checkout collected. The customer id
- * is the one Shopify's customers/* webhooks carry, so pixel and webhook events share a profile.
+ * Who the shopper is, from the logged-in customer, what checkout collected, and the browser's
+ * Shopify client id. The customer id is the one Shopify's customers/* webhooks carry, so pixel
+ * and webhook events share a profile; the client id keeps an anonymous shopper's events together
+ * until they give an email at checkout, when ingest joins them to that person.
  */
-function identity(customer, extra) {
+function identity(customer, extra, clientId) {
   const profile = {};
+  const anonymousId = text(clientId);
   const externalId = numericId(customer && customer.id);
   const email = text(customer && customer.email) || text(extra && extra.email);
   const phone = text(customer && customer.phone) || text(extra && extra.phone);
   if (externalId) profile.externalId = externalId;
   if (email) profile.email = email;
   if (phone) profile.phone = phone;
-  return profile.externalId || profile.email || profile.phone ? profile : null;
+  if (anonymousId) profile.anonymousId = anonymousId.slice(0, 255);
+  return profile.externalId || profile.email || profile.phone || profile.anonymousId ? profile : null;
 }
 
 function viewedProduct(data) {
@@ -133,8 +137,7 @@ register(({ analytics, init, settings }) => {
       const mapped = map(event && event.data);
       if (!mapped) return undefined;
       const checkout = event.data && event.data.checkout;
-      const profile = identity(customer, checkout);
-      // Anonymous shoppers are not tracked: an event with nobody to message is of no use to a flow.
+      const profile = identity(customer, checkout, event && event.clientId);
       if (!profile) return undefined;
       const body = { publicKey, metric: mapped.metric, profile, properties: mapped.properties };
       if (mapped.value !== null) body.value = mapped.value;
