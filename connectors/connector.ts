@@ -1,6 +1,10 @@
 // The one interface every platform connector implements. Connectors verify and normalise;
 // they never write: ingest is the only writer of catalog and events.
+import type pg from 'pg';
+import type { Logger } from 'pino';
 import type { ProductInput } from '../src/model/catalog.ts';
+import type { PlatformRecord } from '../src/model/installation.ts';
+import type { SecretBox } from '../src/security/secret-box.ts';
 import type { Normalised } from '../src/model/normalised.ts';
 import type { EventMapping, Platform, Store } from '../src/model/store.ts';
 
@@ -59,6 +63,25 @@ export type NormaliseContext = {
 
 export type CatalogPage = { products: ProductInput[]; cursor: string | null };
 
+/** What the worker hands a connector's scheduled job. */
+export type JobHost = {
+  /** For read-only repositories; a job's writes go through `record`. */
+  pool: pg.Pool;
+  secrets: SecretBox;
+  logger: Logger;
+  /** Saves what a platform call produced; false when a guarded write did not take. */
+  record(r: PlatformRecord): Promise<boolean>;
+};
+
+/** Platform work on a schedule (token refresh, reconciliation, hook repair), run by the worker. */
+export type ScheduledJob = {
+  /** The Agenda job name, stored in agenda_jobs: never rename one that has run. */
+  name: string;
+  /** How often, in Agenda's words ('5 minutes', '1 day'). */
+  every: string;
+  run(host: JobHost): Promise<unknown>;
+};
+
 export interface Connector {
   readonly platform: Platform;
   readonly capabilities: Capabilities;
@@ -76,6 +99,8 @@ export interface Connector {
    * (Shopify's privacy topics arrive up to 48 hours later). Absent: every topic is refused.
    */
   acceptsWhileUninstalled?(topic: string): boolean;
+  /** The platform's scheduled work; each job runs once at a time across all workers. */
+  scheduledJobs?(): readonly ScheduledJob[];
   /**
    * The host names the platform says the store's storefront answers on (its primary or custom
    * domain), read at each catalog sync. Links to them count as the store's own.

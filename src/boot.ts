@@ -6,10 +6,8 @@ import { migrate } from './db/migrate.ts';
 import { createSignals } from './ingest/signals.ts';
 import { resolveEncryptionKey } from './security/encryption-key.ts';
 import { createSecretBox } from './security/secret-box.ts';
-import type { AppContext } from './web/context.ts';
+import type { Runtime } from './runtime.ts';
 import { createConnectors } from '../connectors/registry.ts';
-
-export type Runtime = AppContext & { close(): Promise<void> };
 
 export async function boot(opts: { config?: Config; logger?: Logger; poolSize?: number } = {}): Promise<Runtime> {
   const config = opts.config ?? loadConfig();

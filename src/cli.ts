@@ -1,7 +1,8 @@
 // `npm run cli -- <command>`: migrate, serve, worker, store add, demo, user add, rotate-key, deliveries replay.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { boot, type Runtime } from './boot.ts';
+import { boot } from './boot.ts';
+import type { Runtime } from './runtime.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { Platform } from './model/store.ts';

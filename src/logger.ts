@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Secrets never reach a log line: keys, tokens and auth headers are censored wherever they appear.
@@ -27,11 +28,13 @@ export const REDACT_PATHS = [
   '*.hmac',
 ];
 
+/**
+ * JSON lines, one per event, for log collectors; on a terminal (`npm start` by hand) the same
+ * lines printed readably instead. Redaction happens before either.
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'storeflow' } },
-    destination as pino.DestinationStream | undefined,
-  );
+  const out = destination ?? (process.stdout.isTTY ? pretty({ sync: true, ignore: 'pid,hostname,app', translateTime: 'SYS:HH:MM:ss' }) : undefined);
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'storeflow' } }, out as pino.DestinationStream | undefined);
 }
 
 export type { Logger };

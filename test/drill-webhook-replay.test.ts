@@ -7,7 +7,7 @@ import { startServer, type WebServer } from '../src/web/server.ts';
 import { createStore } from '../src/stores/create-store.ts';
 import { saveInstallation } from '../src/db/repositories/stores.ts';
 import { drainWebhooks } from '../src/jobs/process-webhooks.ts';
-import { installWixInstance } from '../connectors/wix/install.ts';
+import { installWixSite } from './helpers/install.ts';
 import { isWixConnector } from '../connectors/wix/wix-connector.ts';
 import type { Store } from '../src/model/store.ts';
 import type { WebhookRequest } from '../connectors/connector.ts';
@@ -31,7 +31,7 @@ describe('the same signed webhook delivered 10 times concurrently', () => {
     shopify = await saveInstallation(rt.db.pool, created.store.id, { accessTokenSealed: rt.secrets.seal('shpat_drill'), scopes: [] });
     restoreWix = installWixStub(defaultState());
     assert.ok(isWixConnector(rt.connectors.wix));
-    wix = (await installWixInstance({ pool: rt.db.pool, secrets: rt.secrets, api: rt.connectors.wix.api }, wixEvents.INSTANCE)).store;
+    wix = await installWixSite({ pool: rt.db.pool, secrets: rt.secrets }, wixEvents.INSTANCE);
     web = await startServer(rt, 0);
   });
   after(async () => {

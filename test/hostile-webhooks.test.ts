@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { startServer, type WebServer } from '../src/web/server.ts';
 import { createStore } from '../src/stores/create-store.ts';
 import { saveInstallation } from '../src/db/repositories/stores.ts';
-import { installWixInstance } from '../connectors/wix/install.ts';
+import { installWixSite } from './helpers/install.ts';
 import { isWixConnector } from '../connectors/wix/wix-connector.ts';
 import { SECRET_HEADER } from '../connectors/bigcommerce/verify-webhook.ts';
 import type { WebhookRequest } from '../connectors/connector.ts';
@@ -100,7 +100,7 @@ describe('hostile input: webhook endpoints', () => {
     await saveInstallation(rt.db.pool, bc.store.id, { accessTokenSealed: rt.secrets.seal('bc-token'), scopes: [], externalId: STORE_HASH });
     restoreWix = installWixStub(defaultState());
     assert.ok(isWixConnector(rt.connectors.wix));
-    await installWixInstance({ pool: rt.db.pool, secrets: rt.secrets, api: rt.connectors.wix.api }, wixEvents.INSTANCE);
+    await installWixSite({ pool: rt.db.pool, secrets: rt.secrets }, wixEvents.INSTANCE);
     web = await startServer(rt, 0);
   });
   after(async () => {

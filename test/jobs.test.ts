@@ -39,6 +39,14 @@ describe('jobs', () => {
       );
       assert.equal(rows.length, 1, 'one recurring job row, however many workers start');
       assert.equal(rows[0]!.repeat_interval, '1 hour');
+      // The connectors' own jobs come from their declarations, each on its own schedule.
+      const declared = Object.values(rt.connectors).flatMap((c) => c?.scheduledJobs?.() ?? []);
+      assert.ok(declared.some((j) => j.name === 'bigcommerce:hooks:check'));
+      const scheduled = await rt.db.pool.query<{ name: string; repeat_interval: string }>('SELECT name, repeat_interval FROM agenda_jobs WHERE name = ANY($1)', [declared.map((j) => j.name)]);
+      assert.deepEqual(
+        scheduled.rows.map((r) => [r.name, r.repeat_interval]).sort(),
+        declared.map((j) => [j.name, j.every]).sort(),
+      );
       let left = 1;
       for (let i = 0; i < 100 && left > 0; i++) {
         await sleep(100);

@@ -5,7 +5,7 @@
 // events and draining the queue would take longer than the measurement and tell us nothing about
 // the tick (the ingest benchmark and the latency benchmark cover that path).
 import { indexSeededEmails } from './profile-identifiers.ts';
-import type { Runtime } from '../../src/boot.ts';
+import type { Runtime } from '../../src/runtime.ts';
 import { createFlow } from '../../src/flows/flow-service.ts';
 import { enterFlow, type Candidate } from '../../src/flows/flow-entry.ts';
 import { findTriggerableFlows } from '../../src/db/repositories/flows.ts';

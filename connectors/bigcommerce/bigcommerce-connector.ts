@@ -8,9 +8,10 @@ import { StoreInfo } from './schemas.ts';
 import { createApiPool, type ApiOptions, type StoreApi } from './api-client.ts';
 import { fetchBigCommerceCatalog } from './fetch-catalog.ts';
 import { ensureHooks, type HookReport } from './hooks.ts';
+import { bigcommerceJobs } from './hook-health.ts';
 import { normaliseBigCommerce } from './normalise.ts';
 import { ensureStorefrontScript, removeStorefrontScripts, type ScriptReport } from './scripts.ts';
-import { exchangeCode, type Installation } from './oauth.ts';
+import { exchangeCode, type BigCommerceGrant } from './oauth.ts';
 import { verifySignedPayload, type SignedPayloadResult } from './signed-payload.ts';
 import { verifyBigCommerceWebhook } from './verify-webhook.ts';
 
@@ -28,7 +29,7 @@ export type BigCommerceOptions = {
 export type BigCommerceApp = {
   readonly configured: boolean;
   verifySignedPayload(jwt: string, opts?: { now?: Date; signIn?: boolean }): Promise<SignedPayloadResult>;
-  exchangeCode(q: { code: string; scope: string; context: string }): Promise<Installation>;
+  exchangeCode(q: { code: string; scope: string; context: string }): Promise<BigCommerceGrant>;
   api(storeHash: string, accessToken: string): StoreApi;
   ensureHooks(api: StoreApi, opts: { refreshHeaders: boolean }): Promise<HookReport>;
   ensureStorefrontScript(api: StoreApi, publicKey: string): Promise<ScriptReport>;
@@ -70,6 +71,7 @@ export function createBigCommerceConnector(o: BigCommerceOptions): BigCommerceCo
     },
     verifyWebhook: (req) => verifyBigCommerceWebhook(req, o.clientSecret),
     normalise: (topic, payload, ctx) => normaliseBigCommerce(apiFor, topic, payload, ctx),
+    scheduledJobs: () => bigcommerceJobs(app),
     async *fetchCatalog({ store, accessToken, cursor }) {
       if (!accessToken || !store.externalId) throw new Error('the store has no BigCommerce token or store hash');
       yield* fetchBigCommerceCatalog(apiFor(store.externalId, accessToken), store.domain, cursor, o.catalogPageSize ?? 250);

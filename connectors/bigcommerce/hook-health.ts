@@ -2,18 +2,22 @@
 // about two days of failed deliveries (our outage, a bad deploy); whatever happened meanwhile
 // never arrives. Switching it back on resumes deliveries, and a catalog sync reconciles what
 // was missed.
-import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { SecretBox } from '../../src/security/secret-box.ts';
 import type { StoreId } from '../../src/model/ids.ts';
 import { listBigCommerceInstalls } from '../../src/db/repositories/bigcommerce-stores.ts';
-import { requestSync } from '../../src/db/repositories/catalog-syncs.ts';
-import type { Connector } from '../connector.ts';
-import { isBigCommerceConnector, type BigCommerceApp } from './bigcommerce-connector.ts';
+import type { JobHost, ScheduledJob } from '../connector.ts';
+import type { StoreApi } from './api-client.ts';
+import type { HookReport } from './hooks.ts';
 
 export type HookCheck = { checked: number; repaired: number; failed: number };
 
-export async function checkBigCommerceHooks(deps: { pool: pg.Pool; secrets: SecretBox; logger: Logger; app: BigCommerceApp }): Promise<HookCheck> {
+/** The part of the app the check uses. */
+type HookApp = {
+  readonly configured: boolean;
+  api(storeHash: string, accessToken: string): StoreApi;
+  ensureHooks(api: StoreApi, opts: { refreshHeaders: boolean }): Promise<HookReport>;
+};
+
+export async function checkBigCommerceHooks(deps: JobHost & { app: HookApp }): Promise<HookCheck> {
   const result: HookCheck = { checked: 0, repaired: 0, failed: 0 };
   if (!deps.app.configured) return result;
   let after: StoreId | null = null;
@@ -26,7 +30,7 @@ export async function checkBigCommerceHooks(deps: { pool: pg.Pool; secrets: Secr
         const report = await deps.app.ensureHooks(api, { refreshHeaders: false });
         if (report.created.length || report.reactivated.length) {
           result.repaired++;
-          await requestSync(deps.pool, install.storeId);
+          await deps.record({ kind: 'catalog-sync-requested', storeId: install.storeId });
           deps.logger.warn({ storeId: install.storeId, ...report }, 'BigCommerce hooks repaired; catalog sync queued to reconcile');
         }
       } catch (err) {
@@ -40,14 +44,6 @@ export async function checkBigCommerceHooks(deps: { pool: pg.Pool; secrets: Secr
   }
 }
 
-/** The worker's entry: the check with the runtime's BigCommerce connector, when there is one. */
-export async function runBigCommerceHookCheck(rt: {
-  db: { pool: pg.Pool };
-  secrets: SecretBox;
-  logger: Logger;
-  connectors: Readonly<Partial<Record<string, Connector>>>;
-}): Promise<HookCheck> {
-  const c = rt.connectors.bigcommerce;
-  if (!isBigCommerceConnector(c)) return { checked: 0, repaired: 0, failed: 0 };
-  return checkBigCommerceHooks({ pool: rt.db.pool, secrets: rt.secrets, logger: rt.logger, app: c.app });
+export function bigcommerceJobs(app: HookApp): ScheduledJob[] {
+  return [{ name: 'bigcommerce:hooks:check', every: '1 hour', run: (host) => checkBigCommerceHooks({ ...host, app }) }];
 }

@@ -1,19 +1,16 @@
-// The app callbacks' use cases: install (code exchange → token stored sealed → hooks → first
-// catalog sync), and the signed callbacks that act on an installed store. Each is safe to
-// repeat: BigCommerce retries callbacks and merchants reinstall.
-import type pg from 'pg';
+// What BigCommerce's single-click app callbacks hand to the install use case (src/stores): the
+// code exchanged for a token (sealed), the store's domain read only for a store we do not know
+// yet, and the follow-ups once the store is saved: hooks and the storefront script, rewritten on
+// every install so a reinstall repairs what was left from before. BigCommerce retries callbacks
+// and merchants reinstall, so each step is safe to repeat.
 import type { SecretBox } from '../../src/security/secret-box.ts';
+import type { Grant } from '../../src/model/installation.ts';
 import type { Store } from '../../src/model/store.ts';
-import { createStore } from '../../src/stores/create-store.ts';
-import { findStoreByDomain, findStoreByShop, markUninstalled, readSealedAccessToken, saveInstallation } from '../../src/db/repositories/stores.ts';
-import { requestSync } from '../../src/db/repositories/catalog-syncs.ts';
 import type { BigCommerceApp } from './bigcommerce-connector.ts';
+import { InstallRefused } from './oauth.ts';
 import { StoreInfo } from './schemas.ts';
-import type { SignedPayload } from './signed-payload.ts';
 
-export type InstallDeps = { pool: pg.Pool; secrets: SecretBox; app: BigCommerceApp };
-
-export type InstallResult = { store: Store; keys: { publicKey: string; privateKey: string } | null };
+export type InstallDeps = { secrets: SecretBox; app: BigCommerceApp };
 
 /** The store's own domain; the permanent default one if the store settings cannot be read. */
 async function storeDomain(app: BigCommerceApp, storeHash: string, token: string): Promise<string> {
@@ -25,38 +22,35 @@ async function storeDomain(app: BigCommerceApp, storeHash: string, token: string
   }
 }
 
-export async function installBigCommerceStore(deps: InstallDeps, q: { code: string; scope: string; context: string }): Promise<InstallResult> {
-  const grant = await deps.app.exchangeCode(q);
-  const sealed = deps.secrets.seal(grant.accessToken);
-  let existing = await findStoreByShop(deps.pool, 'bigcommerce', grant.storeHash);
-  let keys: InstallResult['keys'] = null;
-  if (!existing) {
-    const domain = await storeDomain(deps.app, grant.storeHash, grant.accessToken);
-    existing = await findStoreByDomain(deps.pool, 'bigcommerce', domain);
-    if (!existing) {
-      const created = await createStore(deps.pool, deps.secrets, { platform: 'bigcommerce', domain });
-      existing = created.store;
-      keys = { publicKey: created.publicKey, privateKey: created.privateKey };
-    }
+export async function bigcommerceGrant(deps: InstallDeps, q: { code: string; scope: string; context: string }): Promise<Grant> {
+  let grant;
+  try {
+    grant = await deps.app.exchangeCode(q);
+  } catch (err) {
+    if (err instanceof InstallRefused) return { ok: false, reason: 'refused', detail: err.message };
+    throw err;
   }
-  const store = await saveInstallation(deps.pool, existing.id, { accessTokenSealed: sealed, scopes: grant.scopes, externalId: grant.storeHash });
-  // Headers are rewritten on every install so a reinstall repairs hooks left from before.
   const api = deps.app.api(grant.storeHash, grant.accessToken);
-  await deps.app.ensureHooks(api, { refreshHeaders: true });
-  await deps.app.ensureStorefrontScript(api, store.publicKey);
-  await requestSync(deps.pool, store.id);
-  return { store, keys };
-}
-
-export class UnknownStore extends Error {
-  override name = 'UnknownStore';
-}
-
-/** The installed store a verified callback names; an unknown or removed one is refused. */
-export async function storeForCallback(pool: pg.Pool, payload: SignedPayload): Promise<Store> {
-  const store = await findStoreByShop(pool, 'bigcommerce', payload.storeHash);
-  if (!store) throw new UnknownStore(`No BigCommerce store ${payload.storeHash} is installed.`);
-  return store;
+  return {
+    ok: true,
+    installation: {
+      platform: 'bigcommerce',
+      externalId: grant.storeHash,
+      domain: () => storeDomain(deps.app, grant.storeHash, grant.accessToken),
+      accessTokenSealed: deps.secrets.seal(grant.accessToken),
+      scopes: grant.scopes,
+      followUps: [
+        async () => {
+          await deps.app.ensureHooks(api, { refreshHeaders: true });
+          return { ok: true };
+        },
+        async (store: Store) => {
+          await deps.app.ensureStorefrontScript(api, store.publicKey);
+          return { ok: true };
+        },
+      ],
+    },
+  };
 }
 
 /**
@@ -64,20 +58,11 @@ export async function storeForCallback(pool: pg.Pool, payload: SignedPayload): P
  * revoked it by the time the uninstall callback arrives, and the script was created with
  * auto_uninstall for that case, so a failure here must not stop the uninstall: null says so.
  */
-async function removeScripts(deps: InstallDeps, store: Store): Promise<number | null> {
-  const sealed = await readSealedAccessToken(deps.pool, store.id);
-  if (!sealed || !store.externalId) return null;
+export async function removeScripts(app: BigCommerceApp, store: Store, accessToken: string | null): Promise<number | null> {
+  if (!accessToken || !store.externalId) return null;
   try {
-    return await deps.app.removeStorefrontScripts(deps.app.api(store.externalId, deps.secrets.open(sealed)));
+    return await app.removeStorefrontScripts(app.api(store.externalId, accessToken));
   } catch {
     return null;
   }
-}
-
-/** Uninstall: the storefront script removed, the token wiped and the store marked uninstalled, which stops its flows. */
-export async function uninstallBigCommerceStore(deps: InstallDeps, payload: SignedPayload): Promise<{ store: Store; scriptsRemoved: number | null }> {
-  const store = await storeForCallback(deps.pool, payload);
-  const scriptsRemoved = await removeScripts(deps, store);
-  await markUninstalled(deps.pool, store.id);
-  return { store, scriptsRemoved };
 }

@@ -2,7 +2,7 @@
 import axios from 'axios';
 import { TokenResponse, hashOfContext } from './schemas.ts';
 
-export type Installation = { storeHash: string; accessToken: string; scopes: string[]; ownerEmail: string | null };
+export type BigCommerceGrant = { storeHash: string; accessToken: string; scopes: string[]; ownerEmail: string | null };
 
 export class InstallRefused extends Error {
   override name = 'InstallRefused';
@@ -12,7 +12,7 @@ export async function exchangeCode(
   loginBaseUrl: string,
   app: { clientId: string; clientSecret: string; redirectUri: string },
   q: { code: string; scope: string; context: string },
-): Promise<Installation> {
+): Promise<BigCommerceGrant> {
   const body = {
     client_id: app.clientId,
     client_secret: app.clientSecret,

@@ -24,6 +24,7 @@ import {
   ProductPayload,
 } from './payloads.ts';
 import { COMPLIANCE_TOPICS, createShopifyApi, shopifyCredentials } from './shopify-api.ts';
+import { shopifyJobs } from './jobs.ts';
 import { verifyShopifyWebhook } from './verify-webhook.ts';
 
 export type ShopifyConnector = Connector & { readonly api: Shopify };
@@ -148,6 +149,7 @@ export function createShopifyConnector(config: Config, opts: { throttle?: Thrott
     verifyWebhook: (req) => verifyShopifyWebhook(req, creds.apiSecret),
     acceptsWhileUninstalled: (topic) => COMPLIANCE.has(topic),
     normalise: (topic, payload, ctx) => normalise(readback, topic, payload, ctx),
+    scheduledJobs: () => shopifyJobs(api),
     async *fetchCatalog(ctx) {
       const call = adminCall(api, ctx, throttle);
       if (!call) throw new Error(`no access token for ${ctx.store.domain}; reinstall the app`);

@@ -2,15 +2,14 @@
 // webhook or sync never meets an expired token; Shopify rotates the refresh token each time.
 import type { Shopify } from '@shopify/shopify-api';
 import type { Logger } from 'pino';
-import type pg from 'pg';
-import type { SecretBox } from '../../src/security/secret-box.ts';
-import { listTokensDue, recordRefreshError, swapRefreshedToken } from '../../src/db/repositories/shopify-tokens.ts';
+import { listTokensDue } from '../../src/db/repositories/shopify-reads.ts';
+import type { JobHost } from '../connector.ts';
 import { decodeGrant, encodeGrant, grantFromSession } from './credentials.ts';
 
 /** Refresh this long before expiry: a few runs of the 5-minute job fit in the margin. */
 export const REFRESH_MARGIN_MS = 20 * 60_000;
 
-export type RefreshDeps = { pool: pg.Pool; secrets: SecretBox; logger: Logger; api: Shopify };
+export type RefreshDeps = JobHost & { logger: Logger; api: Shopify };
 
 /** Refreshes every token that expires within the margin; returns how many were replaced. */
 export async function refreshExpiringTokens(deps: RefreshDeps, opts: { now?: Date; limit?: number } = {}): Promise<number> {
@@ -23,7 +22,10 @@ export async function refreshExpiringTokens(deps: RefreshDeps, opts: { now?: Dat
       if (!grant.refreshToken) throw new Error('the grant has no refresh token; the merchant has to open the app again');
       const { session } = await deps.api.auth.refreshToken({ shop: t.domain, refreshToken: grant.refreshToken });
       const next = grantFromSession(session);
-      const swapped = await swapRefreshedToken(deps.pool, t.storeId, t.sealed, {
+      const swapped = await deps.record({
+        kind: 'shopify-token-refreshed',
+        storeId: t.storeId,
+        previousSealed: t.sealed,
         sealed: deps.secrets.seal(encodeGrant(next)),
         expiresAt: next.expiresAt,
         refreshTokenExpiresAt: next.refreshTokenExpiresAt,
@@ -31,7 +33,7 @@ export async function refreshExpiringTokens(deps: RefreshDeps, opts: { now?: Dat
       if (swapped) refreshed++;
     } catch (err) {
       deps.logger.warn({ err, storeId: t.storeId, shop: t.domain }, 'shopify token refresh failed');
-      await recordRefreshError(deps.pool, t.storeId, (err as Error).message);
+      await deps.record({ kind: 'shopify-token-refresh-failed', storeId: t.storeId, message: (err as Error).message });
     }
   }
   return refreshed;

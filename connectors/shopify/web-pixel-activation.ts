@@ -4,15 +4,15 @@
 // changed, since the pixel would otherwise post to the old ones.
 import type { Shopify } from '@shopify/shopify-api';
 import type { Logger } from 'pino';
-import type pg from 'pg';
-import type { SecretBox } from '../../src/security/secret-box.ts';
 import type { StoreId } from '../../src/model/ids.ts';
-import { listPixelsDue, recordPixelActivated, recordPixelFailed } from '../../src/db/repositories/shopify-web-pixels.ts';
+import type { PlatformRecord } from '../../src/model/installation.ts';
+import { listPixelsDue } from '../../src/db/repositories/shopify-reads.ts';
+import type { JobHost } from '../connector.ts';
 import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
 import { decodeGrant } from './credentials.ts';
 import { activateWebPixel, type PixelSettings } from './web-pixel-api.ts';
 
-export type PixelDeps = { pool: pg.Pool; api: Shopify; logger?: Pick<Logger, 'warn'> | undefined };
+export type PixelDeps = { api: Shopify; logger?: Pick<Logger, 'warn'> | undefined };
 
 /**
  * Where the pixel posts: the address Shopify already knows us by (OAuth redirects and webhook
@@ -22,30 +22,28 @@ export function pixelSettings(api: Shopify, publicKey: string): PixelSettings {
   return { appUrl: `${api.config.hostScheme}://${api.config.hostName}`, publicKey };
 }
 
-/** One shop's activation; true when the pixel is on with the current settings. */
+/** One shop's activation: what to record of it, activated with the current settings or failed. */
 export async function activateStorePixel(
   deps: PixelDeps,
   store: { id: StoreId; domain: string; publicKey: string },
   accessToken: string,
   throttle: ThrottleOptions = {},
-): Promise<boolean> {
+): Promise<Extract<PlatformRecord, { kind: 'shopify-pixel-activated' | 'shopify-pixel-failed' }>> {
   const settings = pixelSettings(deps.api, store.publicKey);
   try {
     const pixel = await activateWebPixel(createAdminGraphql(deps.api, store.domain, accessToken, throttle), settings);
-    await recordPixelActivated(deps.pool, store.id, { webPixelId: pixel.id, ...settings });
-    return true;
+    return { kind: 'shopify-pixel-activated', storeId: store.id, webPixelId: pixel.id, ...settings };
   } catch (err) {
     const message = (err as Error).message;
     if (deps.logger) deps.logger.warn({ err, storeId: store.id, shop: store.domain }, 'shopify web pixel not activated');
     else await deps.api.logger.warning(`web pixel not activated: ${message}`, { shop: store.domain });
-    await recordPixelFailed(deps.pool, store.id, message);
-    return false;
+    return { kind: 'shopify-pixel-failed', storeId: store.id, message };
   }
 }
 
 /** The worker's pass over every shop whose pixel is due; returns how many are now on. */
 export async function retryPixelActivations(
-  deps: PixelDeps & { secrets: SecretBox },
+  deps: PixelDeps & JobHost,
   opts: { now?: Date; limit?: number; throttle?: ThrottleOptions } = {},
 ): Promise<number> {
   const { appUrl } = pixelSettings(deps.api, '');
@@ -56,12 +54,13 @@ export async function retryPixelActivations(
     try {
       accessToken = decodeGrant(deps.secrets.open(d.sealed)).accessToken;
     } catch (err) {
-      await recordPixelFailed(deps.pool, d.storeId, `the stored grant could not be read: ${(err as Error).message}`);
+      await deps.record({ kind: 'shopify-pixel-failed', storeId: d.storeId, message: `the stored grant could not be read: ${(err as Error).message}` });
       continue;
     }
     // A shop throttling us is tried again on the next pass rather than holding the others up.
-    const on = await activateStorePixel(deps, { id: d.storeId, domain: d.domain, publicKey: d.publicKey }, accessToken, opts.throttle ?? { maxWaitMs: 30_000 });
-    if (on) activated++;
+    const outcome = await activateStorePixel(deps, { id: d.storeId, domain: d.domain, publicKey: d.publicKey }, accessToken, opts.throttle ?? { maxWaitMs: 30_000 });
+    await deps.record(outcome);
+    if (outcome.kind === 'shopify-pixel-activated') activated++;
   }
   return activated;
 }

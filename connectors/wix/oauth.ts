@@ -6,7 +6,7 @@
 // with it, or nothing is installed and nobody is signed in.
 import { AppStrategy } from '@wix/sdk';
 import { z } from 'zod';
-import { InstanceId } from './install.ts';
+import { InstanceId } from './instance-id.ts';
 
 export class WixInstanceRefused extends Error {
   override name = 'WixInstanceRefused';

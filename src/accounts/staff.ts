@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { withTransaction } from '../db/pool.ts';
-import { deleteStaff, findStaffByEmail, insertFirstStaff, insertStaff, listStaff, lockStaffAndAdmins, setStaffRole, type StaffAccount, type StaffRole } from '../db/repositories/web-accounts.ts';
+import { deleteStaff, findStaffByEmail, findStaffById, insertFirstStaff, insertStaff, listStaff, lockStaffAndAdmins, setStaffRole, type StaffAccount, type StaffRole } from '../db/repositories/web-accounts.ts';
 import { insertAudit } from '../db/repositories/support-audit.ts';
 import { burnVerify, hashPassword, verifyPassword } from './passwords.ts';
 
@@ -45,6 +45,11 @@ export async function addStaff(pool: pg.Pool, input: z.infer<typeof NewStaffInpu
     if (added) await insertAudit(tx, { actor, kind: 'change', action: `staff added as ${added.role}`, target: added.email, after: { role: added.role } });
     return added;
   });
+}
+
+/** The staff account a support session belongs to; undefined once it was removed. */
+export async function staffById(pool: pg.Pool, id: string): Promise<StaffAccount | undefined> {
+  return findStaffById(pool, id);
 }
 
 export async function allStaff(pool: pg.Pool): Promise<StaffAccount[]> {

@@ -1,7 +1,7 @@
 // A custom-catalog demo store: a small catalog with some items close to selling out,
 // shoppers with mixed consent, and a week of storefront and order events. Deterministic
 // (seeded), so running it again adds nothing twice.
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import type { ProductInput } from '../model/catalog.ts';
 import type { EventInput } from '../model/event.ts';
 import type { ExternalProductId, ExternalVariantId } from '../model/ids.ts';

@@ -34,3 +34,10 @@ export async function countLocations(
   await signals.inventoryChanged(result.recounted);
   return { ok: true, locations: await listLocations(pool, storeId), changed: result.changed, recounted: result.recounted.length };
 }
+
+export type { Location };
+
+/** The store's stock locations with what each holds and whether it counts, for the pages and the API. */
+export function storeLocations(pool: pg.Pool, storeId: StoreId): Promise<Location[]> {
+  return listLocations(pool, storeId);
+}

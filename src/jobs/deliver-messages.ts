@@ -1,6 +1,6 @@
 // Agenda glue for message delivery: transports are built once per worker from the config, and
 // each scheduled run drains what is due (see messaging/deliver.ts).
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import { deliverDue, type DeliveryTally } from '../messaging/deliver.ts';
 import { createEmailTransport } from '../messaging/email-transport.ts';
 import { createSmsTransport } from '../messaging/sms-transport.ts';

@@ -1,6 +1,6 @@
 // Agenda glue for outbound webhook calls (see flows/outbound-delivery.ts): one pump per worker;
 // each scheduled run starts what is due and returns without waiting for slow receivers.
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import { createOutboundPump, type OutboundPump } from '../flows/outbound-delivery.ts';
 
 export function createOutboundDelivery(rt: Pick<Runtime, 'config' | 'db' | 'secrets' | 'logger'>, opts: { timeoutMs?: number; perHost?: number } = {}): OutboundPump {

@@ -1,7 +1,7 @@
 import { expireDeliveries } from '../db/repositories/deliveries.ts';
 import { purgeProcessed } from '../db/repositories/webhook-inbox.ts';
 import { purgeLapsedHits } from '../db/repositories/rate-limits.ts';
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 
 /** Forgets delivery ids and processed deliveries past the retention window (platforms stop retrying long before). */
 export async function runExpireDeliveries(rt: Pick<Runtime, 'db' | 'config' | 'logger'>, now: Date = new Date()): Promise<number> {

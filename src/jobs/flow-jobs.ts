@@ -1,7 +1,7 @@
 // Flow work on the worker: entries from the trigger queue, ticks over due runs, date triggers.
 // Each job loops while there is work, up to a time budget, so a backlog drains at full speed
 // without one job holding its Agenda lock for long.
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import { processTriggerQueue, runDateTriggers } from '../flows/enter-flows.ts';
 import { runFlowTick } from '../flows/tick.ts';
 import { evaluateAllSegments, evaluateForEvents } from '../flows/segments.ts';

@@ -1,4 +1,4 @@
-/** Agenda job names: the stable identifiers stored in agenda_jobs. */
+/** Agenda job names: the stable identifiers stored in agenda_jobs. Connectors name their own (scheduledJobs). */
 export const JobNames = {
   expireDeliveries: 'webhook-deliveries:expire',
   expireExports: 'personal-data-exports:expire',
@@ -6,7 +6,6 @@ export const JobNames = {
   syncCatalogs: 'catalog:sync',
   deliverMessages: 'messages:deliver',
   deliverOutbound: 'outbound:deliver',
-  bigcommerceHooks: 'bigcommerce:hooks:check',
   flowTriggers: 'flows:triggers',
   /** One job per slot so ticks run in parallel across workers: flows:tick:0, flows:tick:1, … */
   flowTick: 'flows:tick',

@@ -3,7 +3,7 @@
 // from the whole batch in one transaction and everything else part by part. Several workers
 // drain at once without overlap (SKIP LOCKED).
 import { ZodError } from 'zod';
-import type { Runtime as FullRuntime } from '../boot.ts';
+import type { AppContext } from '../runtime.ts';
 import type { Normalised } from '../model/normalised.ts';
 import type { Store } from '../model/store.ts';
 import { Platform } from '../model/store.ts';
@@ -16,7 +16,7 @@ import { ingestCatalogParts } from '../ingest/ingest-catalog.ts';
 import type { Delivery } from '../ingest/record-delivery.ts';
 
 /** What processing needs of the runtime (the web process's context serves as well). */
-type Runtime = Omit<FullRuntime, 'close'>;
+type Runtime = AppContext;
 
 const MAX_ATTEMPTS = 10;
 const LEASE_MS = 5 * 60_000;

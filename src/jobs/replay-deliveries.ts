@@ -1,7 +1,7 @@
 // Replaying parked deliveries after a fix, from the CLI or the support console: the same
 // processing as the worker's, on the deliveries support names, recorded in the support audit log
 // as a change to the store (who asked, which deliveries, what came of it).
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import type { StoreId } from '../model/ids.ts';
 import { insertAudit } from '../db/repositories/support-audit.ts';
 import { replayParked, type ReplayResult } from './process-webhooks.ts';

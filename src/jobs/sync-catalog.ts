@@ -1,28 +1,23 @@
 // Pulls a store's catalog through its connector a page at a time. Each page is ingested, then
 // its cursor stored: a worker killed mid-sync leaves a cursor the next claim resumes from, and
 // re-ingesting the page it was on is harmless (upserts, stale checks).
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import { findStoreById, readSealedAccessToken } from '../db/repositories/stores.ts';
 import { claimSync, finishSync, recordPage } from '../db/repositories/catalog-syncs.ts';
 import { ingestCatalog } from '../ingest/ingest-catalog.ts';
-import { setPlatformStorefrontDomains } from '../db/repositories/store-links.ts';
-import { StorefrontDomain } from '../model/store-urls.ts';
+import { recordStorefrontHosts } from '../stores/storefront-hosts.ts';
 import type { Connector } from '../../connectors/connector.ts';
 import type { Store } from '../model/store.ts';
 
 /**
- * Records the storefront hosts the platform reports, so links to the store's real (custom)
- * domain count as its own. A failure here is logged and the sync goes on: the hosts from the
- * last good read stay.
+ * Reads the storefront hosts the platform reports and records them, so links to the store's real
+ * (custom) domain count as its own. A failure here is logged and the sync goes on: the hosts from
+ * the last good read stay.
  */
-async function recordStorefrontHosts(rt: Runtime, connector: Connector, store: Store, accessToken: string | null): Promise<void> {
+async function readStorefrontHosts(rt: Runtime, connector: Connector, store: Store, accessToken: string | null): Promise<void> {
   if (!connector.storefrontHosts) return;
   try {
-    const hosts = (await connector.storefrontHosts({ store, accessToken })).flatMap((h) => {
-      const parsed = StorefrontDomain.safeParse(h);
-      return parsed.success ? [parsed.data] : [];
-    });
-    await setPlatformStorefrontDomains(rt.db.pool, store.id, [...new Set(hosts)].slice(0, 20));
+    await recordStorefrontHosts({ pool: rt.db.pool }, store.id, await connector.storefrontHosts({ store, accessToken }));
   } catch (err) {
     rt.logger.warn({ err, storeId: store.id, platform: store.platform }, 'could not read the storefront hosts');
   }
@@ -66,7 +61,7 @@ export async function runCatalogSyncs(
       await finishSync(rt.db.pool, store.id, (err as Error).message);
     }
     // After the pages, so the catalog goes first within the store's API budget.
-    await recordStorefrontHosts(rt, connector, store, accessToken);
+    await readStorefrontHosts(rt, connector, store, accessToken);
   }
   return finished;
 }

@@ -4,7 +4,7 @@ import { expireExports } from '../merchant/personal-data-exports.ts';
 import { hostname } from 'node:os';
 import { Agenda, type Job } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
-import type { Runtime } from '../boot.ts';
+import type { Runtime } from '../runtime.ts';
 import { JobNames } from './job-names.ts';
 import { runExpireDeliveries } from './expire-deliveries.ts';
 import { drainWebhooks } from './process-webhooks.ts';
@@ -12,8 +12,7 @@ import { runCatalogSyncs, STALE_AFTER_MS as CATALOG_SYNC_STALE_MS } from './sync
 import { createMessageDelivery } from './deliver-messages.ts';
 import { createOutboundDelivery } from './deliver-outbound.ts';
 import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runSellOutForecastJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
-import { runBigCommerceHookCheck } from '../../connectors/bigcommerce/hook-health.ts';
-import { scheduleShopifyJobs } from '../../connectors/shopify/jobs.ts';
+import { scheduleConnectorJobs } from './connector-jobs.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
 
@@ -84,10 +83,6 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await outbound.run();
   }, { concurrency: 1 });
 
-  agenda.define(JobNames.bigcommerceHooks, async () => {
-    await runBigCommerceHookCheck(rt);
-  }, { concurrency: 1 });
-
   agenda.define(JobNames.flowTriggers, renewed(() => runTriggerJob(rt)), { concurrency: 1, lockLifetime: flowLockMs });
   for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) {
     agenda.define(`${JobNames.flowTick}:${slot}`, renewed(() => runTickJob(rt)), { concurrency: 1, lockLifetime: flowLockMs });
@@ -114,8 +109,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   await agenda.every('10 seconds', JobNames.syncCatalogs);
   await agenda.every('3 seconds', JobNames.deliverMessages);
   await agenda.every('1 second', JobNames.deliverOutbound);
-  await agenda.every('1 hour', JobNames.bigcommerceHooks);
-  await scheduleShopifyJobs(agenda, rt);
+  await scheduleConnectorJobs(agenda, rt);
   rt.logger.info('worker started');
   return {
     agenda,

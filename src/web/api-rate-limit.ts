@@ -3,7 +3,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { AuthedLocals } from './auth-private-key.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../runtime.ts';
 import { postgresRateLimitStore } from './rate-limit-store.ts';
 
 export function privateApiRateLimit(ctx: AppContext, refuse: (req: Request, res: Response, detail: string) => void): RequestHandler {

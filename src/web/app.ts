@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import type { AppContext } from './context.ts';
+import { rateLimit } from 'express-rate-limit';
+import type { AppContext } from '../runtime.ts';
+import type { AuthedLocals } from './auth-private-key.ts';
 import { requirePrivateKey } from './auth-private-key.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import { requestLogger } from './request-log.ts';

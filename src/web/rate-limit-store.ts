@@ -4,6 +4,9 @@ import type { Store } from 'express-rate-limit';
 import type { Queryable } from '../db/pool.ts';
 import { decrementHits, incrementHits, resetHits } from '../db/repositories/rate-limits.ts';
 
+/** The database the counts live in: the pool, or a client of it. */
+export type RateLimitDb = Queryable;
+
 /** `prefix` keeps each limiter's keys apart in the one table. */
 export function postgresRateLimitStore(db: Queryable, prefix: string, windowMs: number): Store {
   return {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../runtime.ts';
 
 export type WebServer = { server: Server; port: number; stop(): Promise<void> };
 

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { StoreId } from '../model/ids.ts';
 import { deleteExpiredSessions, deleteSession, findSession, insertSession, type Audience, type WebSession } from '../db/repositories/web-sessions.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../runtime.ts';
 import { purgeSpentProofs } from './sign-in-proof.ts';
 
 export type { Audience, WebSession };

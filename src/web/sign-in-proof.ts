@@ -3,7 +3,7 @@
 // Postgres until the proof would have expired anyway, so a replay from any web process is refused.
 import { createHash } from 'node:crypto';
 import { claimProof, purgeExpiredProofs } from '../db/repositories/sign-in-proofs.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../runtime.ts';
 import { ProblemError } from './problem.ts';
 
 export type ProofKind = 'bigcommerce-load' | 'wix-instance' | 'wix-install-state' | 'shopify-id-token';

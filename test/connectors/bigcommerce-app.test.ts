@@ -191,3 +191,36 @@ describe('BigCommerce app callbacks and webhook intake', () => {
     assert.equal(load.status, 404);
   });
 });
+
+describe('BigCommerce install callbacks arriving together', () => {
+  let rt: TestRuntime;
+  let stub: Stub;
+  let app: Express;
+
+  before(async () => {
+    rt = await testRuntime({ env: { APP_URL } });
+    stub = await startBigCommerceStub({ storeHash: STORE_HASH, token: ACCESS_TOKEN, storeInfoTogether: 2 });
+    const connector = createBigCommerceConnector({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, appUrl: APP_URL, apiBaseUrl: stub.url, loginBaseUrl: stub.url, retryBaseMs: 1 });
+    app = createApp({ ...rt, connectors: { ...rt.connectors, bigcommerce: connector } });
+  });
+  after(async () => {
+    await stub.close();
+    await rt.dispose();
+  });
+
+  test('two concurrent auth callbacks for the same store hash both succeed and yield one store', async () => {
+    const query = { code: 'auth-code-1', context: `stores/${STORE_HASH}`, scope: 'store_v2_products_read_only store_v2_orders_read_only' };
+    const [a, b] = await Promise.all([
+      request(app).get('/bigcommerce/auth').query(query),
+      request(app).get('/bigcommerce/auth').query(query),
+    ]);
+    assert.equal(a.status, 200, a.text);
+    assert.equal(b.status, 200, b.text);
+    const { rows } = await rt.db.pool.query("SELECT id, status, external_id FROM stores WHERE platform = 'bigcommerce'");
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].status, 'active');
+    assert.equal(rows[0].external_id, STORE_HASH);
+    assert.equal([a.text, b.text].filter((t) => /Private key: <code>/.test(t)).length, 1, 'the keys are shown to the callback that created the store only');
+    assert.equal((await findSync(rt.db.pool, rows[0].id))?.status, 'queued');
+  });
+});

@@ -7,7 +7,7 @@ import { createApp } from '../../src/web/app.ts';
 import { createBigCommerceConnector, type BigCommerceConnector } from '../../connectors/bigcommerce/bigcommerce-connector.ts';
 import { BigCommerceApiError, createStoreApi } from '../../connectors/bigcommerce/api-client.ts';
 import { HOOK_SCOPES } from '../../connectors/bigcommerce/normalise.ts';
-import { runBigCommerceHookCheck } from '../../connectors/bigcommerce/hook-health.ts';
+import { runConnectorJob } from '../helpers/connector-jobs.ts';
 import { createStore } from '../../src/stores/create-store.ts';
 import { saveInstallation } from '../../src/db/repositories/stores.ts';
 import { findSync, finishSync, requestSync } from '../../src/db/repositories/catalog-syncs.ts';
@@ -195,14 +195,14 @@ describe('BigCommerce deliveries, catalog sync and API client', () => {
     stub.state.hooks.splice(stub.state.hooks.findIndex((h) => h.scope === 'store/cart/updated'), 1);
     await finishSync(rt.db.pool, store.id, null);
 
-    const result = await runBigCommerceHookCheck(runtime);
+    const result = await runConnectorJob(runtime, 'bigcommerce:hooks:check');
     assert.deepEqual(result, { checked: 1, repaired: 1, failed: 0 });
     assert.equal(stub.state.hooks.length, HOOK_SCOPES.length);
     assert.ok(stub.state.hooks.every((h) => h.is_active));
     assert.equal((await findSync(rt.db.pool, store.id))?.status, 'queued');
 
     await finishSync(rt.db.pool, store.id, null);
-    assert.deepEqual(await runBigCommerceHookCheck(runtime), { checked: 1, repaired: 0, failed: 0 }, 'healthy hooks are left alone');
+    assert.deepEqual(await runConnectorJob(runtime, 'bigcommerce:hooks:check'), { checked: 1, repaired: 0, failed: 0 }, 'healthy hooks are left alone');
     assert.equal((await findSync(rt.db.pool, store.id))?.status, 'done');
   });
 });

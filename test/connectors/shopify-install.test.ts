@@ -17,6 +17,7 @@ import { SUBSCRIBED_TOPICS } from '../../connectors/shopify/shopify-api.ts';
 import type { ShopifyConnector } from '../../connectors/shopify/shopify-connector.ts';
 import { refreshExpiringTokens } from '../../connectors/shopify/token-refresh.ts';
 import { queueReconciliation } from '../../connectors/shopify/jobs.ts';
+import { connectorJobHost } from '../../src/jobs/connector-jobs.ts';
 import { testRuntime, type TestRuntime } from '../helpers/db.ts';
 import { API_KEY, API_SECRET, ENV, SHOP, fixture, postDelivery, signedDelivery, startAdminStub, type AdminStub } from '../fixtures/shopify/kit.ts';
 
@@ -117,13 +118,13 @@ describe('Shopify install, tokens and reinstall', () => {
     for (const c of created) assert.match(c.body.query!, /callbackUrl: "https:\/\/storeflow\.example\.com\/webhooks\/shopify"/);
 
     assert.equal((await findSync(rt.db.pool, store!.id))?.status, 'queued');
-    assert.equal(await queueReconciliation(rt.db.pool), 1);
+    assert.equal(await queueReconciliation(connectorJobHost(rt)), 1);
     // This stub knows no web pixel mutation: the refusal is recorded for a retry, the install stands.
     assert.equal((await findPixelState(rt.db.pool, store!.id))?.status, 'failed');
   });
 
   test('a token close to expiry is refreshed and the rotated refresh token kept; one far from it is left alone', async () => {
-    const deps = { pool: rt.db.pool, secrets: rt.secrets, logger: rt.logger, api: (rt.connectors.shopify as ShopifyConnector).api };
+    const deps = { ...connectorJobHost(rt), api: (rt.connectors.shopify as ShopifyConnector).api };
     assert.equal(await refreshExpiringTokens(deps), 0);
     await rt.db.pool.query("UPDATE shopify_tokens SET expires_at = now() + interval '5 minutes'");
     assert.equal(await refreshExpiringTokens(deps), 1);
@@ -145,9 +146,9 @@ describe('Shopify install, tokens and reinstall', () => {
     assert.equal((await findStoreByDomain(rt.db.pool, 'shopify', SHOP))?.status, 'uninstalled');
     assert.equal(await readSealedAccessToken(rt.db.pool, before.id), null);
     await rt.db.pool.query("UPDATE shopify_tokens SET expires_at = now() + interval '1 minute'");
-    const deps = { pool: rt.db.pool, secrets: rt.secrets, logger: rt.logger, api: (rt.connectors.shopify as ShopifyConnector).api };
+    const deps = { ...connectorJobHost(rt), api: (rt.connectors.shopify as ShopifyConnector).api };
     assert.equal(await refreshExpiringTokens(deps), 0);
-    assert.equal(await queueReconciliation(rt.db.pool), 0);
+    assert.equal(await queueReconciliation(connectorJobHost(rt)), 0);
 
     const { state, cookie } = await begin();
     const res = await callback(callbackQuery(state, { code: 'auth-code-2' }), cookie);

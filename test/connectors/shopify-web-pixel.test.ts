@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from '@shopify/shopify-api';
-import { completeInstall } from '../../connectors/shopify/install.ts';
+import { shopifyInstallation } from '../../connectors/shopify/install.ts';
+import { installStore } from '../../src/stores/install-store.ts';
+import { connectorJobHost } from '../../src/jobs/connector-jobs.ts';
 import type { ShopifyConnector } from '../../connectors/shopify/shopify-connector.ts';
 import { retryPixelActivations } from '../../connectors/shopify/web-pixel-activation.ts';
 import { findSync } from '../../src/db/repositories/catalog-syncs.ts';
@@ -29,7 +31,12 @@ describe('Shopify web pixel activation', () => {
   let refuse: 'no' | 'user-errors' | 'access-denied' = 'no';
 
   const api = () => (rt.connectors.shopify as ShopifyConnector).api;
-  const deps = () => ({ pool: rt.db.pool, secrets: rt.secrets, api: api(), logger: rt.logger });
+  const deps = () => ({ ...connectorJobHost(rt), api: api() });
+  const completeInstall = async (d: ReturnType<typeof deps>, s: Session): Promise<Store> => {
+    const outcome = await installStore(d, { ok: true, installation: shopifyInstallation(d, s) });
+    assert.equal(outcome.status, 'installed');
+    return (outcome as { store: Store }).store;
+  };
   const session = (accessToken: string) =>
     new Session({ id: api().session.getOfflineId(SHOP), shop: SHOP, state: '', isOnline: false, accessToken, scope: rt.config.shopify.scopes.join(','), expires: new Date(Date.now() + 60 * MINUTE) });
   const pixelCalls = (mutation: 'webPixelCreate' | 'webPixelUpdate') => stub.calls.filter((c) => c.body.query?.includes(`${mutation}(`));

@@ -6,7 +6,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/web/app.ts';
 import { drainWebhooks } from '../../src/jobs/process-webhooks.ts';
-import { installWixInstance } from '../../connectors/wix/install.ts';
+import { installWixSite } from '../helpers/install.ts';
 import { isWixConnector, type WixConnector } from '../../connectors/wix/wix-connector.ts';
 import type { Store } from '../../src/model/store.ts';
 import { testRuntime, type TestRuntime } from '../helpers/db.ts';
@@ -33,8 +33,8 @@ describe('wix webhooks', () => {
     assert.ok(isWixConnector(rt.connectors.wix));
     connector = rt.connectors.wix;
     const deps = { pool: rt.db.pool, secrets: rt.secrets, api: connector.api };
-    store = (await installWixInstance(deps, ev.INSTANCE)).store;
-    v3Store = (await installWixInstance(deps, V3_INSTANCE)).store;
+    store = await installWixSite(deps, ev.INSTANCE);
+    v3Store = await installWixSite(deps, V3_INSTANCE);
     app = createApp(rt);
   });
   after(async () => {

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { boot, type Runtime } from '../../src/boot.ts';
+import { boot } from '../../src/boot.ts';
+import type { Runtime } from '../../src/runtime.ts';
 import { createLogger } from '../../src/logger.ts';
 
 export const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

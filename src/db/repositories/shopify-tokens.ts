@@ -3,8 +3,6 @@
 import type { StoreId } from '../../model/ids.ts';
 import type { Queryable } from '../pool.ts';
 
-export type DueToken = { storeId: StoreId; domain: string; sealed: string };
-
 /** Install or reinstall: the new grant's expiry, and the install time that orders stale webhooks. */
 export async function saveTokenExpiry(db: Queryable, storeId: StoreId, t: { expiresAt: Date | null; refreshTokenExpiresAt: Date | null }): Promise<void> {
   await db.query(
@@ -13,17 +11,6 @@ export async function saveTokenExpiry(db: Queryable, storeId: StoreId, t: { expi
        last_error = NULL, updated_at = now()`,
     [storeId, t.expiresAt, t.refreshTokenExpiresAt],
   );
-}
-
-/** Installed stores whose token runs out before `before`, soonest first. */
-export async function listTokensDue(db: Queryable, before: Date, limit: number): Promise<DueToken[]> {
-  const { rows } = await db.query<{ id: string; domain: string; access_token_enc: string }>(
-    `SELECT s.id, s.domain, s.access_token_enc FROM shopify_tokens t JOIN stores s ON s.id = t.store_id
-     WHERE t.expires_at < $1 AND s.status = 'active' AND s.access_token_enc IS NOT NULL
-     ORDER BY t.expires_at LIMIT $2`,
-    [before, limit],
-  );
-  return rows.map((r) => ({ storeId: r.id as StoreId, domain: r.domain, sealed: r.access_token_enc }));
 }
 
 /**
@@ -58,12 +45,4 @@ export async function findTokenExpiry(db: Queryable, storeId: StoreId): Promise<
   );
   const r = rows[0];
   return r && { expiresAt: r.expires_at, installedAt: r.installed_at, lastError: r.last_error };
-}
-
-/** Installed Shopify stores, for the scheduled catalog reconciliation. */
-export async function listInstalledShopifyStores(db: Queryable): Promise<StoreId[]> {
-  const { rows } = await db.query<{ id: string }>(
-    "SELECT id FROM stores WHERE platform = 'shopify' AND status = 'active' AND access_token_enc IS NOT NULL ORDER BY id",
-  );
-  return rows.map((r) => r.id as StoreId);
 }

@@ -12,7 +12,7 @@ export type PixelState = {
   activatedAt: Date | null;
 };
 
-export type PixelDue = { storeId: StoreId; domain: string; publicKey: string; sealed: string };
+
 
 /** First retry after this long, doubling with each refusal up to a day. */
 const RETRY_BASE = '10 minutes';
@@ -64,23 +64,4 @@ export async function findPixelState(db: Queryable, storeId: StoreId): Promise<P
       activatedAt: r.activated_at,
     }
   );
-}
-
-/**
- * Installed Shopify stores whose pixel needs a call: never activated (installed before the
- * pixel was), refused and due for a retry, or active with settings that no longer match the
- * store's public key or our address.
- */
-export async function listPixelsDue(db: Queryable, appUrl: string, now: Date, limit: number): Promise<PixelDue[]> {
-  const { rows } = await db.query<{ id: string; domain: string; public_key: string; access_token_enc: string }>(
-    `SELECT s.id, s.domain, s.public_key, s.access_token_enc
-     FROM stores s LEFT JOIN shopify_web_pixels p ON p.store_id = s.id
-     WHERE s.platform = 'shopify' AND s.status = 'active' AND s.access_token_enc IS NOT NULL
-       AND (p.store_id IS NULL
-         OR (p.status = 'failed' AND p.next_attempt_at <= $2)
-         OR (p.status = 'active' AND (p.app_url IS DISTINCT FROM $1 OR p.public_key IS DISTINCT FROM s.public_key)))
-     ORDER BY p.next_attempt_at NULLS FIRST, s.id LIMIT $3`,
-    [appUrl, now, limit],
-  );
-  return rows.map((r) => ({ storeId: r.id as StoreId, domain: r.domain, publicKey: r.public_key, sealed: r.access_token_enc }));
 }

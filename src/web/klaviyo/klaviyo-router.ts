@@ -2,7 +2,7 @@
 // and /client/… with the public key. Order matters: an unknown endpoint is named before
 // anything is read; then key, revision, rate limit, and only then the body.
 import express, { Router, type RequestHandler } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { privateApiRateLimit } from '../api-rate-limit.ts';
 import { KlaviyoError, klaviyoErrorHandler, sendKlaviyoError } from './errors.ts';
 import { requireJson, requireKlaviyoKey, requireRevision } from './guard.ts';

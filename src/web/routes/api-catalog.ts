@@ -5,7 +5,7 @@ import { ingestCatalog } from '../../ingest/ingest-catalog.ts';
 import { listProducts } from '../../db/repositories/catalog.ts';
 import type { ProductId } from '../../model/ids.ts';
 import type { Product } from '../../model/catalog.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { parseBatch, parseQuery } from '../parse-batch.ts';
 import { decodeCursor, page, UUID_CURSOR } from '../cursor.ts';

@@ -5,7 +5,7 @@ import { toEventInput } from '../../../connectors/custom/map-event.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { listEvents } from '../../db/repositories/events.ts';
 import type { EventId } from '../../model/ids.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { parseBatch, parseQuery } from '../parse-batch.ts';
 import { decodeCursor, page, NUMERIC_CURSOR } from '../cursor.ts';

@@ -8,7 +8,7 @@ import type { FlowIssue } from '../../flows/validate-flow.ts';
 import { changeFlowStatus, createFlow, getFlow, listStoreFlows, updateFlow, type TriggerPolicy } from '../../flows/flow-service.ts';
 import { flowReport } from '../../flows/report.ts';
 import type { Store } from '../../model/store.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { lowInventoryPolicy } from '../../../connectors/low-inventory-policy.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { parseBody, parseQuery } from '../parse-batch.ts';

@@ -2,10 +2,9 @@
 // them count toward the quantities thresholds and forecasts read.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
-import { listLocations, type Location } from '../../db/repositories/locations.ts';
-import { countLocations } from '../../ingest/count-locations.ts';
+import { countLocations, storeLocations, type Location } from '../../ingest/count-locations.ts';
 import { ExternalLocationId } from '../../model/catalog.ts';
 import { parseBody } from '../parse-batch.ts';
 import { ProblemError } from '../problem.ts';
@@ -20,7 +19,7 @@ export function locationRoutes(ctx: AppContext): Router {
   const r = Router();
   r.get('/locations', async (_req, res) => {
     const { store } = res.locals as AuthedLocals;
-    res.json({ data: (await listLocations(ctx.db.pool, store.id)).map(locationJson) });
+    res.json({ data: (await storeLocations(ctx.db.pool, store.id)).map(locationJson) });
   });
   r.patch('/locations', async (req, res) => {
     const { store } = res.locals as AuthedLocals;

@@ -1,7 +1,7 @@
 // GET /api/v1/personal-data-exports and /:id: the answers to privacy-law data requests
 // (Shopify's customers/data_request), for the merchant to hand over within the retention window.
 import { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { listExports, readExport } from '../../merchant/personal-data-exports.ts';
 import { ProblemError } from '../problem.ts';

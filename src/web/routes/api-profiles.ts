@@ -5,7 +5,7 @@ import { ingestProfiles } from '../../ingest/ingest-profiles.ts';
 import { listProfiles } from '../../db/repositories/profiles.ts';
 import { Email, Phone } from '../../model/profile.ts';
 import type { ProfileId } from '../../model/ids.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { parseBatch, parseQuery } from '../parse-batch.ts';
 import { decodeCursor, page, UUID_CURSOR } from '../cursor.ts';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { createSegment, readSegment, resolveSegmentInput, SegmentDefinition, storeSegments, type Segment } from '../../flows/segments.ts';
 import { parseBody } from '../parse-batch.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { ProblemError } from '../problem.ts';
 

@@ -2,7 +2,7 @@
 // may change through the API (the storefront domains its links may point at).
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { setStorefrontDomains, storeLinkDomains } from '../../db/repositories/store-links.ts';
 import { StorefrontDomains } from '../../model/store-urls.ts';

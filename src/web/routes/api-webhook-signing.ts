@@ -1,7 +1,7 @@
 // The store's webhook signing secret over the API, for a receiver set up by script: read it, or
 // rotate it (the previous one keeps signing alongside until previousValidUntil).
 import { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { rotateSigningSecret, viewSigningSecret, type SigningSecretView } from '../../stores/signing-secret.ts';
 

@@ -5,17 +5,20 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { isBigCommerceConnector, type BigCommerceApp } from '../../../connectors/bigcommerce/bigcommerce-connector.ts';
-import { InstallRefused } from '../../../connectors/bigcommerce/oauth.ts';
 import { StoreContext, hashOfContext } from '../../../connectors/bigcommerce/schemas.ts';
 import type { SignedPayload } from '../../../connectors/bigcommerce/signed-payload.ts';
-import { UnknownStore, installBigCommerceStore, storeForCallback, uninstallBigCommerceStore } from '../../../connectors/bigcommerce/install.ts';
+import { bigcommerceGrant, removeScripts } from '../../../connectors/bigcommerce/install.ts';
 import { isStorefrontBundle, readStorefrontBundle } from '../../../connectors/bigcommerce/storefront/assets.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { allowFramingBy, bigcommerceAdmins } from '../frame-ancestors.ts';
+import { installStore } from '../../stores/install-store.ts';
+import { uninstallStore } from '../../stores/uninstall-store.ts';
+import { storeForShop } from '../../stores/store-lookup.ts';
+import type { Store } from '../../model/store.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';
 import { spendSignInProof } from '../sign-in-proof.ts';
-import { deleteSubjectSessions } from '../../db/repositories/web-sessions.ts';
+import { endPlatformUserSessions } from '../../accounts/platform-users.ts';
 
 const AuthQuery = z.object({ code: z.string().min(1).max(500), scope: z.string().max(2000), context: StoreContext });
 const SignedQuery = z.object({ signed_payload_jwt: z.string().min(1).max(8192) });
@@ -55,13 +58,13 @@ async function verified(app: BigCommerceApp, req: Request, opts: { signIn?: bool
   return { payload: result.payload, jwt };
 }
 
-async function known<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof UnknownStore) throw new ProblemError(404, err.message, { slug: 'unknown-store' });
-    throw err;
-  }
+const unknownStore = (payload: SignedPayload) => new ProblemError(404, `No BigCommerce store ${payload.storeHash} is installed.`, { slug: 'unknown-store' });
+
+/** The installed store a verified callback names; an unknown or removed one is refused. */
+async function known(ctx: AppContext, payload: SignedPayload): Promise<Store> {
+  const store = await storeForShop({ pool: ctx.db.pool }, 'bigcommerce', payload.storeHash);
+  if (!store) throw unknownStore(payload);
+  return store;
 }
 
 export function bigcommerceRoutes(ctx: AppContext): Router {
@@ -70,13 +73,9 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
   r.get('/bigcommerce/auth', async (req, res) => {
     const app = bigcommerceApp(ctx);
     const q = parseQuery(AuthQuery, req);
-    let result;
-    try {
-      result = await installBigCommerceStore({ pool: ctx.db.pool, secrets: ctx.secrets, app }, q);
-    } catch (err) {
-      if (err instanceof InstallRefused) throw new ProblemError(400, err.message, { slug: 'install-refused' });
-      throw err;
-    }
+    const result = await installStore({ pool: ctx.db.pool, secrets: ctx.secrets }, bigcommerceGrant({ secrets: ctx.secrets, app }, q));
+    if (result.status === 'refused') throw new ProblemError(400, result.detail, { slug: 'install-refused' });
+    if (result.status !== 'installed') throw new Error(`BigCommerce install ${result.status}: ${result.detail}`);
     req.log.info({ storeId: result.store.id, fresh: Boolean(result.keys) }, 'BigCommerce store installed');
     const keys = result.keys
       ? `<p>Your API keys. The private key is shown only now; keep it somewhere safe.</p>
@@ -100,7 +99,7 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
   r.get('/bigcommerce/load', async (req, res) => {
     // A load is a sign-in: the payload must be fresh, and it signs in once.
     const { payload, jwt } = await verified(bigcommerceApp(ctx), req, { signIn: true });
-    const store = await known(storeForCallback(ctx.db.pool, payload));
+    const store = await known(ctx, payload);
     if (store.status !== 'active') throw new ProblemError(404, 'This store has uninstalled Storeflow.', { slug: 'unknown-store' });
     await spendSignInProof(ctx, 'bigcommerce-load', jwt, payload.expiresAt, 'Open Storeflow again from your BigCommerce control panel.');
     // A verified load is the merchant's sign-in, inside the control panel's iframe: the session is
@@ -115,8 +114,9 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
   r.get('/bigcommerce/uninstall', async (req, res) => {
     const app = bigcommerceApp(ctx);
     const { payload } = await verified(app, req);
-    const { store, scriptsRemoved } = await known(uninstallBigCommerceStore({ pool: ctx.db.pool, secrets: ctx.secrets, app }, payload));
-    req.log.info({ storeId: store.id, scriptsRemoved }, 'BigCommerce store uninstalled');
+    const result = await uninstallStore({ pool: ctx.db.pool, secrets: ctx.secrets }, 'bigcommerce', payload.storeHash, (store, token) => removeScripts(app, store, token));
+    if (result.status === 'unknown-store') throw unknownStore(payload);
+    req.log.info({ storeId: result.store.id, scriptsRemoved: result.cleanup }, 'BigCommerce store uninstalled');
     res.json({ status: 'uninstalled' });
   });
 
@@ -124,8 +124,8 @@ export function bigcommerceRoutes(ctx: AppContext): Router {
     const { payload } = await verified(bigcommerceApp(ctx), req);
     // The only per-user data we keep for control-panel users is their sessions (named by the
     // payload's user, as a load named them): a removed user is signed out now, not in 12 hours.
-    const store = await known(storeForCallback(ctx.db.pool, payload));
-    const ended = await deleteSubjectSessions(ctx.db.pool, store.id, `bigcommerce:${payload.user.id}`);
+    const store = await known(ctx, payload);
+    const ended = await endPlatformUserSessions({ pool: ctx.db.pool }, store.id, `bigcommerce:${payload.user.id}`);
     req.log.info({ storeId: store.id, userId: payload.user.id, sessionsEnded: ended }, 'BigCommerce user removed');
     res.json({ status: 'removed' });
   });

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { sendProblem } from '../problem.ts';
 
 /** Ready once migrations ran (the app only listens after they do) and the database answers. */

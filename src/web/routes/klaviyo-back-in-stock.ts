@@ -5,7 +5,7 @@ import { BackInStockCreate } from '../../../connectors/klaviyo-format/schemas.ts
 import { identityOf } from '../../../connectors/klaviyo-format/map.ts';
 import { requestBackInStock } from '../../ingest/back-in-stock.ts';
 import type { StoreId } from '../../model/ids.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { KlaviyoError, parseDocument } from '../klaviyo/errors.ts';
 

@@ -10,7 +10,7 @@ import { listProducts } from '../../db/repositories/catalog.ts';
 import { liveProductsByExternalIds, locateVariants } from '../../db/repositories/catalog-lookups.ts';
 import type { Product, ProductInput } from '../../model/catalog.ts';
 import type { ProductId, StoreId } from '../../model/ids.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { decodeCursor, encodeCursor, UUID_CURSOR } from '../cursor.ts';
 import { KlaviyoError, notFound, parseDocument } from '../klaviyo/errors.ts';

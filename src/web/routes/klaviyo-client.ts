@@ -12,7 +12,7 @@ import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
 import { storeLinkDomains } from '../../db/repositories/store-links.ts';
 import { ownHosts, withoutForeignLinks } from '../../model/store-urls.ts';
 import type { Store } from '../../model/store.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { KlaviyoError, parseDocument, sendKlaviyoError } from '../klaviyo/errors.ts';
 import { requireRevision } from '../klaviyo/guard.ts';
 import { recordBackInStock } from './klaviyo-back-in-stock.ts';

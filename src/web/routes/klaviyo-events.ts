@@ -5,7 +5,7 @@ import { EventBulkCreateJob, EventCreate } from '../../../connectors/klaviyo-for
 import { eventOf, identityOf } from '../../../connectors/klaviyo-format/map.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import type { EventInput } from '../../model/event.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { parseDocument } from '../klaviyo/errors.ts';
 

@@ -10,7 +10,7 @@ import { listProfiles } from '../../db/repositories/profiles.ts';
 import { identityById } from '../../db/repositories/profile-lookups.ts';
 import { Email, Phone } from '../../model/profile.ts';
 import type { StoreId } from '../../model/ids.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { KlaviyoError, notFound, parseDocument } from '../klaviyo/errors.ts';
 

@@ -1,7 +1,7 @@
 // GET /api/v1/messages: the outbox and sent messages, newest first.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
 import { listMessages } from '../../db/repositories/messages.ts';
 import { parseQuery } from '../parse-batch.ts';

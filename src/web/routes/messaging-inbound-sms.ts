@@ -3,7 +3,7 @@
 // only requests carrying that provider's signature are acted on.
 import express, { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { handleInboundSms, isGenuineSignature } from '../../messaging/inbound-sms.ts';
 import { sendProblem } from '../problem.ts';
 import { parseBody } from '../parse-batch.ts';

@@ -1,7 +1,7 @@
 // GET /o/:token (open pixel) and GET /c/:token (click redirect). Only tokens we signed are acted
 // on; the redirect target comes from inside the signed token, never from the query string.
 import { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { messageLinkKey } from '../../messaging/links.ts';
 import { trackClick, trackOpen } from '../../messaging/tracking.ts';
 import { sendProblem } from '../problem.ts';

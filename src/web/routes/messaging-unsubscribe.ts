@@ -3,7 +3,7 @@
 // No CSRF token is needed: the state change is authorised by the signed token in the URL,
 // which a third-party page cannot know, and there is no cookie or session to ride on.
 import express, { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { messageLinkKey } from '../../messaging/links.ts';
 import { lookUpUnsubscribe, unsubscribe } from '../../messaging/tracking.ts';
 

@@ -1,13 +1,13 @@
 // Shopify install: /shopify/install starts OAuth for a myshopify.com shop (the state nonce rides
 // in a cookie signed with the app secret), /shopify/callback checks the query HMAC and state,
-// takes the expiring offline token and completes the install.
+// takes the expiring offline token and completes the install through the install use case.
 import { Router } from 'express';
 import { z } from 'zod';
-import { BotActivityDetected, CookieNotFound, HttpResponseError, InvalidHmacError, InvalidOAuthError } from '@shopify/shopify-api';
 import { CALLBACK_PATH } from '../../../connectors/shopify/shopify-api.ts';
 import type { ShopifyConnector } from '../../../connectors/shopify/shopify-connector.ts';
-import { completeInstall, WebhookRegistrationError } from '../../../connectors/shopify/install.ts';
-import type { AppContext } from '../context.ts';
+import { shopifyGrant } from '../../../connectors/shopify/install.ts';
+import { installStore } from '../../stores/install-store.ts';
+import type { AppContext } from '../../runtime.ts';
 import { sendProblem } from '../problem.ts';
 import { startSession } from '../session.ts';
 
@@ -40,33 +40,26 @@ export function shopifyRoutes(ctx: AppContext): Router {
   r.get(CALLBACK_PATH, async (req, res) => {
     const q = CallbackQuery.safeParse(req.query);
     if (!q.success) return sendProblem(res, 400, 'This is not a Shopify install callback.', { slug: 'invalid-callback', errors: asErrors(q.error) });
-    let session;
-    try {
-      ({ session } = await connector!.api.auth.callback({ rawRequest: req, rawResponse: res, expiring: true }));
-    } catch (err) {
-      if (err instanceof CookieNotFound || err instanceof InvalidOAuthError || err instanceof InvalidHmacError || err instanceof BotActivityDetected) {
-        req.log.warn({ shop: q.data.shop, reason: (err as Error).name }, 'shopify callback refused');
+    const outcome = await installStore({ pool: ctx.db.pool, secrets: ctx.secrets }, shopifyGrant({ secrets: ctx.secrets, api: connector!.api }, { rawRequest: req, rawResponse: res }));
+    switch (outcome.status) {
+      case 'refused':
+        req.log.warn({ shop: q.data.shop, reason: outcome.detail }, 'shopify callback refused');
         return sendProblem(res, 401, 'The install link failed its signature or state check, or has expired; start the install again from Shopify.', {
           slug: 'invalid-oauth-callback',
         });
-      }
-      if (err instanceof HttpResponseError) {
-        req.log.warn({ shop: q.data.shop, status: err.response.code }, 'shopify token exchange failed');
+      case 'unavailable':
+        req.log.warn({ shop: q.data.shop, detail: outcome.detail }, 'shopify token exchange failed');
         return sendProblem(res, 502, 'Shopify did not grant an access token; start the install again.', { slug: 'token-exchange-failed' });
-      }
-      throw err;
-    }
-    let store;
-    try {
-      store = await completeInstall({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector!.api }, session);
-    } catch (err) {
-      if (!(err instanceof WebhookRegistrationError || err instanceof HttpResponseError)) throw err;
-      req.log.error({ err, shop: session.shop }, 'shopify install incomplete');
-      return sendProblem(res, 502, 'Shopify did not accept our webhook subscriptions; open the app again to retry.', { slug: 'webhook-registration-failed' });
+      case 'unfinished':
+        req.log.error({ shop: outcome.store.domain, detail: outcome.detail }, 'shopify install incomplete');
+        return sendProblem(res, 502, 'Shopify did not accept our webhook subscriptions; open the app again to retry.', { slug: 'webhook-registration-failed' });
+      case 'installed':
+        break;
     }
     // The merchant who just installed lands in the app signed in to this shop only.
-    await startSession(ctx, res, 'app', { storeId: store.id, actor: `${session.shop} admin`, via: 'shopify' });
-    res.redirect(302, `/app?shop=${encodeURIComponent(session.shop)}`);
+    const { store } = outcome;
+    await startSession(ctx, res, 'app', { storeId: store.id, actor: `${store.domain} admin`, via: 'shopify' });
+    res.redirect(302, `/app?shop=${encodeURIComponent(store.domain)}`);
   });
   return r;
 }

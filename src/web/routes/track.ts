@@ -10,7 +10,7 @@ import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
 import { listedHosts, storeLinkDomains } from '../../db/repositories/store-links.ts';
 import { ownHosts, withoutForeignLinks } from '../../model/store-urls.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
 import { parseBody } from '../parse-batch.ts';
 

@@ -1,73 +1,43 @@
-// POST /webhooks/:platform — verify on the raw body, store, acknowledge. Normalising and writing
-// happen in the worker (platforms allow a few seconds and retry on anything else). The store
-// lookup and the inbox insert are one statement shared with the other requests in flight.
+// POST /webhooks/:platform: the raw body goes to the intake use case (src/ingest/webhook-intake.ts),
+// which verifies it and queues it (or parks it); each outcome maps to one response here.
 import express, { Router } from 'express';
-import { Platform } from '../../model/store.ts';
-import { coalesceCalls, type Coalesced } from '../../util/coalesce-calls.ts';
-import { enqueueDeliveries, type IntakeItem, type IntakeResult } from '../../db/repositories/webhook-inbox.ts';
-import type { AppContext } from '../context.ts';
+import { createWebhookIntake } from '../../ingest/webhook-intake.ts';
+import type { AppContext } from '../../runtime.ts';
 import { sendProblem } from '../problem.ts';
-import { unstorable } from '../parse-batch.ts';
 
 export function webhookRoutes(ctx: AppContext): Router {
   const r = Router();
-  // One intake per platform: a statement names its source once and matches stores within it.
-  const intakes = new Map<Platform, Coalesced<IntakeItem, IntakeResult>>();
-  const intakeFor = (p: Platform) => {
-    let found = intakes.get(p);
-    if (!found) {
-      found = coalesceCalls((items) => enqueueDeliveries(ctx.db.pool, p, items), { maxBatch: 200, maxInFlight: 1 });
-      intakes.set(p, found);
-    }
-    return found;
-  };
+  const intake = createWebhookIntake({ pool: ctx.db.pool, connectors: ctx.connectors });
   r.post('/webhooks/:platform', express.raw({ type: () => true, limit: '5mb' }), async (req, res) => {
-    const platform = Platform.safeParse(req.params.platform);
-    const connector = platform.success ? ctx.connectors[platform.data] : undefined;
-    if (!platform.success || !connector) return sendProblem(res, 404, 'No webhook endpoint for this platform.');
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const verdict = await connector.verifyWebhook({ headers: req.headers, rawBody });
-    if (!verdict.ok) {
-      req.log.warn({ platform: platform.data, reason: verdict.reason }, 'webhook refused');
-      const status = verdict.reason === 'malformed' ? 400 : verdict.reason === 'unsupported' ? 404 : 401;
-      return sendProblem(res, status, verdict.detail, { slug: `webhook-${verdict.reason}` });
+    const outcome = await intake.execute(String(req.params.platform), { headers: req.headers, rawBody });
+    switch (outcome.status) {
+      case 'no-endpoint':
+        return sendProblem(res, 404, 'No webhook endpoint for this platform.');
+      case 'refused': {
+        req.log.warn({ platform: outcome.platform, reason: outcome.reason }, 'webhook refused');
+        const status = outcome.reason === 'malformed' ? 400 : outcome.reason === 'unsupported' ? 404 : 401;
+        return sendProblem(res, status, outcome.detail, { slug: `webhook-${outcome.reason}` });
+      }
+      case 'parked':
+        req.log.warn({ platform: outcome.platform, shop: outcome.shop, topic: outcome.topic, reason: outcome.reason }, 'webhook parked: payload cannot be stored');
+        return res.status(200).json({ status: 'parked' });
+      case 'nothing-held':
+        req.log.info({ platform: outcome.platform, shop: outcome.shop, topic: outcome.topic }, 'privacy webhook for a shop we hold nothing of');
+        return res.status(200).json({ status: 'nothing-held' });
+      case 'unknown-shop':
+        req.log.warn({ platform: outcome.platform, shop: outcome.shop, topic: outcome.topic }, 'webhook for unknown shop');
+        return sendProblem(res, 401, 'This shop is not installed.', { slug: 'unknown-shop' });
+      case 'weaker-signature':
+        req.log.warn({ platform: outcome.platform, shop: outcome.shop, topic: outcome.topic }, 'webhook refused: signature required for this shop');
+        return sendProblem(res, 401, 'Deliveries for this shop must carry the webhook signature.', { slug: 'webhook-unauthenticated' });
+      case 'uninstalled':
+        req.log.warn({ platform: outcome.platform, shop: outcome.shop, topic: outcome.topic }, 'webhook for uninstalled shop');
+        return sendProblem(res, 404, 'This shop has uninstalled the app.', { slug: 'uninstalled-shop' });
+      case 'queued':
+      case 'duplicate':
+        return res.status(200).json({ status: outcome.status });
     }
-    // Signed is not the same as storable: jsonb refuses U+0000 and nesting some thousands deep.
-    // The platform signed it, so it is acknowledged and parked with its bytes, never refused
-    // (a 4xx makes the platform retry, then drop the subscription).
-    const bad = unstorable(verdict.payload);
-    const privacy = connector.acceptsWhileUninstalled?.(verdict.topic) ?? false;
-    const result = await intakeFor(platform.data).submit({
-      shop: verdict.shop,
-      deliveryId: verdict.deliveryId,
-      topic: verdict.topic,
-      payload: bad ? null : verdict.payload,
-      triggeredAt: verdict.triggeredAt,
-      acceptWhileUninstalled: privacy,
-      signedWith: verdict.signedWith,
-      ...(bad ? { parkedReason: `the payload cannot be stored: ${bad.path.slice(0, 8).map(String).join('.') || '(body)'} ${bad.message}`, rawBody } : {}),
-    });
-    if (result.status === 'unknown-shop' && privacy) {
-      // A privacy request for a shop we do not hold: there is nothing of it here to erase or export.
-      req.log.info({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'privacy webhook for a shop we hold nothing of');
-      return res.status(200).json({ status: 'nothing-held' });
-    }
-    if (result.status === 'unknown-shop') {
-      // Signed by the platform but for a shop we do not hold (removed, or never finished install).
-      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for unknown shop');
-      return sendProblem(res, 401, 'This shop is not installed.', { slug: 'unknown-shop' });
-    }
-    if (result.status === 'weaker-signature') {
-      // This shop's deliveries are signed; one without the signature is not from the platform.
-      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook refused: signature required for this shop');
-      return sendProblem(res, 401, 'Deliveries for this shop must carry the webhook signature.', { slug: 'webhook-unauthenticated' });
-    }
-    if (result.status === 'uninstalled') {
-      // Refused rather than queued: nothing of an uninstalled shop is kept beyond what privacy law asks.
-      req.log.warn({ platform: platform.data, shop: verdict.shop, topic: verdict.topic }, 'webhook for uninstalled shop');
-      return sendProblem(res, 404, 'This shop has uninstalled the app.', { slug: 'uninstalled-shop' });
-    }
-    res.status(200).json({ status: result.status });
   });
   return r;
 }

@@ -4,8 +4,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { MAX_AGE_MS, verifySignedInstance } from '../../../connectors/wix/signed-instance.ts';
-import { findStoreByShop } from '../../db/repositories/stores.ts';
-import type { AppContext } from '../context.ts';
+import { storeForShop } from '../../stores/store-lookup.ts';
+import type { AppContext } from '../../runtime.ts';
 import { allowFramingBy, wixAdmins } from '../frame-ancestors.ts';
 import { ProblemError } from '../problem.ts';
 import { startSession } from '../session.ts';
@@ -28,7 +28,7 @@ export function wixDashboardRoutes(ctx: AppContext): Router {
         slug: 'wix-bad-instance',
       });
     }
-    const store = await findStoreByShop(ctx.db.pool, 'wix', verdict.instance.instanceId);
+    const store = await storeForShop({ pool: ctx.db.pool }, 'wix', verdict.instance.instanceId);
     if (!store || store.status !== 'active') {
       throw new ProblemError(404, 'Storeflow is not installed on this Wix site; install it from the Wix App Market first.', { slug: 'unknown-store' });
     }

@@ -8,10 +8,10 @@ import { AppStrategy } from '@wix/sdk';
 import { z } from 'zod';
 import { isWixConnector, type WixConnector } from '../../../connectors/wix/wix-connector.ts';
 import { WixEvents } from '../../../connectors/wix/event-types.ts';
-import { InstanceId, installWixInstance } from '../../../connectors/wix/install.ts';
-import { instanceForInstallCode, WixInstanceRefused } from '../../../connectors/wix/oauth.ts';
+import { InstanceId, wixGrant, wixInstallation } from '../../../connectors/wix/install.ts';
 import { checkState, issueState, STATE_TTL_MS } from '../../../connectors/wix/install-state.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
+import { installStore } from '../../stores/install-store.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
 import { startSession } from '../session.ts';
 import { spendSignInProof } from '../sign-in-proof.ts';
@@ -71,7 +71,7 @@ export function wixRoutes(ctx: AppContext): Router {
   });
 
   r.get('/wix/callback', async (req, res) => {
-    const { connector, appId, appSecret } = wix(ctx);
+    const { appId, appSecret } = wix(ctx);
     const q = parseQuery(CallbackQuery, req);
     const stateExpiry = checkState(appSecret, q.state, readCookie(req, COOKIE));
     if (!stateExpiry) {
@@ -80,18 +80,16 @@ export function wixRoutes(ctx: AppContext): Router {
     }
     res.clearCookie(COOKIE, { path: '/wix' });
     await spendSignInProof(ctx, 'wix-install-state', q.state, stateExpiry, 'Start the install again from the Wix App Market.');
-    let instanceId: string;
-    try {
-      instanceId = await instanceForInstallCode({ appId, appSecret }, q);
-    } catch (err) {
-      if (!(err instanceof WixInstanceRefused)) throw err;
-      req.log.warn({ instanceId: q.instanceId, reason: err.message }, 'wix callback refused');
+    const outcome = await installStore({ pool: ctx.db.pool, secrets: ctx.secrets }, wixGrant({ appId, appSecret }, q));
+    if (outcome.status === 'refused') {
+      req.log.warn({ instanceId: q.instanceId, reason: outcome.detail }, 'wix callback refused');
       throw new ProblemError(401, 'Wix did not confirm this install for this browser; start the install again.', { slug: 'wix-instance-refused' });
     }
-    const { store } = await installWixInstance({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector.api }, instanceId);
+    if (outcome.status !== 'installed') throw new Error(`wix install ${outcome.status}: ${outcome.detail}`);
+    const { store } = outcome;
     // Wix named this instance for the code this browser's own install flow brought back.
     await startSession(ctx, res, 'app', { storeId: store.id, actor: 'wix admin', via: 'wix' });
-    req.log.info({ storeId: store.id, instanceId }, 'wix install signed in');
+    req.log.info({ storeId: store.id, instanceId: store.externalId }, 'wix install signed in');
     renderInstalled(res, ctx.config.appUrl, store.publicKey);
   });
 
@@ -104,8 +102,8 @@ export function wixRoutes(ctx: AppContext): Router {
     if (!verdict.ok || verdict.topic !== WixEvents.appInstalled) return next();
     const instanceId = InstanceId.safeParse(verdict.shop);
     if (!instanceId.success) return sendProblem(res, 400, 'AppInstalled names no valid instance id.', { slug: 'webhook-malformed' });
-    const { created } = await installWixInstance({ pool: ctx.db.pool, secrets: ctx.secrets, api: connector.api }, instanceId.data);
-    req.log.info({ instanceId: instanceId.data, created }, 'wix app installed');
+    const outcome = await installStore({ pool: ctx.db.pool, secrets: ctx.secrets }, { ok: true, installation: wixInstallation(instanceId.data) });
+    req.log.info({ instanceId: instanceId.data, created: outcome.status === 'installed' && outcome.created }, 'wix app installed');
     res.status(200).json({ status: 'installed' });
   });
 

@@ -1,14 +1,14 @@
 // Catalog pages: products with variants and stock, search and paging, and an item's history.
 import type { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { ProductId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { parseQuery } from '../parse-batch.ts';
 import { browseCatalog, productHistory } from '../../merchant/catalog-browse.ts';
 import { render } from './views.ts';
 import { formatWhen } from '../../merchant/store-locale.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const CatalogQuery = z.object({ q: z.string().max(200).default(''), page: z.coerce.number().int().min(1).max(100_000).default(1) });
 

@@ -2,7 +2,7 @@
 // steps as a vertical graph), settings, review and turn on, the report, and raw JSON editing.
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { FlowId } from '../../model/ids.ts';
 import type { Store } from '../../model/store.ts';
 import { FlowStatus, type FlowDefinition } from '../../flows/definition.ts';
@@ -20,7 +20,7 @@ import { DURATION_UNITS, OPERATORS } from '../../merchant/form-units.ts';
 import { conditionChoices, listStoreSegments } from '../../merchant/condition-choices.ts';
 import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const BLANK = {
   name: 'New flow',

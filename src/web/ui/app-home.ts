@@ -1,9 +1,9 @@
 // The merchant's start page: the onboarding checklist.
 import type { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { onboarding } from '../../merchant/onboarding.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 export function appHomePages(r: Router, ctx: AppContext): void {
   r.get('/', async (_req, res) => {

@@ -1,7 +1,7 @@
 // The outbox and message log, with Send / Skip for messages held for review.
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { MessageId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { parseQuery } from '../parse-batch.ts';
@@ -10,7 +10,7 @@ import { listStoreFlows } from '../../flows/flow-service.ts';
 import { decideAllHeld, releaseHeld, skipHeld } from '../../messaging/outbox.ts';
 import { allowStyleAttributes } from './browser-router.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const PAGE = 50;
 const STATUSES = ['queued', 'held', 'sending', 'sent', 'skipped', 'failed'] as const;

@@ -1,11 +1,11 @@
 // Privacy requests in the merchant app: the data exports a platform asked for (Shopify's
 // customers/data_request), each downloadable as JSON until its retention runs out.
 import type { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { listExports, readExport } from '../../merchant/personal-data-exports.ts';
 import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 export function appPrivacyPages(r: Router, ctx: AppContext): void {
   const days = ctx.config.personalDataExportRetentionDays;

@@ -3,16 +3,14 @@
 // Wix dashboard routes) or install callback. Every page after the guard works on
 // res.locals.store, the session's store, and nothing else.
 import type { Response, Router } from 'express';
-import type { AppContext } from '../context.ts';
-import type { Store } from '../../model/store.ts';
-import type { SessionLocals } from '../session.ts';
+import type { AppContext } from '../../runtime.ts';
 import { ProblemError } from '../problem.ts';
 import { authenticateMerchant } from '../../accounts/merchant-accounts.ts';
-import { findStoreById } from '../../db/repositories/stores.ts';
+import { storeById } from '../../stores/store-lookup.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
 import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
-import { storeLocale, type Locale } from '../../merchant/store-locale.ts';
+import { storeLocale } from '../../merchant/store-locale.ts';
 import { appHomePages } from './app-home.ts';
 import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
@@ -22,8 +20,7 @@ import { appSettingsPages } from './app-settings.ts';
 import { appPrivacyPages } from './app-privacy.ts';
 import { appLocationPages } from './app-locations.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
-
-export type MerchantLocals = SessionLocals & { store: Store; actor: string; locale: Locale };
+import type { MerchantLocals } from './page-locals.ts';
 
 const HINT = 'Shopify, BigCommerce and Wix stores open Storeflow from their admin instead; custom-catalog stores sign in here.';
 
@@ -46,7 +43,7 @@ export function appRoutes(ctx: AppContext): Router {
 
   r.use(async (req, res, next) => {
     const locals = res.locals as MerchantLocals & { viewer?: unknown };
-    const store = locals.session?.storeId ? await findStoreById(ctx.db.pool, locals.session.storeId) : undefined;
+    const store = locals.session?.storeId ? await storeById({ pool: ctx.db.pool }, locals.session.storeId) : undefined;
     if (!store || store.status !== 'active') {
       if (req.method === 'GET') return res.redirect(303, '/app/login');
       return next(new ProblemError(401, 'Sign in first.'));

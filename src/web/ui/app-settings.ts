@@ -2,11 +2,11 @@
 // Webhook settings: the store's signing secret, shown to the merchant so receivers can verify
 // calls (docs/webhooks.md), and rotated on request. The page carries a secret: never cached.
 import type { Response, Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { rotateSigningSecret, viewSigningSecret, ROTATION_OVERLAP_MS, type SigningSecretView } from '../../stores/signing-secret.ts';
 import { render } from './views.ts';
 import { currencyChoices, saveStoreLocale, timezoneChoices } from '../../merchant/store-locale.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const page = async (res: Response, view: SigningSecretView, notice?: string) => {
   res.set('Cache-Control', 'no-store');

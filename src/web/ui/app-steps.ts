@@ -3,7 +3,7 @@
 // service, whose validation errors come back inline, naming the step.
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import type { FlowDefinition, Step } from '../../flows/definition.ts';
 import type { FlowIssue } from '../../flows/validate-flow.ts';
 import { insertStep, removeStep, replaceStep, STEP_TYPES } from '../../merchant/flow-graph.ts';
@@ -16,7 +16,7 @@ import { ProblemError } from '../problem.ts';
 import { render } from './views.ts';
 import { allowStyleAttributes } from './browser-router.ts';
 import { loadFlow, saveDefinition } from './app-flows.ts';
-import type { MerchantLocals } from './app-routes.ts';
+import type { MerchantLocals } from './page-locals.ts';
 
 const AddForm = z.object({ type: z.enum(STEP_TYPES), at: z.string().min(1).max(200) });
 

@@ -2,7 +2,7 @@
 // form bodies, the audience's session, CSRF on every post, and errors as readable pages.
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { loadSession, type Audience } from '../session.ts';
 import { CsrfError, requireCsrf } from '../csrf.ts';
 import { ProblemError, isConnectionError } from '../problem.ts';

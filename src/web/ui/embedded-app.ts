@@ -8,17 +8,16 @@ import { z } from 'zod';
 import type { Shopify } from '@shopify/shopify-api';
 import type { ShopifyConnector } from '../../../connectors/shopify/shopify-connector.ts';
 import { verifySessionToken } from '../../../connectors/shopify/session-token.ts';
-import { findStoreByDomain } from '../../db/repositories/stores.ts';
+import { storeForDomain } from '../../stores/store-lookup.ts';
 import type { Store } from '../../model/store.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { adminOrigins, allowAppBridge, allowFramingBy, SHOPIFY_ADMIN, shopifyAdmins } from '../frame-ancestors.ts';
 import { ProblemError } from '../problem.ts';
 import { ShopDomain } from '../routes/shopify-install.ts';
 import { bearerSession, startSession } from '../session.ts';
 import { spendSignInProof } from '../sign-in-proof.ts';
 import { render } from './views.ts';
-
-export type EmbedLocals = { appBridge?: { apiKey: string } };
+import type { EmbedLocals } from './page-locals.ts';
 
 const LaunchQuery = z.object({
   id_token: z.string().min(1).max(4096),
@@ -47,7 +46,7 @@ export function embedIn(ctx: AppContext, res: Response, store: Store): void {
 }
 
 async function installedShop(ctx: AppContext, shop: string): Promise<Store | undefined> {
-  const store = await findStoreByDomain(ctx.db.pool, 'shopify', shop);
+  const store = await storeForDomain({ pool: ctx.db.pool }, 'shopify', shop);
   return store?.status === 'active' ? store : undefined;
 }
 

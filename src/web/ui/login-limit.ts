@@ -5,8 +5,7 @@
 // processes. Only failed attempts count: a successful sign-in gives its attempt back.
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import type { Queryable } from '../../db/pool.ts';
-import { postgresRateLimitStore } from '../rate-limit-store.ts';
+import { postgresRateLimitStore, type RateLimitDb } from '../rate-limit-store.ts';
 
 /** Failed sign-ins one account may take in a window, from any number of addresses. */
 export const LOGIN_ATTEMPTS_PER_WINDOW = 10;
@@ -19,7 +18,7 @@ export function accountOf(req: Request): string {
   return typeof email === 'string' ? email.trim().toLowerCase() : '';
 }
 
-function limiter(db: Queryable, prefix: string, limit: number, key: (req: Request) => string, onLimit: RequestHandler): RequestHandler {
+function limiter(db: RateLimitDb, prefix: string, limit: number, key: (req: Request) => string, onLimit: RequestHandler): RequestHandler {
   return rateLimit({
     windowMs: WINDOW_MS,
     limit,
@@ -36,7 +35,7 @@ function limiter(db: Queryable, prefix: string, limit: number, key: (req: Reques
  * `scope` keeps each sign-in page's counts apart (the merchant app's from the support console's).
  * The client address is req.ip, which honours TRUST_PROXY (express's `trust proxy`).
  */
-export function loginLimiter(db: Queryable, scope: string, onLimit: RequestHandler): RequestHandler[] {
+export function loginLimiter(db: RateLimitDb, scope: string, onLimit: RequestHandler): RequestHandler[] {
   return [
     limiter(db, `login:${scope}:account:`, LOGIN_ATTEMPTS_PER_WINDOW, accountOf, onLimit),
     limiter(db, `login:${scope}:address:`, LOGIN_ATTEMPTS_PER_ADDRESS, (req) => ipKeyGenerator(req.ip ?? ''), onLimit),

@@ -2,7 +2,7 @@
 // the throttle, the session it starts and the sign-out.
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { ensureSession, endSession, startSession, type Audience, type Principal } from '../session.ts';
 import { parseForm } from './forms.ts';
 import { accountOf, loginLimiter } from './login-limit.ts';

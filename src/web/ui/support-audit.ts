@@ -2,13 +2,13 @@
 // first, a page at a time. Viewers get 403: the log says who looked at which shopper.
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { StoreId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { auditPage } from '../../support/audit.ts';
 import { storeOverview } from '../../support/store-overview.ts';
 import { render } from './views.ts';
-import { requireAdmin } from './support-routes.ts';
+import { requireAdmin } from './page-locals.ts';
 
 const PageQuery = z.object({ before: z.coerce.number().int().positive().optional() });
 

@@ -3,15 +3,15 @@
 // names shoppers, so each showing is recorded in the audit log before the page is sent.
 import type { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { StoreId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { recordView } from '../../support/audit.ts';
 import { storeOverview } from '../../support/store-overview.ts';
-import { listParked } from '../../db/repositories/webhook-inbox.ts';
+import { parkedDeliveries } from '../../support/parked-deliveries.ts';
 import { describeReplay, replayDeliveries } from '../../jobs/replay-deliveries.ts';
 import { render } from './views.ts';
-import { requireAdmin, type StaffLocals } from './support-routes.ts';
+import { requireAdmin, type StaffLocals } from './page-locals.ts';
 
 const ReplayForm = z.object({ id: z.union([z.literal('all'), z.coerce.number().int().positive()]) });
 
@@ -26,7 +26,7 @@ export function supportDeliveryPages(r: Router, ctx: AppContext): void {
   r.get('/stores/:id/deliveries', async (req, res) => {
     const store = await storeOf(req.params.id);
     const staff = (res.locals as StaffLocals).staff;
-    const parked = await listParked(ctx.db.pool, store.id);
+    const parked = await parkedDeliveries({ pool: ctx.db.pool }, store.id);
     await recordView(ctx.db.pool, { actor: staff.email, storeId: store.id, what: 'parked deliveries', records: parked.map((p) => `delivery ${p.id}`) });
     await render(res, 'support/deliveries', {
       title: `Parked deliveries · ${store.domain}`,

@@ -1,12 +1,10 @@
 // The support console under /support: staff sign-in, then store lookup, the custom-catalog
 // low-inventory trigger, staff accounts and the audit log. Viewers read; admins change and
 // read the audit log.
-import type { NextFunction, Request, Response, Router } from 'express';
-import type { AppContext } from '../context.ts';
-import type { SessionLocals } from '../session.ts';
+import type { Response, Router } from 'express';
+import type { AppContext } from '../../runtime.ts';
 import { ProblemError } from '../problem.ts';
-import { authenticateStaff, bootstrapStaff, type StaffAccount } from '../../accounts/staff.ts';
-import { findStaffById } from '../../db/repositories/web-accounts.ts';
+import { authenticateStaff, bootstrapStaff, staffById } from '../../accounts/staff.ts';
 import { browserRouter, finishRouter } from './browser-router.ts';
 import { passwordSignIn } from './password-sign-in.ts';
 import { render } from './views.ts';
@@ -14,17 +12,10 @@ import { supportStorePages } from './support-stores.ts';
 import { supportStaffPages } from './support-staff.ts';
 import { supportAuditPages } from './support-audit.ts';
 import { supportDeliveryPages } from './support-deliveries.ts';
-
-export type StaffLocals = SessionLocals & { staff: StaffAccount };
+import type { StaffLocals } from './page-locals.ts';
 
 const loginPage = (res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) =>
   render(res, 'login', { title: 'Support sign-in', heading: 'Support console', values, errors }, status);
-
-/** Refuses a viewer: changing anything, and reading the audit log, needs the admin role. */
-export function requireAdmin(_req: Request, res: Response, next: NextFunction): void {
-  if ((res.locals as StaffLocals).staff.role !== 'admin') return next(new ProblemError(403, 'Your role is viewer: only an admin can do this.'));
-  next();
-}
 
 export function supportRoutes(ctx: AppContext): Router {
   const r = browserRouter(ctx, 'support');
@@ -50,7 +41,7 @@ export function supportRoutes(ctx: AppContext): Router {
 
   r.use(async (req, res, next) => {
     const locals = res.locals as StaffLocals & { viewer?: unknown };
-    const staff = locals.session?.staffId ? await findStaffById(ctx.db.pool, locals.session.staffId) : undefined;
+    const staff = locals.session?.staffId ? await staffById(ctx.db.pool, locals.session.staffId) : undefined;
     if (!staff) {
       if (req.method === 'GET') return res.redirect(303, '/support/login');
       return next(new ProblemError(401, 'Sign in first.'));

@@ -2,11 +2,11 @@
 // admin and removes accounts. Each change is audited by the use case that makes it.
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { addStaff, allStaff, changeStaffRole, NewStaffInput, removeStaff, StaffRoleInput, type StaffChange } from '../../accounts/staff.ts';
 import { parseForm, type FieldErrors } from './forms.ts';
 import { render } from './views.ts';
-import { requireAdmin, type StaffLocals } from './support-routes.ts';
+import { requireAdmin, type StaffLocals } from './page-locals.ts';
 
 const StaffId = z.uuid();
 const RoleForm = z.object({ role: StaffRoleInput });

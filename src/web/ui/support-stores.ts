@@ -3,7 +3,7 @@
 // (a shopper's event properties), so each showing is recorded in the audit log first.
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { StoreId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { searchStores, storeOverview } from '../../support/store-overview.ts';
@@ -12,7 +12,7 @@ import { checkCustomTrigger, CustomTriggerInput, sampleEvents, enableCustomTrigg
 import { fieldErrors, type FieldErrors } from './forms.ts';
 import { render } from './views.ts';
 import { klaviyoTriggerPreset } from '../../../connectors/klaviyo-format/conventions.ts';
-import { requireAdmin, type StaffLocals } from './support-routes.ts';
+import { requireAdmin, type StaffLocals } from './page-locals.ts';
 
 const SearchQuery = z.object({ q: z.string().max(300).default('') });
 

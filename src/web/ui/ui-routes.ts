@@ -3,7 +3,7 @@
 import express, { Router } from 'express';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../runtime.ts';
 import { supportRoutes } from './support-routes.ts';
 import { appRoutes } from './app-routes.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Response } from 'express';
 import { Liquid } from 'liquidjs';
 import type { SessionLocals } from '../session.ts';
-import type { EmbedLocals } from './embedded-app.ts';
+import type { EmbedLocals } from './page-locals.ts';
 import { formatMoney, formatWhen, type Locale } from '../../merchant/store-locale.ts';
 
 const VIEWS_DIR = join(import.meta.dirname, '..', '..', '..', 'views');
