@@ -3,7 +3,6 @@ import { loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { openDatabase, type Database } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
-import { createSignals } from './ingest/signals.ts';
 import { resolveEncryptionKey } from './security/encryption-key.ts';
 import { createSecretBox } from './security/secret-box.ts';
 import type { Runtime } from './runtime.ts';
@@ -22,6 +21,5 @@ export async function boot(opts: { config?: Config; logger?: Logger; poolSize?: 
     await db.close();
     throw err;
   }
-  const signals = createSignals((err) => logger.error({ err }, 'inventory listener failed'));
-  return { config, logger, db, signals, secrets: createSecretBox(key), connectors: createConnectors(config), close: () => db.close() };
+  return { config, logger, db, secrets: createSecretBox(key), connectors: createConnectors(config), close: () => db.close() };
 }

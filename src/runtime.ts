@@ -3,7 +3,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Database } from './db/pool.ts';
-import type { IngestSignals } from './ingest/signals.ts';
 import type { SecretBox } from './security/secret-box.ts';
 import type { Connectors } from '../connectors/registry.ts';
 
@@ -11,7 +10,6 @@ import type { Connectors } from '../connectors/registry.ts';
 export type AppContext = {
   config: Config;
   db: Database;
-  signals: IngestSignals;
   logger: Logger;
   connectors: Connectors;
   secrets: SecretBox;

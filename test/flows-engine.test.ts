@@ -53,7 +53,7 @@ describe('flow engine', () => {
     storeId = created.store.id;
     auth = { Authorization: `Bearer ${created.privateKey}` };
     app = createApp(rt);
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [
+    await ingestCatalog(rt.db.pool, storeId, [
       { externalId: 'p1' as ExternalProductId, title: 'Linen Shirt', url: 'https://flows.example.com/p1', imageUrl: null, price: 59, inventoryTracking: 'product', inventoryQuantity: 10, variants: [] },
     ]);
     await ingestProfiles(rt.db.pool, storeId, [

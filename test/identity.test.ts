@@ -72,7 +72,7 @@ describe('identity resolution', () => {
     const checkout = fixture('checkouts-create') as { customer: { id: number; email: string }; line_items: Array<{ product_id: number }> };
     const productId = String(checkout.line_items[0]!.product_id) as ExternalProductId;
     const product = (qty: number) => ({ externalId: productId, title: 'Linen Shirt', url: 'https://shop.example.com/shirt', price: 59, inventoryTracking: 'product' as const, inventoryQuantity: qty, variants: [] });
-    await ingestCatalog(rt.db.pool, rt.signals, store.id, [product(10)]);
+    await ingestCatalog(rt.db.pool, store.id, [product(10)]);
     const flow = await request(app).post('/api/v1/flows').set(auth).send({
       preset: 'low-inventory', status: 'live',
       trigger: { type: 'low-inventory', level: 'product', threshold: 5, metrics: ['Started Checkout'], lookbackDays: 30, excludePurchasedWithinDays: 7 },
@@ -92,7 +92,7 @@ describe('identity resolution', () => {
     assert.equal(listed.status, 200);
     assert.deepEqual(listed.body.data.map((p: { email: string; externalId: string }) => [p.email, p.externalId]), [['ada@example.com', String(checkout.customer.id)]]);
 
-    await ingestCatalog(rt.db.pool, rt.signals, store.id, [product(3)]);
+    await ingestCatalog(rt.db.pool, store.id, [product(3)]);
     await triggers();
     await tick();
     const { rows } = await rt.db.pool.query<{ status: string; recipient: string; reason: string | null }>(

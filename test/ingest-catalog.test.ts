@@ -9,7 +9,7 @@ import { testRuntime, type TestRuntime } from './helpers/db.ts';
 import { createStore } from '../src/stores/create-store.ts';
 import { ingestCatalog } from '../src/ingest/ingest-catalog.ts';
 import { findProductByExternalId, listProducts } from '../src/db/repositories/catalog.ts';
-import { ProductInput, type InventoryChange } from '../src/model/catalog.ts';
+import { ProductInput } from '../src/model/catalog.ts';
 import type { StoreId } from '../src/model/ids.ts';
 
 type RawProduct = z.input<typeof ProductInput>;
@@ -27,25 +27,32 @@ type ObservationRow = { level: string; product_external_id: string; variant_exte
 
 function catalogSuite({ embedded }: { embedded: boolean }): void {
   let rt: TestRuntime;
-  const heard: Array<{ storeId: StoreId; changes: InventoryChange[] }> = [];
 
   before(async () => {
     rt = await testRuntime({ embedded });
-    rt.signals.onInventoryChanged((changes) => {
-      heard.push({ storeId: changes[0]!.storeId, changes });
-    });
   });
   after(async () => {
     await rt.dispose();
   });
 
-  // A store per test keeps row counts and heard signals independent of test order.
+  // A store per test keeps row counts and queued triggers independent of test order.
   async function newStore(): Promise<StoreId> {
     const { store } = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: `cat-${randomBytes(5).toString('hex')}.example` });
     return store.id;
   }
 
-  const heardFor = (storeId: StoreId) => heard.filter((h) => h.storeId === storeId).map((h) => h.changes);
+  /** What the write handed to flows: its rows on the trigger queue, with the observation each names. */
+  async function queuedTriggers(storeId: StoreId): Promise<Array<{ kind: string; product: string; old: number | null; new: number | null }>> {
+    const { rows } = await rt.db.pool.query<{ kind: string; product: string; old: number | null; new: number | null }>(
+      `SELECT q.kind, p.external_id AS product, o.old_quantity AS old, o.new_quantity AS new
+       FROM flow_trigger_queue q
+       JOIN inventory_observations o ON o.store_id = q.store_id AND o.id = q.observation_id
+       JOIN products p ON p.store_id = o.store_id AND p.id = o.product_id
+       WHERE q.store_id = $1 ORDER BY q.id`,
+      [storeId],
+    );
+    return rows;
+  }
 
   async function productRows(storeId: StoreId): Promise<ProductRow[]> {
     const { rows } = await rt.db.pool.query<ProductRow>(
@@ -95,14 +102,14 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
       { externalId: 'mug', title: 'Mug', inventoryTracking: 'product', inventoryQuantity: 9, updatedAt: T1.toISOString() },
     );
 
-    const first = await ingestCatalog(rt.db.pool, rt.signals, storeId, batch);
+    const first = await ingestCatalog(rt.db.pool, storeId, batch);
     assert.equal(first.upserted, 2);
     assert.equal(first.stale, 0);
     assert.equal(first.changes.length, 4, 'two products and two variants went from nothing to a quantity');
     const observedAfterFirst = await observations(storeId);
     assert.equal(observedAfterFirst.length, 4);
 
-    const second = await ingestCatalog(rt.db.pool, rt.signals, storeId, batch);
+    const second = await ingestCatalog(rt.db.pool, storeId, batch);
     assert.equal(second.duplicate, false);
     assert.deepEqual(second.changes, []);
 
@@ -110,14 +117,14 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     assert.deepEqual(stored.map((p) => [p.external_id, p.inventory_quantity]), [['mug', 9], ['shirt', 7]]);
     assert.equal((await variantRows(storeId, 'shirt')).length, 2);
     assert.deepEqual(await observations(storeId), observedAfterFirst);
-    assert.equal(heardFor(storeId).length, 1, 'the redelivery announced nothing');
+    assert.deepEqual(await queuedTriggers(storeId), [], 'neither a first sighting nor its redelivery queues a flow trigger');
   });
 
   test('a redelivery without source times is also a no-op for inventory', async () => {
     const storeId = await newStore();
     const batch = products({ externalId: 'cap', title: 'Cap', inventoryTracking: 'product', inventoryQuantity: 5 });
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, batch, { now: T1 });
-    const again = await ingestCatalog(rt.db.pool, rt.signals, storeId, batch, { now: T2 });
+    await ingestCatalog(rt.db.pool, storeId, batch, { now: T1 });
+    const again = await ingestCatalog(rt.db.pool, storeId, batch, { now: T2 });
     assert.deepEqual(again.changes, []);
     const { rows } = await rt.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM products WHERE store_id = $1', [storeId]);
     assert.equal(rows[0]!.n, 1);
@@ -146,8 +153,8 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
       ],
     });
 
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, newer);
-    const retry = await ingestCatalog(rt.db.pool, rt.signals, storeId, older);
+    await ingestCatalog(rt.db.pool, storeId, newer);
+    const retry = await ingestCatalog(rt.db.pool, storeId, older);
     assert.equal(retry.stale, 1);
     assert.equal(retry.upserted, 0);
     assert.deepEqual(retry.changes, []);
@@ -166,7 +173,6 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     const storeId = await newStore();
     await ingestCatalog(
       rt.db.pool,
-      rt.signals,
       storeId,
       products({
         externalId: 'sock',
@@ -185,7 +191,6 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
 
     const result = await ingestCatalog(
       rt.db.pool,
-      rt.signals,
       storeId,
       products({
         externalId: 'sock',
@@ -216,7 +221,6 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     const storeId = await newStore();
     await ingestCatalog(
       rt.db.pool,
-      rt.signals,
       storeId,
       products(
         {
@@ -244,11 +248,11 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     const storeId = await newStore();
     const at = (updatedAt: Date, variants: RawProduct['variants']) =>
       products({ externalId: 'hat', title: 'Hat', inventoryTracking: 'variant', updatedAt: updatedAt.toISOString(), variants });
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, at(T1, [
+    await ingestCatalog(rt.db.pool, storeId, at(T1, [
       { externalId: 'hat-s', inventoryQuantity: 2 },
       { externalId: 'hat-l', inventoryQuantity: 5 },
     ]));
-    const removal = await ingestCatalog(rt.db.pool, rt.signals, storeId, at(T2, [{ externalId: 'hat-s', inventoryQuantity: 2 }]));
+    const removal = await ingestCatalog(rt.db.pool, storeId, at(T2, [{ externalId: 'hat-s', inventoryQuantity: 2 }]));
 
     const variants = await variantRows(storeId, 'hat');
     const large = variants.find((v) => v.external_id === 'hat-l');
@@ -268,7 +272,7 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
       ].sort(),
     );
 
-    const back = await ingestCatalog(rt.db.pool, rt.signals, storeId, at(new Date(T2.getTime() + 60_000), [
+    const back = await ingestCatalog(rt.db.pool, storeId, at(new Date(T2.getTime() + 60_000), [
       { externalId: 'hat-s', inventoryQuantity: 2 },
       { externalId: 'hat-l', inventoryQuantity: 1 },
     ]));
@@ -282,9 +286,9 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     const storeId = await newStore();
     const at = (updatedAt: Date, own: number) =>
       products({ externalId: 'pen', title: 'Pen', inventoryTracking: 'product', inventoryQuantity: own, updatedAt: updatedAt.toISOString() });
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, at(T1, 12));
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, at(T2, 4));
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, at(new Date(T2.getTime() + 1000), 4));
+    await ingestCatalog(rt.db.pool, storeId, at(T1, 12));
+    await ingestCatalog(rt.db.pool, storeId, at(T2, 4));
+    await ingestCatalog(rt.db.pool, storeId, at(new Date(T2.getTime() + 1000), 4));
     assert.deepEqual(
       (await observations(storeId)).map((o) => ({ level: o.level, old: o.old_quantity, new: o.new_quantity, at: o.source_updated_at.toISOString() })),
       [
@@ -295,65 +299,28 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     assert.equal((await productRows(storeId))[0]!.source_updated_at.getTime(), T2.getTime() + 1000, 'an unchanged quantity still refreshes the row');
   });
 
-  test('inventory listeners hear the changes only after they are committed', async () => {
+  test('a reported stock change is queued for flows once, with its observation', async () => {
     const storeId = await newStore();
-    const seenInDb: Array<number | null> = [];
-    const unsubscribe = rt.signals.onInventoryChanged(async (changes) => {
-      if (changes[0]!.storeId !== storeId) return;
-      // Read on another pooled connection: an uncommitted write would be invisible here.
-      const { rows } = await rt.db.pool.query<{ inventory_quantity: number | null }>(
-        'SELECT inventory_quantity FROM products WHERE store_id = $1 AND external_id = $2',
-        [storeId, 'vase'],
-      );
-      seenInDb.push(rows[0]?.inventory_quantity ?? null);
-    });
-    try {
-      const batch = products({ externalId: 'vase', title: 'Vase', inventoryTracking: 'product', inventoryQuantity: 6, updatedAt: T1.toISOString() });
-      await ingestCatalog(rt.db.pool, rt.signals, storeId, batch);
-      assert.deepEqual(seenInDb, [6]);
-      const changes = heardFor(storeId);
-      assert.equal(changes.length, 1);
-      assert.equal(changes[0]!.length, 1);
-      assert.equal(changes[0]![0]!.productExternalId, 'vase');
-      assert.equal(changes[0]![0]!.oldQuantity, null);
-      assert.equal(changes[0]![0]!.newQuantity, 6);
+    const vase = (qty: number, at: Date) => products({ externalId: 'vase', title: 'Vase', inventoryTracking: 'product', inventoryQuantity: qty, updatedAt: at.toISOString() });
+    await ingestCatalog(rt.db.pool, storeId, vase(6, T1));
+    assert.deepEqual(await queuedTriggers(storeId), [], 'a first sighting has no old quantity: nothing can have fallen');
 
-      await ingestCatalog(rt.db.pool, rt.signals, storeId, batch);
-      assert.deepEqual(seenInDb, [6], 'a no-op redelivery signals nothing');
-      assert.equal(heardFor(storeId).length, 1);
-    } finally {
-      unsubscribe();
-    }
-  });
+    const later = vase(4, T2);
+    await ingestCatalog(rt.db.pool, storeId, later);
+    assert.deepEqual(await queuedTriggers(storeId), [{ kind: 'inventory', product: 'vase', old: 6, new: 4 }]);
 
-  test('a failing listener does not undo or fail the committed write', async () => {
-    const storeId = await newStore();
-    const unsubscribe = rt.signals.onInventoryChanged(() => {
-      throw new Error('listener broke');
-    });
-    try {
-      const result = await ingestCatalog(
-        rt.db.pool,
-        rt.signals,
-        storeId,
-        products({ externalId: 'bowl', title: 'Bowl', inventoryTracking: 'product', inventoryQuantity: 3 }),
-      );
-      assert.equal(result.upserted, 1);
-    } finally {
-      unsubscribe();
-    }
-    assert.equal((await productRows(storeId))[0]!.inventory_quantity, 3);
+    await ingestCatalog(rt.db.pool, storeId, later);
+    assert.equal((await queuedTriggers(storeId)).length, 1, 'a no-op redelivery queues nothing');
   });
 
   test('a delivery id makes a redelivered catalog webhook a no-op', async () => {
     const storeId = await newStore();
     const delivery = { source: 'test', id: 'catalog-delivery-1' };
     const batch = products({ externalId: 'kite', title: 'Kite', inventoryTracking: 'product', inventoryQuantity: 1 });
-    const first = await ingestCatalog(rt.db.pool, rt.signals, storeId, batch, { delivery });
+    const first = await ingestCatalog(rt.db.pool, storeId, batch, { delivery });
     assert.equal(first.duplicate, false);
     const second = await ingestCatalog(
       rt.db.pool,
-      rt.signals,
       storeId,
       products({ externalId: 'kite', title: 'Kite', inventoryTracking: 'product', inventoryQuantity: 50 }),
       { delivery },
@@ -366,11 +333,10 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     const storeId = await newStore();
     await ingestCatalog(
       rt.db.pool,
-      rt.signals,
       storeId,
       products({ externalId: 'a-existing', title: 'Existing', inventoryTracking: 'product', inventoryQuantity: 5, updatedAt: T1.toISOString() }),
     );
-    const before = { products: await productRows(storeId), observations: await observations(storeId), heard: heardFor(storeId).length };
+    const before = { products: await productRows(storeId), observations: await observations(storeId), queued: await queuedTriggers(storeId) };
 
     // Products are written before variants, so the out-of-range variant fails after the
     // product rows of the same call are already in the transaction.
@@ -381,11 +347,11 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     );
     // Set after parsing, as a faulty connector could hand ingest a value validation would refuse.
     overflowing[2]!.variants[0]!.inventoryQuantity = 3_000_000_000;
-    await assert.rejects(ingestCatalog(rt.db.pool, rt.signals, storeId, overflowing), /out of range/);
+    await assert.rejects(ingestCatalog(rt.db.pool, storeId, overflowing), /out of range/);
 
     assert.deepEqual(await productRows(storeId), before.products);
     assert.deepEqual(await observations(storeId), before.observations);
-    assert.equal(heardFor(storeId).length, before.heard, 'a rolled-back batch announces nothing');
+    assert.deepEqual(await queuedTriggers(storeId), before.queued, 'a rolled-back batch queues nothing for flows');
   });
 
   test('an error raised by the database on one item rolls back the whole batch', async () => {
@@ -402,7 +368,6 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
     try {
       await ingestCatalog(
         rt.db.pool,
-        rt.signals,
         storeId,
         products({ externalId: 'desk', title: 'Desk', inventoryTracking: 'variant', updatedAt: T1.toISOString(), variants: [{ externalId: 'desk-oak', inventoryQuantity: 4 }] }),
       );
@@ -411,7 +376,6 @@ function catalogSuite({ embedded }: { embedded: boolean }): void {
       await assert.rejects(
         ingestCatalog(
           rt.db.pool,
-          rt.signals,
           storeId,
           products(
             { externalId: 'chair', title: 'Chair', inventoryTracking: 'product', inventoryQuantity: 8 },

@@ -26,7 +26,7 @@ describe('Klaviyo client-side endpoints', () => {
     const created = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'shop.example.com' });
     storeId = created.store.id;
     publicKey = created.store.publicKey;
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [
+    await ingestCatalog(rt.db.pool, storeId, [
       { externalId: 'shirt' as ExternalProductId, title: 'Shirt', inventoryTracking: 'variant', variants: [{ externalId: 'shirt-s' as ExternalVariantId, inventoryQuantity: 0 }] },
     ]);
   });

@@ -65,7 +65,7 @@ describe('low-inventory flow', () => {
 
   test('a fall through the threshold reaches viewers, not buyers, the unsubscribed or stale viewers; once per fall', async () => {
     const s = await addStore('shopify-shop', 'shopify');
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(10)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(10)]);
     await ingestProfiles(rt.db.pool, s.id, [
       { email: 'viewer@example.com', firstName: 'Vi', consent: { email: 'subscribed' } },
       { email: 'buyer@example.com', consent: { email: 'subscribed' } },
@@ -89,7 +89,7 @@ describe('low-inventory flow', () => {
     assert.equal(preview.status, 200);
     assert.equal(preview.body.audience, 1);
 
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(4)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(4)]);
     await triggers();
     assert.deepEqual((await runsOf(flowId)).map((r) => r.email), ['viewer@example.com']);
     await tick();
@@ -101,15 +101,15 @@ describe('low-inventory flow', () => {
     assert.match(msg!.html!, /shirt\.jpg/);
 
     // Redelivered, further down but already low, and an out-of-order stale update: no new fall.
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(4)]);
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(3)]);
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(1, [], new Date(Date.now() - DAY))]);
+    await ingestCatalog(rt.db.pool, s.id, [item(4)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(3)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(1, [], new Date(Date.now() - DAY))]);
     await triggers();
     assert.equal((await runsOf(flowId)).length, 1);
 
     // Restocked above the threshold re-arms; the next fall enters again under a new key.
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(9)]);
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(2)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(9)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(2)]);
     await triggers();
     const runs = await runsOf(flowId);
     assert.equal(runs.length, 2);
@@ -118,22 +118,22 @@ describe('low-inventory flow', () => {
 
   test('stock is read again before the message: sold out and restocked skip with that reason', async () => {
     const s = await addStore('recheck', 'bigcommerce');
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(10)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(10)]);
     await ingestProfiles(rt.db.pool, s.id, [{ email: 'a@example.com' }, { email: 'b@example.com' }]);
     await ingestEvents(rt.db.pool, s.id, [ev('a@example.com', 'Started Checkout', 'c1', 1)]);
     const first = await request(app).post('/api/v1/flows').set(s.auth).send(flowBody({ level: 'product', threshold: 5, metrics: ['Started Checkout'] }));
     assert.equal(first.status, 201, JSON.stringify(first.body));
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(3)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(3)]);
     await triggers();
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(0)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(0)]);
     await tick();
     assert.deepEqual((await messagesOf(first.body.id)).map((m) => [m.status, m.reason]), [['skipped', 'sold out']]);
 
     await ingestEvents(rt.db.pool, s.id, [ev('b@example.com', 'Started Checkout', 'c2', 1)]);
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(10)]);
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(4)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(10)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(4)]);
     await triggers();
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(30)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(30)]);
     await tick();
     const reasons = (await messagesOf(first.body.id)).map((m) => m.reason);
     assert.ok(reasons.includes('restocked'), JSON.stringify(reasons));
@@ -141,26 +141,26 @@ describe('low-inventory flow', () => {
 
   test('a changed threshold applies only to inventory changes after the change', async () => {
     const s = await addStore('threshold', 'shopify');
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(10)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(10)]);
     await ingestEvents(rt.db.pool, s.id, [ev('t@example.com', 'Viewed Product', 't1', 1)]);
     const body = flowBody({ level: 'product', threshold: 5, metrics: ['Viewed Product'] });
     const created = await request(app).post('/api/v1/flows').set(s.auth).send(body);
     // The fall happens under threshold 5; the merchant lowers it to 2 before the worker gets to it.
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(4)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(4)]);
     const put = await request(app).put(`/api/v1/flows/${created.body.id}`).set(s.auth).send(flowBody({ level: 'product', threshold: 2, metrics: ['Viewed Product'] }));
     assert.equal(put.status, 200);
     await triggers();
     assert.equal((await runsOf(created.body.id)).length, 1, 'judged by the threshold in force at the fall');
     // After the change: 4 → 3 is no fall through 2.
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(9)]);
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(3)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(9)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(3)]);
     await triggers();
     assert.equal((await runsOf(created.body.id)).length, 1);
   });
 
   test('variant level uses the variant quantity and the shoppers who checked out with that variant', async () => {
     const s = await addStore('variants', 'shopify');
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(0, [['shirt-s', 10], ['shirt-m', 10]])]);
+    await ingestCatalog(rt.db.pool, s.id, [item(0, [['shirt-s', 10], ['shirt-m', 10]])]);
     await ingestEvents(rt.db.pool, s.id, [
       ev('small@example.com', 'Started Checkout', 's1', 1, 'shirt-s'),
       ev('medium@example.com', 'Started Checkout', 'm1', 1, 'shirt-m'),
@@ -169,7 +169,7 @@ describe('low-inventory flow', () => {
     assert.equal(viewed.status, 422, 'Shopify variant level allows Started Checkout only');
     const created = await request(app).post('/api/v1/flows').set(s.auth).send(flowBody({ level: 'variant', threshold: 3, metrics: ['Started Checkout'] }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(0, [['shirt-s', 2], ['shirt-m', 10]])]);
+    await ingestCatalog(rt.db.pool, s.id, [item(0, [['shirt-s', 2], ['shirt-m', 10]])]);
     await triggers();
     assert.deepEqual((await runsOf(created.body.id)).map((r) => r.email), ['small@example.com']);
     await tick();
@@ -178,7 +178,7 @@ describe('low-inventory flow', () => {
 
   test('the exclusion window holds at its boundary: ordered 6 days ago is excluded, 8 days ago is not', async () => {
     const s = await addStore('boundary', 'bigcommerce');
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(10)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(10)]);
     await ingestEvents(rt.db.pool, s.id, [
       ev('six@example.com', 'Viewed Product', 'b-v6', 1),
       ev('six@example.com', 'Ordered Product', 'b-o6', 6),
@@ -187,7 +187,7 @@ describe('low-inventory flow', () => {
     ]);
     const created = await request(app).post('/api/v1/flows').set(s.auth).send(flowBody({ level: 'product', threshold: 5, metrics: ['Viewed Product'], excludePurchasedWithinDays: 7 }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [item(5)]);
+    await ingestCatalog(rt.db.pool, s.id, [item(5)]);
     await triggers();
     assert.deepEqual((await runsOf(created.body.id)).map((r) => r.email), ['eight@example.com']);
   });

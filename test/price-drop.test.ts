@@ -77,7 +77,7 @@ describe('price-drop flow', () => {
 
   test('a fall reaches those who saw the item dearer by the share, not buyers, stale or cheaper viewers; once per drop episode', async () => {
     const s = await addStore('drop-shop', 'shopify');
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(100)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(100)]);
     await ingestProfiles(rt.db.pool, s.id, [
       { email: 'viewer@example.com', firstName: 'Vi', consent: { email: 'subscribed' } },
       { email: 'unsub@example.com', consent: { email: 'unsubscribed' } },
@@ -95,7 +95,7 @@ describe('price-drop flow', () => {
     await triggers();
     const flowId = await createFlow(s.auth, { minPercent: 10, metrics: ['Viewed Product', 'Added to Cart'] });
 
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(88)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(88)]);
     await triggers();
     assert.deepEqual((await runsOf(flowId)).map((r) => r.email), ['carter@example.com', 'viewer@example.com']);
     assert.equal((await runsOf(flowId))[0]!.context.priceDrop && ((await runsOf(flowId))[0]!.context.priceDrop as { seenPrice: number }).seenPrice, 100);
@@ -106,14 +106,14 @@ describe('price-drop flow', () => {
     assert.match(msgs[1]!.html!, /down from 100 when you looked/);
 
     // Further down in the same drop: only the one who now meets the share enters (95 → 80).
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(80)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(80)]);
     await triggers();
     assert.deepEqual((await runsOf(flowId)).map((r) => r.email), ['carter@example.com', 'cheap@example.com', 'viewer@example.com']);
 
     // Back up, then down again: a new drop, and each qualifying shopper enters once more.
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(100)]);
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(85)]);
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(85)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(100)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(85)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(85)]);
     await triggers();
     const runs = await runsOf(flowId);
     assert.equal(runs.length, 6);
@@ -122,13 +122,13 @@ describe('price-drop flow', () => {
 
   test('the price is read again before the message: back up skips with that reason, counted in the report', async () => {
     const s = await addStore('recheck', 'bigcommerce');
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(50)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(50)]);
     await ingestEvents(rt.db.pool, s.id, [ev('a@example.com', 'Started Checkout', 'a1', 1, 50), ev('b@example.com', 'Viewed Product', 'b1', 1, 50)]);
     const flowId = await createFlow(s.auth, { minAmount: 5, metrics: ['Started Checkout', 'Viewed Product'] });
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(40)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(40)]);
     await triggers();
     // Partly back up: 48 is no longer 5 below what either saw.
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(48)]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(48)]);
     await tick();
     assert.deepEqual((await messagesOf(flowId)).map((m) => [m.status, m.reason]), [['skipped', 'price back up'], ['skipped', 'price back up']]);
     const report = (await request(app).get(`/api/v1/flows/${flowId}/report`).set(s.auth)).body;
@@ -139,13 +139,13 @@ describe('price-drop flow', () => {
 
   test('variant level compares the variant price with what shoppers of that variant saw', async () => {
     const s = await addStore('variant-drop', 'shopify');
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(30, [['s', 30, 'Small'], ['m', 30, 'Medium']])]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(30, [['s', 30, 'Small'], ['m', 30, 'Medium']])]);
     await ingestEvents(rt.db.pool, s.id, [
       ev('small@example.com', 'Viewed Product', 'vs', 1, 30, 's'),
       ev('medium@example.com', 'Viewed Product', 'vm', 1, 30, 'm'),
     ]);
     const flowId = await createFlow(s.auth, { level: 'variant', minPercent: 20, metrics: ['Viewed Product'] });
-    await ingestCatalog(rt.db.pool, rt.signals, s.id, [shirt(30, [['s', 24, 'Small'], ['m', 30, 'Medium']])]);
+    await ingestCatalog(rt.db.pool, s.id, [shirt(30, [['s', 24, 'Small'], ['m', 30, 'Medium']])]);
     await triggers();
     assert.deepEqual((await runsOf(flowId)).map((r) => r.email), ['small@example.com']);
     await tick();

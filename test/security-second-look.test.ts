@@ -184,7 +184,7 @@ describe('security second look: the merchant app across stores', () => {
     const stepId = flow!.step;
     const profileId = await newProfile(rt, b.store.id, { email: 'shopper-b@example.com' });
     const held = await enqueueMessage(rt.db.pool, emailMessage(b.store.id, profileId, 'shopper-b@example.com', { status: 'held', flowId }));
-    await ingestCatalog(rt.db.pool, rt.signals, b.store.id, [
+    await ingestCatalog(rt.db.pool, b.store.id, [
       { externalId: 'b-secret-lamp' as ExternalProductId, title: 'B Secret Lamp', url: null, imageUrl: null, price: 30, inventoryTracking: 'product', inventoryQuantity: 3, variants: [] },
     ]);
     const { rows: [product] } = await rt.db.pool.query<{ id: string }>('SELECT id FROM products WHERE store_id = $1', [b.store.id]);

@@ -46,7 +46,7 @@ describe("the seeds' remaining flows", () => {
     const created = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'seeds.example.com' });
     storeId = created.store.id;
     auth = { Authorization: `Bearer ${created.privateKey}` };
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [
+    await ingestCatalog(rt.db.pool, storeId, [
       { externalId: 'mug' as ExternalProductId, title: 'Stoneware Mug', url: 'https://seeds.example.com/mug', imageUrl: null, price: 40, inventoryTracking: 'product', inventoryQuantity: 10, variants: [] },
     ]);
   });

@@ -41,7 +41,7 @@ describe('sell-out forecast', () => {
     updatedAt: now,
   });
   const stockTo = async (qty: number) => {
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [mug(qty)], { now });
+    await ingestCatalog(rt.db.pool, storeId, [mug(qty)], { now });
     await runTriggerJob(rt, clock);
   };
   const ev = (email: string, metric: string, id: string, daysAgo: number, quantity = 1): EventInput => ({
@@ -68,7 +68,7 @@ describe('sell-out forecast', () => {
     const created = await createStore(rt.db.pool, rt.secrets, { platform: 'shopify', domain: 'forecast-shop.myshopify.com' });
     storeId = created.store.id;
     auth = { Authorization: `Bearer ${created.privateKey}` };
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [mug(20)], { now });
+    await ingestCatalog(rt.db.pool, storeId, [mug(20)], { now });
     await ingestProfiles(rt.db.pool, storeId, [
       { email: 'viewer@example.com', firstName: 'Vi', consent: { email: 'subscribed' } },
       { email: 'buyer@example.com', consent: { email: 'subscribed' } },

@@ -50,7 +50,7 @@ describe("the shopper's own variant", () => {
     const created = await createStore(rt.db.pool, rt.secrets, { platform: 'bigcommerce', domain: 'bc.example.com' });
     const storeId = created.store.id;
     const auth = { Authorization: `Bearer ${created.privateKey}` };
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [boots(5, 5)]);
+    await ingestCatalog(rt.db.pool, storeId, [boots(5, 5)]);
     await ingestEvents(rt.db.pool, storeId, [
       viewed('small@example.com', 'v-s', 'boot-s'),
       viewed('medium@example.com', 'v-m-old', 'boot-m'),
@@ -67,7 +67,7 @@ describe("the shopper's own variant", () => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       flows.push(res.body.id);
     }
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [boots(1, 3)]);
+    await ingestCatalog(rt.db.pool, storeId, [boots(1, 3)]);
     await processTriggerQueue(rt.db.pool, { now: new Date() });
     await runFlowTick({ pool: rt.db.pool, config: rt.config, secrets: rt.secrets, logger: rt.logger }, { now: new Date() });
     for (const flowId of flows) {
@@ -108,7 +108,7 @@ describe("the shopper's own variant", () => {
       items: [{ productExternalId: 'cup' as ExternalProductId, variantExternalId: variant as ExternalVariantId | null, quantity, price: 12 }],
       uniqueId: id,
     });
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [cup(20)]);
+    await ingestCatalog(rt.db.pool, storeId, [cup(20)]);
     // 14 sold in the last week (2 a day): 4 left lasts 48 hours.
     await ingestEvents(rt.db.pool, storeId, [
       event('blue@example.com', 'Viewed Product', 'cv-b', 1, 'cup-blue'),
@@ -124,7 +124,7 @@ describe("the shopper's own variant", () => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       flows.push(res.body.id);
     }
-    await ingestCatalog(rt.db.pool, rt.signals, storeId, [cup(4)]);
+    await ingestCatalog(rt.db.pool, storeId, [cup(4)]);
     await processTriggerQueue(rt.db.pool, { now: new Date() });
     await runFlowTick({ pool: rt.db.pool, config: rt.config, secrets: rt.secrets, logger: rt.logger }, { now: new Date() });
     for (const flowId of flows) {

@@ -60,7 +60,7 @@ before(async () => {
   app = createApp(rt);
   store = (await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'audited.example' })).store;
   const catalog = demoCatalog();
-  await ingestCatalog(rt.db.pool, rt.signals, store.id, catalog, { now: new Date() });
+  await ingestCatalog(rt.db.pool, store.id, catalog, { now: new Date() });
   const product = catalog.find((p) => p.inventoryTracking !== 'none')!;
   await ingestProfiles(rt.db.pool, store.id, [{ email: SHOPPER.email, phone: SHOPPER.phone, firstName: SHOPPER.firstName }]);
   const time = new Date(Date.now() - 3_600_000);

@@ -34,7 +34,7 @@ before(async () => {
   storeB = (await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'b.example' })).store;
   login.a.password = (await issueMerchantLogin(rt.db.pool, storeA.id, login.a.email)).password;
   login.b.password = (await issueMerchantLogin(rt.db.pool, storeB.id, login.b.email)).password;
-  for (const s of [storeA, storeB]) await ingestCatalog(rt.db.pool, rt.signals, s.id, demoCatalog(), { now: new Date() });
+  for (const s of [storeA, storeB]) await ingestCatalog(rt.db.pool, s.id, demoCatalog(), { now: new Date() });
 });
 
 after(async () => {

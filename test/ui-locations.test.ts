@@ -24,7 +24,7 @@ before(async () => {
   app = createApp(rt);
   store = (await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'locations.example' })).store;
   login.password = (await issueMerchantLogin(rt.db.pool, store.id, login.email)).password;
-  await ingestCatalog(rt.db.pool, rt.signals, store.id, [{
+  await ingestCatalog(rt.db.pool, store.id, [{
     externalId: 'lamp' as ExternalProductId,
     title: 'Desk Lamp',
     inventoryTracking: 'variant',

@@ -35,7 +35,7 @@ before(async () => {
   await rt.db.pool.query('UPDATE stores SET custom_low_inventory_enabled = true WHERE id = $1', [created.store.id]);
   store = (await findStoreById(rt.db.pool, created.store.id))!;
   login.password = (await issueMerchantLogin(rt.db.pool, store.id, login.email)).password;
-  await ingestCatalog(rt.db.pool, rt.signals, store.id, [
+  await ingestCatalog(rt.db.pool, store.id, [
     { externalId: 'mug' as ExternalProductId, title: 'Blue Mug', url: 'https://fixes.example/mug', imageUrl: null, price: 12, inventoryTracking: 'product', inventoryQuantity: 9, variants: [] },
   ]);
 });

@@ -24,7 +24,7 @@ before(async () => {
   rt = await testRuntime();
   app = createApp(rt);
   ({ store, agent, csrf } = await merchantStore(rt, app, 'locale.example'));
-  await ingestCatalog(rt.db.pool, rt.signals, store.id, [
+  await ingestCatalog(rt.db.pool, store.id, [
     { externalId: 'mug' as ExternalProductId, title: 'Blue Mug', url: 'https://locale.example/mug', imageUrl: null, price: 12.5, inventoryTracking: 'product', inventoryQuantity: 9, variants: [] },
   ]);
 });

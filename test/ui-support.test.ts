@@ -32,7 +32,7 @@ before(async () => {
   rt = await testRuntime({ env: { SUPPORT_BOOTSTRAP_EMAIL: ADMIN.email, SUPPORT_BOOTSTRAP_PASSWORD: ADMIN.password } });
   app = createApp(rt);
   store = (await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'custom.example' })).store;
-  await ingestCatalog(rt.db.pool, rt.signals, store.id, demoCatalog(), { now: new Date() });
+  await ingestCatalog(rt.db.pool, store.id, demoCatalog(), { now: new Date() });
   await ingestEvents(rt.db.pool, store.id, demoEvents(new Date()));
 });
 

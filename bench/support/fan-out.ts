@@ -59,13 +59,13 @@ export async function runFanOut(f: FanOut): Promise<BenchResult> {
   const rt = await boot({ config, logger: createLogger('silent') });
   try {
     const { store } = await createStore(rt.db.pool, rt.secrets, { platform: f.platform, domain: `bench-${f.database}.example.com` });
-    await ingestCatalog(rt.db.pool, rt.signals, store.id, [f.before]);
+    await ingestCatalog(rt.db.pool, store.id, [f.before]);
     await seedHotItemAudience(db.url, store.id, size);
     const created = await createFlow(rt.db.pool, store, f.live, f.policy(store, rt));
     if (!created.ok) throw new Error(`flow refused: ${JSON.stringify(created.errors)}`);
 
     const started = performance.now();
-    await ingestCatalog(rt.db.pool, rt.signals, store.id, [f.after]);
+    await ingestCatalog(rt.db.pool, store.id, [f.after]);
     const triggered = await processTriggerQueue(rt.db.pool, { now: new Date() });
     const ms = performance.now() - started;
 

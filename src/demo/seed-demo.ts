@@ -124,7 +124,7 @@ export async function seedDemo(rt: Runtime, now: Date = new Date()): Promise<Dem
   const created = existing ? await rotateKeys(rt.db.pool, existing) : await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: DEMO_DOMAIN });
   const storeId = created.store.id;
   const catalog = demoCatalog();
-  await ingestCatalog(rt.db.pool, rt.signals, storeId, catalog, { now });
+  await ingestCatalog(rt.db.pool, storeId, catalog, { now });
   const profiles = demoProfiles();
   await ingestProfiles(rt.db.pool, storeId, profiles);
   const events = demoEvents(now);

@@ -11,7 +11,6 @@ import { ingestCatalog } from './ingest-catalog.ts';
 import { ingestEvents } from './ingest-events.ts';
 import { ingestProfiles } from './ingest-profiles.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
-import type { IngestSignals } from './signals.ts';
 
 /** Each part of a delivery has its own delivery id: the delivery's own when it is alone. */
 export function partDelivery(delivery: Delivery, index: number, count: number): Delivery {
@@ -24,7 +23,7 @@ export function withSourceTime<T extends { updatedAt?: Date | undefined }>(produ
 }
 
 export async function applyNormalised(
-  deps: { pool: pg.Pool; signals: IngestSignals },
+  deps: { pool: pg.Pool },
   store: Store,
   parts: Normalised[],
   delivery: Delivery,
@@ -36,7 +35,7 @@ export async function applyNormalised(
 }
 
 export async function applyPart(
-  deps: { pool: pg.Pool; signals: IngestSignals },
+  deps: { pool: pg.Pool },
   store: Store,
   part: Normalised,
   d: Delivery,
@@ -45,7 +44,7 @@ export async function applyPart(
   switch (part.kind) {
     case 'catalog': {
       const products = withSourceTime(part.products, sourceTime);
-      const r = await ingestCatalog(deps.pool, deps.signals, store.id, products, { delivery: d });
+      const r = await ingestCatalog(deps.pool, store.id, products, { delivery: d });
       return r.duplicate ? 'catalog: duplicate' : `catalog: ${r.upserted} upserted, ${r.stale} stale`;
     }
     case 'product-deleted': {

@@ -10,7 +10,6 @@ import type { InventoryChange } from '../model/catalog.ts';
 import { withTransaction } from '../db/pool.ts';
 import { insertObservations } from '../db/repositories/catalog.ts';
 import { listLocations, recountForLocations, setLocationsCounted, type Location } from '../db/repositories/locations.ts';
-import type { IngestSignals } from './signals.ts';
 
 export type CountLocationsResult =
   | { ok: true; locations: Location[]; changed: string[]; recounted: number }
@@ -18,7 +17,6 @@ export type CountLocationsResult =
 
 export async function countLocations(
   pool: pg.Pool,
-  signals: IngestSignals,
   storeId: StoreId,
   changes: Array<{ locationId: string; counts: boolean }>,
   now: Date = new Date(),
@@ -31,7 +29,6 @@ export async function countLocations(
     return { unknown: [], changed: set.changed, recounted };
   });
   if (result.unknown.length > 0) return { ok: false, unknown: result.unknown };
-  await signals.inventoryChanged(result.recounted);
   return { ok: true, locations: await listLocations(pool, storeId), changed: result.changed, recounted: result.recounted.length };
 }
 

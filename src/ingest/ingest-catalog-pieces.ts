@@ -7,7 +7,6 @@ import type { ProductInput, VariantInput } from '../model/catalog.ts';
 import type { Product } from '../model/catalog.ts';
 import type { ExternalProductId, ExternalVariantId, StoreId } from '../model/ids.ts';
 import { liveProductsByExternalIds, locateVariants, lockPartialCatalogWrites } from '../db/repositories/catalog-lookups.ts';
-import type { IngestSignals } from './signals.ts';
 import { ingestCatalogBuilt } from './ingest-catalog.ts';
 
 type Fields<T> = { [K in keyof T]?: T[K] | undefined };
@@ -48,9 +47,9 @@ function asInput(p: Product): ProductInput {
 
 const given = <T extends object>(fields: T): Partial<T> => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-export async function writeCatalogPieces(pool: pg.Pool, signals: IngestSignals, storeId: StoreId, pieces: CatalogPiece[]): Promise<PiecesResult> {
+export async function writeCatalogPieces(pool: pg.Pool, storeId: StoreId, pieces: CatalogPiece[]): Promise<PiecesResult> {
   let touched: ProductInput[] = [];
-  const outcome = await ingestCatalogBuilt<PieceRefusal>(pool, signals, storeId, async (tx) => {
+  const outcome = await ingestCatalogBuilt<PieceRefusal>(pool, storeId, async (tx) => {
     await lockPartialCatalogWrites(tx, storeId);
     const variantIds = pieces.flatMap((p) => (p.kind === 'variant' ? [p.externalId] : []));
     const located = await locateVariants(tx, storeId, variantIds);

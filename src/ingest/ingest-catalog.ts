@@ -15,7 +15,6 @@ import {
   type ProductWrite,
   type VariantWrite,
 } from '../db/repositories/catalog.ts';
-import type { IngestSignals } from './signals.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
 import { withTransaction } from '../db/pool.ts';
 import { recordDeliveries } from '../db/repositories/deliveries.ts';
@@ -26,12 +25,12 @@ export type CatalogIngestResult = { upserted: number; stale: number; duplicate: 
 /**
  * Upserts products with their full variant lists in one transaction: all of the call or none.
  * An item older than what is stored (by its source time) is skipped, so a late retry never
- * rolls stock back. Every quantity change is recorded with its old and new value and
- * announced after commit.
+ * rolls stock back. Every quantity change is recorded with its old and new value; a change the
+ * source reported also goes on the flow trigger queue in the same transaction
+ * (src/db/repositories/flow-trigger-queue.ts).
  */
 export async function ingestCatalog(
   pool: pg.Pool,
-  signals: IngestSignals,
   storeId: StoreId,
   input: ProductInput[],
   opts: { now?: Date; delivery?: Delivery } = {},
@@ -42,7 +41,6 @@ export async function ingestCatalog(
 
   const result = await transactOnce(pool, storeId, opts.delivery, (tx) => applyCatalog(tx, storeId, items, now));
   if (result === DUPLICATE) return { upserted: 0, stale: 0, duplicate: true, changes: [] };
-  await signals.inventoryChanged(result.changes);
   return result;
 }
 
@@ -185,12 +183,11 @@ async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, reported: Produ
  */
 export async function ingestCatalogParts(
   pool: pg.Pool,
-  signals: IngestSignals,
   storeId: StoreId,
   parts: Array<{ delivery: Delivery; products: ProductInput[] }>,
   now: Date = new Date(),
 ): Promise<CatalogIngestResult & { applied: Set<string> }> {
-  const result = await withTransaction(pool, async (tx) => {
+  return withTransaction(pool, async (tx) => {
     const fresh = await recordDeliveries(tx, storeId, parts.map((p) => p.delivery));
     const products = parts
       .filter((p) => fresh.has(`${p.delivery.source}\u0000${p.delivery.id}`))
@@ -200,30 +197,25 @@ export async function ingestCatalogParts(
     const applied = items.length ? await applyCatalog(tx, storeId, items, now) : { upserted: 0, stale: 0, duplicate: false, changes: [] };
     return { ...applied, applied: fresh };
   });
-  await signals.inventoryChanged(result.changes);
-  return result;
 }
 
 /**
  * A catalog write whose products are built from what is stored, inside the write's own
  * transaction (a partial update: one variant's stock, one item's title). `build` may refuse;
- * then nothing is written. Changes are announced after commit, as with ingestCatalog.
+ * then nothing is written. Changes reach flows as with ingestCatalog.
  */
 export async function ingestCatalogBuilt<R>(
   pool: pg.Pool,
-  signals: IngestSignals,
   storeId: StoreId,
   build: (tx: pg.PoolClient) => Promise<{ products: ProductInput[] } | { refused: R }>,
   opts: { now?: Date } = {},
 ): Promise<{ ok: true; result: CatalogIngestResult } | { ok: false; refused: R }> {
   const now = opts.now ?? new Date();
-  const outcome = await withTransaction(pool, async (tx) => {
+  return withTransaction(pool, async (tx) => {
     const built = await build(tx);
     if ('refused' in built) return { ok: false as const, refused: built.refused };
     const items = prepare(built.products);
     const result = items.length ? await applyCatalog(tx, storeId, items, now) : { upserted: 0, stale: 0, duplicate: false, changes: [] };
     return { ok: true as const, result };
   });
-  if (outcome.ok) await signals.inventoryChanged(outcome.result.changes);
-  return outcome;
 }

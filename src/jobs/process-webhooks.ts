@@ -103,7 +103,7 @@ async function applyEach(rt: Runtime, p: Prepared, skipCatalog: boolean): Promis
       outcomes.push(`catalog: ${part.products.length} applied with its batch`);
       continue;
     }
-    outcomes.push(await applyPart({ pool: rt.db.pool, signals: rt.signals }, p.store, part, partDelivery(p.delivery, i, p.parts.length), p.entry.triggeredAt));
+    outcomes.push(await applyPart({ pool: rt.db.pool }, p.store, part, partDelivery(p.delivery, i, p.parts.length), p.entry.triggeredAt));
   }
   return outcomes.join('; ');
 }
@@ -115,7 +115,7 @@ async function applyStoreBatch(rt: Runtime, batch: Prepared[]): Promise<Array<{ 
       part.kind === 'catalog' ? [{ delivery: partDelivery(p.delivery, i, p.parts.length), products: withSourceTime(part.products, p.entry.triggeredAt) }] : [],
     ),
   );
-  if (catalog.length > 0) await ingestCatalogParts(rt.db.pool, rt.signals, batch[0]!.store.id, catalog);
+  if (catalog.length > 0) await ingestCatalogParts(rt.db.pool, batch[0]!.store.id, catalog);
   const done: Array<{ p: Prepared; outcome: string }> = [];
   for (const p of batch) done.push({ p, outcome: await applyEach(rt, p, true) });
   return done;

@@ -49,7 +49,7 @@ export async function runCatalogSyncs(
     try {
       const pages = connector.fetchCatalog({ store, accessToken, cursor: sync.cursor });
       for await (const page of pages) {
-        await ingestCatalog(rt.db.pool, rt.signals, store.id, page.products);
+        await ingestCatalog(rt.db.pool, store.id, page.products);
         await recordPage(rt.db.pool, store.id, page.cursor, page.products.length);
         await opts.onPage?.();
       }

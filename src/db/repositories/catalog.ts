@@ -212,7 +212,7 @@ export async function insertObservations(db: Queryable, changes: InventoryChange
      )
      -- Stock changes the source reported reach the flow engine exactly once this way: a fall may
      -- start a low-inventory flow, and any change moves a sell-out forecast (a rise or a sell-out
-     -- ends its episode).
+     -- ends its episode). The queue is the hand-off to flows: flow-trigger-queue.ts.
      INSERT INTO flow_trigger_queue (store_id, kind, observation_id, at)
      SELECT store_id, 'inventory', id, observed_at FROM observed
      WHERE $2 = 'source' AND old_quantity IS NOT NULL AND new_quantity IS NOT NULL AND new_quantity <> old_quantity`,

@@ -35,7 +35,7 @@ export async function insertEvents(
        ON CONFLICT (store_id, unique_id) DO NOTHING
        RETURNING id, unique_id, profile_id, time, metric
      ), queued AS (
-       -- Flows see every new event exactly once through this queue (see 004-flows.sql).
+       -- Flows see every new event exactly once through this queue (flow-trigger-queue.ts).
        INSERT INTO flow_trigger_queue (store_id, kind, event_id, profile_id, at)
        SELECT $1, 'event', id, profile_id, time FROM inserted
      ), first_purchase AS (

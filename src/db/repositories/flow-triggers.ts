@@ -1,28 +1,7 @@
-// Reads and queues behind flow entry: the trigger queue, trigger events, date and segment candidates.
+// Reads behind flow entry: trigger events, date candidates, inventory observations and flow
+// version history. The queue itself is flow-trigger-queue.ts.
 import type { Queryable } from '../pool.ts';
 import type { TriggerEvent } from '../../model/flow.ts';
-
-export type QueuedTrigger = {
-  storeId: string;
-  kind: 'event' | 'list' | 'inventory' | 'price';
-  eventId: string | null;
-  list: string | null;
-  observationId: string | null;
-  profileId: string | null;
-  at: Date;
-};
-
-/** Takes queued triggers (deleting them in the caller's transaction: a rollback puts them back). */
-export async function takeTriggers(db: Queryable, limit: number): Promise<QueuedTrigger[]> {
-  const { rows } = await db.query<{ store_id: string; kind: QueuedTrigger['kind']; event_id: string | null; list: string | null; observation_id: string | null; profile_id: string | null; at: Date }>(
-    `DELETE FROM flow_trigger_queue q USING (
-       SELECT store_id, id FROM flow_trigger_queue ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-     ) t WHERE q.store_id = t.store_id AND q.id = t.id
-     RETURNING q.store_id, q.kind, q.event_id::text AS event_id, q.list, q.observation_id::text AS observation_id, q.profile_id, q.at`,
-    [limit],
-  );
-  return rows.map((r) => ({ storeId: r.store_id, kind: r.kind, eventId: r.event_id, list: r.list, observationId: r.observation_id, profileId: r.profile_id, at: r.at }));
-}
 
 /** Events with their items, shaped as a run remembers its trigger. */
 export async function triggerEvents(db: Queryable, storeId: string, ids: string[]): Promise<Map<string, TriggerEvent & { profileId: string }>> {

@@ -31,7 +31,7 @@ export async function updateProfileFields(db: Queryable, storeId: StoreId, id: P
     [storeId, id, p.firstName ?? null, p.lastName ?? null, p.timezone ?? null, JSON.stringify(p.properties ?? {}), p.consent?.email ?? null, p.consent?.sms ?? null],
   );
   if (p.lists?.length) {
-    // Only a new membership is queued: joining a list twice starts nothing twice.
+    // Only a new membership is queued: joining a list twice starts nothing twice (flow-trigger-queue.ts).
     await db.query(
       `WITH joined AS (
          INSERT INTO profile_lists (store_id, list, profile_id) SELECT $1, l, $3 FROM unnest($2::text[]) AS l

@@ -38,7 +38,7 @@ export function catalogRoutes(ctx: AppContext): Router {
   r.put('/catalog/items', async (req, res) => {
     const { store } = res.locals as AuthedLocals;
     const items = parseBatch(req.body, Batches.catalog.key, Batches.catalog.item);
-    const result = await ingestCatalog(ctx.db.pool, ctx.signals, store.id, items);
+    const result = await ingestCatalog(ctx.db.pool, store.id, items);
     res.json({ upserted: result.upserted, stale: result.stale });
   });
   r.get('/catalog/products', async (req, res) => {

@@ -24,7 +24,7 @@ export function locationRoutes(ctx: AppContext): Router {
   r.patch('/locations', async (req, res) => {
     const { store } = res.locals as AuthedLocals;
     const body = parseBody(LocationsPatch, req.body);
-    const result = await countLocations(ctx.db.pool, ctx.signals, store.id, body.locations);
+    const result = await countLocations(ctx.db.pool, store.id, body.locations);
     if (!result.ok) throw new ProblemError(422, `No such location in this store: ${result.unknown.join(', ')}.`);
     res.json({ data: result.locations.map(locationJson), recounted: result.recounted });
   });

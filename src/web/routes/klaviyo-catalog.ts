@@ -60,7 +60,7 @@ export function klaviyoCatalogRoutes(ctx: AppContext): Router {
   const r = Router();
   const base = ctx.config.appUrl;
   const write = async (storeId: StoreId, pieces: CatalogPiece[], pointerOf: (i: number) => string) => {
-    const outcome = await writeCatalogPieces(ctx.db.pool, ctx.signals, storeId, pieces);
+    const outcome = await writeCatalogPieces(ctx.db.pool, storeId, pieces);
     if (!outcome.ok) throw refusal(outcome.refusal, pointerOf(outcome.refusal.index));
     return outcome.products;
   };

@@ -21,7 +21,7 @@ export function appLocationPages(r: Router, ctx: AppContext): void {
     // Every location is on the form: a box left unticked means it does not count.
     const counted = new Set(listOf((req.body as Record<string, unknown>).counted));
     const known = await storeLocations(ctx.db.pool, store.id);
-    const result = await countLocations(ctx.db.pool, ctx.signals, store.id, known.map((l) => ({ locationId: l.locationId, counts: counted.has(l.locationId) })));
+    const result = await countLocations(ctx.db.pool, store.id, known.map((l) => ({ locationId: l.locationId, counts: counted.has(l.locationId) })));
     if (!result.ok) return page(res, ctx, store.id, 'A location changed while you were choosing; look again and save.');
     ctx.logger.info({ storeId: store.id, actor, changed: result.changed }, 'counted locations changed');
     await page(res, ctx, store.id, result.changed.length ? `Saved. ${result.recounted} stock figures were recounted.` : 'Nothing changed.');
