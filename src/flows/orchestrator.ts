@@ -328,6 +328,14 @@ export function advance(run: FlowRun, def: FlowDefinition, facts: RunFacts): Adv
         goTo(step.id, step.next, facts.flowStatus === 'manual' ? 'held for review' : 'queued');
         continue;
       }
+      default: {
+        // Every step type has a case: a new one fails the type check here until it is handled.
+        // At run time (a stored definition from a later version) the run ends, said plainly,
+        // instead of spinning through the step budget.
+        const unknown: never = step;
+        end('exited', `step type ${String((unknown as { type?: unknown }).type)} is not known to this version`);
+        return out;
+      }
     }
   }
   // Step budget spent: carry on next tick rather than monopolising the worker.
