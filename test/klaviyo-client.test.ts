@@ -9,6 +9,7 @@ import { createStore } from '../src/stores/create-store.ts';
 import { createApp } from '../src/web/app.ts';
 import { ingestCatalog } from '../src/ingest/ingest-catalog.ts';
 import { listBackInStockRequests } from '../src/db/repositories/back-in-stock.ts';
+import { setPlatformStorefrontDomains, setStorefrontDomains } from '../src/db/repositories/store-links.ts';
 import type { ExternalProductId, ExternalVariantId, StoreId } from '../src/model/ids.ts';
 
 describe('Klaviyo client-side endpoints', () => {
@@ -58,6 +59,25 @@ describe('Klaviyo client-side endpoints', () => {
     assert.equal(placed.status, 400);
     assert.equal(placed.body.errors[0].code, 'invalid');
     assert.equal(placed.body.errors[0].source.pointer, '/data/attributes/metric/data/attributes/name');
+  });
+
+  test('links to the hosts the platform reports and the merchant lists are kept, as on /api/v1/track', async () => {
+    await setPlatformStorefrontDomains(rt.db.pool, storeId, ['www.shop-brand.example']);
+    await setStorefrontDomains(rt.db.pool, storeId, ['checkout.shop-pay.example']);
+    const res = await post('events', {
+      data: {
+        type: 'event',
+        attributes: {
+          properties: { ProductID: 'shirt', URL: 'https://www.shop-brand.example/shirt', CheckoutURL: 'https://checkout.shop-pay.example/c/1', ImageURL: 'https://evil.example/x.png' },
+          unique_id: 'c-hosts',
+          metric: { data: { type: 'metric', attributes: { name: 'Started Checkout' } } },
+          profile: { data: { type: 'profile', attributes: { email: 'shopper@example.com' } } },
+        },
+      },
+    });
+    assert.equal(res.status, 202, res.text);
+    const stored = (await rt.db.pool.query<{ properties: Record<string, unknown> }>('SELECT properties FROM events WHERE store_id = $1 AND unique_id = $2', [storeId, 'c-hosts'])).rows[0]!;
+    assert.deepEqual(stored.properties, { ProductID: 'shirt', URL: 'https://www.shop-brand.example/shirt', CheckoutURL: 'https://checkout.shop-pay.example/c/1' });
   });
 
   test('an unknown company_id or revision is refused in Klaviyo\'s shape and stores nothing', async () => {

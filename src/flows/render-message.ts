@@ -9,7 +9,7 @@ import { itemQuantities, templateProducts, templateVariant } from '../db/reposit
 import { itemForecasts } from '../db/repositories/sell-out-forecast.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { messageLinkKey, unsubscribeUrl } from '../messaging/links.ts';
-import { listedHosts, storeLinkDomains } from '../db/repositories/store-links.ts';
+import { storeHosts } from '../db/repositories/store-links.ts';
 import { ownHosts, withoutForeignLinks } from '../model/store-urls.ts';
 import type { Effect } from './orchestrator.ts';
 
@@ -70,8 +70,7 @@ function dropVars(seen: number, now: number | null) {
 async function vettedProperties(deps: RenderDeps, storeId: FlowRun['storeId'], storeDomain: string, properties: Record<string, unknown>): Promise<Record<string, unknown>> {
   const first = withoutForeignLinks(properties, ownHosts({ domain: storeDomain }, []));
   if (first.removed.length === 0) return properties;
-  const listed = listedHosts(await storeLinkDomains(deps.pool, storeId));
-  return listed.length === 0 ? first.value : withoutForeignLinks(properties, ownHosts({ domain: storeDomain }, listed)).value;
+  return withoutForeignLinks(properties, await storeHosts(deps.pool, { id: storeId, domain: storeDomain })).value;
 }
 
 /** The variables a template sees; also used by previews with a sample profile and product. */

@@ -2,6 +2,7 @@
 // because only the places that vet links read them.
 import type { StoreId } from '../../model/ids.ts';
 import type { Queryable } from '../pool.ts';
+import { ownHosts } from '../../model/store-urls.ts';
 
 export type StoreLinkDomains = {
   domain: string;
@@ -21,7 +22,16 @@ export async function storeLinkDomains(db: Queryable, storeId: StoreId): Promise
 }
 
 /** Every listed host, the merchant's and the platform's. */
-export const listedHosts = (links: StoreLinkDomains | undefined): string[] => [...(links?.storefrontDomains ?? []), ...(links?.platformDomains ?? [])];
+const listedHosts = (links: StoreLinkDomains | undefined): string[] => [...(links?.storefrontDomains ?? []), ...(links?.platformDomains ?? [])];
+
+/**
+ * Every host the store's links may point at: its platform domain, the merchant's list and what
+ * the platform reports. The one answer for every place that vets links (track, Klaviyo's
+ * client paths, message rendering).
+ */
+export async function storeHosts(db: Queryable, store: { id: StoreId; domain: string }): Promise<string[]> {
+  return ownHosts(store, listedHosts(await storeLinkDomains(db, store.id)));
+}
 
 /** Replaces what the platform reports; the merchant's list is left alone. */
 export async function setPlatformStorefrontDomains(db: Queryable, storeId: StoreId, domains: string[]): Promise<void> {

@@ -9,8 +9,8 @@ import { eventOf, identityOf, profileOf, subscriptionOf } from '../../../connect
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { ingestProfiles } from '../../ingest/ingest-profiles.ts';
 import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
-import { storeLinkDomains } from '../../db/repositories/store-links.ts';
-import { ownHosts, withoutForeignLinks } from '../../model/store-urls.ts';
+import { storeHosts } from '../../db/repositories/store-links.ts';
+import { withoutForeignLinks } from '../../model/store-urls.ts';
 import type { Store } from '../../model/store.ts';
 import type { AppContext } from '../../runtime.ts';
 import { KlaviyoError, parseDocument, sendKlaviyoError } from '../klaviyo/errors.ts';
@@ -57,8 +57,7 @@ export function klaviyoClientEndpointRoutes(ctx: AppContext): Router {
     } catch {
       throw new KlaviyoError(400, 'parse_error', 'Malformed request.', 'The body is not valid JSON.');
     }
-    const links = await storeLinkDomains(ctx.db.pool, store.id);
-    const { value, removed } = withoutForeignLinks(raw, ownHosts(store, links?.storefrontDomains ?? []));
+    const { value, removed } = withoutForeignLinks(raw, await storeHosts(ctx.db.pool, store));
     if (removed.length > 0) req.log.info({ storeId: store.id, removed: removed.slice(0, 20) }, 'client api: links to other hosts dropped');
     return { store, body: value };
   };

@@ -8,8 +8,8 @@ import { TrackBody } from '../../../connectors/custom/api-schemas.ts';
 import { toEventInput } from '../../../connectors/custom/map-event.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
-import { listedHosts, storeLinkDomains } from '../../db/repositories/store-links.ts';
-import { ownHosts, withoutForeignLinks } from '../../model/store-urls.ts';
+import { storeHosts } from '../../db/repositories/store-links.ts';
+import { withoutForeignLinks } from '../../model/store-urls.ts';
 import type { AppContext } from '../../runtime.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
 import { parseBody } from '../parse-batch.ts';
@@ -63,8 +63,7 @@ export function trackRoutes(ctx: AppContext): Router {
       if (!store || store.status !== 'active') throw new ProblemError(401, 'Unknown public key.', { slug: 'invalid-key' });
       // The public key is public: a link it brings stays only when it points at the store itself,
       // or an abandoned-checkout mail would carry an attacker's link through our click redirect.
-      const links = await storeLinkDomains(ctx.db.pool, store.id);
-      const { value: properties, removed } = withoutForeignLinks(body.properties, ownHosts(store, listedHosts(links)));
+      const { value: properties, removed } = withoutForeignLinks(body.properties, await storeHosts(ctx.db.pool, store));
       if (removed.length > 0) req.log.info({ storeId: store.id, metric: body.metric, removed: removed.slice(0, 20) }, 'track: links to other hosts dropped');
       const event = toEventInput({ ...body, properties, time: undefined }, store.eventMapping, new Date());
       const result = await ingestEvents(ctx.db.pool, store.id, [event]);
