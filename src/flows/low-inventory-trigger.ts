@@ -6,7 +6,8 @@ import type { StoreId } from '../model/ids.ts';
 import type { Store } from '../model/store.ts';
 import { findStoreById } from '../db/repositories/stores.ts';
 import { findTriggerableFlows } from '../db/repositories/flows.ts';
-import { flowVersionHistory, inventoryObservations, type Observation } from '../db/repositories/flow-triggers.ts';
+import { flowVersionHistory, inventoryObservations } from '../db/repositories/flow-triggers.ts';
+import type { Observation } from '../model/catalog.ts';
 import { FlowDefinition } from './definition.ts';
 import { audienceQuery, enterItemAudience, lookedAtItem } from './item-audience.ts';
 

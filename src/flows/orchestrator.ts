@@ -4,8 +4,8 @@
 // and the same dedupe keys.
 import { createHash } from 'node:crypto';
 import type { FlowRun, FlowStatus, RunContext, RunStatus } from '../model/flow.ts';
-import type { FactProfile } from '../db/repositories/flow-facts.ts';
-import type { RunUpdate } from '../db/repositories/flow-runs.ts';
+import type { FactProfile } from '../model/profile.ts';
+import type { RunUpdate } from '../model/flow.ts';
 import type { FlowDefinition, Step } from './definition.ts';
 import { allHold, conditionFacts, entryTime, holds, type ConditionFacts } from './conditions.ts';
 import { addDuration, durationMs, nextLocalTime, quietUntil } from './flow-time.ts';

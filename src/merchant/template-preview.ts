@@ -10,7 +10,7 @@ import { Email, Phone } from '../model/profile.ts';
 import { withStopNotice } from '../messaging/sms-transport.ts';
 import { smsSegments, type SmsSegments } from './sms-segments.ts';
 import type { Trigger } from '../flows/definition.ts';
-import type { FactProfile } from '../db/repositories/flow-facts.ts';
+import type { FactProfile } from '../model/profile.ts';
 import { findProductByExternalId, listProducts } from '../db/repositories/catalog.ts';
 import { templateVariables } from '../flows/render-message.ts';
 import { renderTemplate } from '../messaging/templates.ts';

@@ -120,3 +120,16 @@ export function productQuantity(
   if (tracked.length === 0) return own ?? null;
   return tracked.reduce((sum, v) => sum + (v.inventoryQuantity as number), 0);
 }
+
+/** One recorded change of stock, as the inventory triggers read it back. */
+export type Observation = {
+  id: string;
+  level: 'product' | 'variant';
+  productId: string;
+  variantId: string | null;
+  productExternalId: string;
+  variantExternalId: string | null;
+  oldQuantity: number;
+  newQuantity: number;
+  observedAt: Date;
+};

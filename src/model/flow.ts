@@ -114,3 +114,17 @@ export type Message = {
   /** Deterministic per run and step, so a retried worker never sends twice. */
   dedupeKey: string;
 };
+
+/** What one step of the orchestrator writes back for a run it holds. */
+export type RunUpdate = {
+  storeId: StoreId;
+  id: FlowRunId;
+  status: RunStatus;
+  currentStep: string | null;
+  nextAt: Date | null;
+  stepCount: number;
+  context: RunContext;
+  waitMetric: string | null;
+  endReason: string | null;
+  endedAt: Date | null;
+};

@@ -93,3 +93,17 @@ export function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** What the orchestrator and templates know of a profile. */
+export type FactProfile = {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  timezone: string | null;
+  properties: Record<string, unknown>;
+  consent: { email: ConsentState; sms: ConsentState };
+  /** When the profile first placed an order (ISO), kept by ingest. */
+  firstPurchaseAt?: string | null;
+};

@@ -1,6 +1,6 @@
 // Bulk reads for one flow tick: everything the orchestrator needs about a batch of runs, in a
 // handful of set-based queries instead of a few per run.
-import type { ConsentState } from '../../model/profile.ts';
+import type { ConsentState, FactProfile } from '../../model/profile.ts';
 import type { FlowStatus } from '../../model/flow.ts';
 import type { Queryable } from '../pool.ts';
 
@@ -8,18 +8,6 @@ export type Ref = { storeId: string; id: string };
 
 const refs = (list: Ref[]): string => JSON.stringify(list.map((r) => ({ store_id: r.storeId, id: r.id })));
 
-export type FactProfile = {
-  id: string;
-  email: string | null;
-  phone: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  timezone: string | null;
-  properties: Record<string, unknown>;
-  consent: { email: ConsentState; sms: ConsentState };
-  /** When the profile first placed an order (ISO), kept by ingest. */
-  firstPurchaseAt?: string | null;
-};
 
 export async function loadProfiles(db: Queryable, list: Ref[]): Promise<Map<string, FactProfile>> {
   if (list.length === 0) return new Map();

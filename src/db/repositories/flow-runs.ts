@@ -1,5 +1,5 @@
 import type { FlowId, FlowRunId, ProfileId, StoreId } from '../../model/ids.ts';
-import { RunContext, TriggerEvent, type FlowRun, type RunStatus } from '../../model/flow.ts';
+import { RunContext, TriggerEvent, type FlowRun, type RunStatus, type RunUpdate } from '../../model/flow.ts';
 import type { Queryable } from '../pool.ts';
 
 export type NewRun = {
@@ -111,18 +111,6 @@ export async function claimDueRuns(db: Queryable, now: Date, limit: number, leas
   return rows.map(toRun);
 }
 
-export type RunUpdate = {
-  storeId: StoreId;
-  id: FlowRunId;
-  status: RunStatus;
-  currentStep: string | null;
-  nextAt: Date | null;
-  stepCount: number;
-  context: RunContext;
-  waitMetric: string | null;
-  endReason: string | null;
-  endedAt: Date | null;
-};
 
 /** Writes back the runs this worker still holds; returns how many it could. */
 export async function saveRuns(db: Queryable, token: string, updates: RunUpdate[]): Promise<number> {

@@ -2,6 +2,7 @@
 // version history. The queue itself is flow-trigger-queue.ts.
 import type { Queryable } from '../pool.ts';
 import type { TriggerEvent } from '../../model/flow.ts';
+import type { Observation } from '../../model/catalog.ts';
 
 /** Events with their items, shaped as a run remembers its trigger. */
 export async function triggerEvents(db: Queryable, storeId: string, ids: string[]): Promise<Map<string, TriggerEvent & { profileId: string }>> {
@@ -47,17 +48,6 @@ export async function dateCandidates(db: Queryable, storeId: string, property: s
   return rows.map((r) => ({ profileId: r.id, value: r.value instanceof Date ? r.value.toISOString() : r.value, timezone: r.timezone }));
 }
 
-export type Observation = {
-  id: string;
-  level: 'product' | 'variant';
-  productId: string;
-  variantId: string | null;
-  productExternalId: string;
-  variantExternalId: string | null;
-  oldQuantity: number;
-  newQuantity: number;
-  observedAt: Date;
-};
 
 export async function inventoryObservations(db: Queryable, storeId: string, ids: string[]): Promise<Observation[]> {
   if (ids.length === 0) return [];
