@@ -6,6 +6,7 @@ import type { AuthedLocals } from './auth-private-key.ts';
 import { requirePrivateKey } from './auth-private-key.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import { requestLogger } from './request-log.ts';
+import { cacheViews } from './ui/views.ts';
 import { privateApiRateLimit } from './api-rate-limit.ts';
 import { klaviyoClientRoutes, klaviyoServerRoutes } from './klaviyo/klaviyo-router.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -34,6 +35,7 @@ export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
+  cacheViews(ctx.config.nodeEnv === 'production');
   app.use(requestLogger(ctx.logger));
   app.use(helmet());
 

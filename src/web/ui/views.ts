@@ -9,31 +9,45 @@ import { formatMoney, formatWhen, type Locale } from '../../merchant/store-local
 
 const VIEWS_DIR = join(import.meta.dirname, '..', '..', '..', 'views');
 
-const engine = new Liquid({
-  root: VIEWS_DIR,
-  extname: '.liquid',
-  outputEscape: 'escape',
-  ownPropertyOnly: true,
-  strictFilters: true,
-  cache: process.env.NODE_ENV === 'production',
-});
+let cacheTemplates = false;
+let engine: Liquid | undefined;
 
-/** The store's timezone and currency while rendering (support pages have none: UTC and USD). */
-function localeOf(ctx: { getSync(paths: string[]): unknown }): Locale {
-  const l = ctx.getSync(['locale']) as Partial<Locale> | undefined;
-  return { timezone: l?.timezone ?? 'UTC', currency: l?.currency ?? 'USD' };
+/** Templates are read once and kept in production; elsewhere an edited view shows on the next request. */
+export function cacheViews(on: boolean): void {
+  if (engine && on !== cacheTemplates) engine = undefined;
+  cacheTemplates = on;
 }
 
-/** Dates in the store's timezone, the zone named: unambiguous for merchants anywhere. */
-engine.registerFilter('when', function (this: { context: { getSync(paths: string[]): unknown } }, v: unknown) {
-  return formatWhen(v, localeOf(this.context));
-});
-/** Money in the store's currency. */
-engine.registerFilter('money', function (this: { context: { getSync(paths: string[]): unknown } }, v: unknown) {
-  return formatMoney(v, localeOf(this.context));
-});
-/** JSON for data-* attributes; the autoescape makes it attribute-safe. */
-engine.registerFilter('to_json', (v: unknown) => JSON.stringify(v ?? null));
+function viewEngine(): Liquid {
+  if (engine) return engine;
+  const made = new Liquid({
+    root: VIEWS_DIR,
+    extname: '.liquid',
+    outputEscape: 'escape',
+    ownPropertyOnly: true,
+    strictFilters: true,
+    cache: cacheTemplates,
+  });
+
+  /** The store's timezone and currency while rendering (support pages have none: UTC and USD). */
+  function localeOf(ctx: { getSync(paths: string[]): unknown }): Locale {
+    const l = ctx.getSync(['locale']) as Partial<Locale> | undefined;
+    return { timezone: l?.timezone ?? 'UTC', currency: l?.currency ?? 'USD' };
+  }
+
+  /** Dates in the store's timezone, the zone named: unambiguous for merchants anywhere. */
+  made.registerFilter('when', function (this: { context: { getSync(paths: string[]): unknown } }, v: unknown) {
+    return formatWhen(v, localeOf(this.context));
+  });
+  /** Money in the store's currency. */
+  made.registerFilter('money', function (this: { context: { getSync(paths: string[]): unknown } }, v: unknown) {
+    return formatMoney(v, localeOf(this.context));
+  });
+  /** JSON for data-* attributes; the autoescape makes it attribute-safe. */
+  made.registerFilter('to_json', (v: unknown) => JSON.stringify(v ?? null));
+  engine = made;
+  return made;
+}
 
 export type Page = { title: string; [key: string]: unknown };
 
@@ -45,7 +59,7 @@ export async function render(res: Response, view: string, page: Page, status = 2
   const locals = res.locals as Partial<SessionLocals> & EmbedLocals & { viewer?: unknown; nav?: string; locale?: Locale };
   const clash = LAYOUT_KEYS.find((k) => Object.hasOwn(page, k));
   if (clash) throw new Error(`view ${view}: "${clash}" is the layout's; name the page's value otherwise`);
-  const html = await engine.renderFile(view, {
+  const html = await viewEngine().renderFile(view, {
     ...page,
     csrf: locals.session?.csrfToken ?? '',
     audience: locals.audience,
