@@ -24,22 +24,7 @@ function specifier(from, to) {
 }
 
 /** Imports the rules forbid that the code still has: each with why it stays for now. */
-const KNOWN = [
-  { from: 'src/web/routes/api-catalog.ts', to: 'src/db/repositories/catalog.ts', rule: 'routes-call-use-cases', reason: "catalog API reads pages straight from the repository" },
-  { from: 'src/web/routes/api-events.ts', to: 'src/db/repositories/events.ts', rule: 'routes-call-use-cases', reason: "events API reads pages straight from the repository" },
-  { from: 'src/web/routes/api-profiles.ts', to: 'src/db/repositories/profiles.ts', rule: 'routes-call-use-cases', reason: "profiles API reads straight from the repository (identity resolution is being reworked there)" },
-  { from: 'src/web/routes/api-store.ts', to: 'src/db/repositories/store-links.ts', rule: 'routes-call-use-cases', reason: "store settings API reads and writes links straight from the repository" },
-  { from: 'src/web/routes/klaviyo-catalog.ts', to: 'src/db/repositories/catalog.ts', rule: 'routes-call-use-cases', reason: "Klaviyo catalog API lists pages straight from the repository, as the catalog API does" },
-  { from: 'src/web/routes/klaviyo-catalog.ts', to: 'src/db/repositories/catalog-lookups.ts', rule: 'routes-call-use-cases', reason: "Klaviyo catalog API finds items by Klaviyo id straight from the repository" },
-  { from: 'src/web/routes/klaviyo-client.ts', to: 'src/db/repositories/store-links.ts', rule: 'routes-call-use-cases', reason: "Klaviyo client API keeps links on the store's hosts as the tracker does, straight from the repository" },
-  { from: 'src/web/routes/klaviyo-client.ts', to: 'src/db/repositories/stores.ts', rule: 'routes-call-use-cases', reason: "Klaviyo client API finds the store by public key as the tracker does, straight from the repository" },
-  { from: 'src/web/routes/klaviyo-profiles.ts', to: 'src/db/repositories/profile-lookups.ts', rule: 'routes-call-use-cases', reason: "Klaviyo profiles API reads identities straight from the repository, as the profiles API does" },
-  { from: 'src/web/routes/klaviyo-profiles.ts', to: 'src/db/repositories/profiles.ts', rule: 'routes-call-use-cases', reason: "Klaviyo profiles API lists pages straight from the repository, as the profiles API does" },
-  { from: 'src/web/routes/messaging-api.ts', to: 'src/db/repositories/messages.ts', rule: 'routes-call-use-cases', reason: "messages API reads pages straight from the repository" },
-  { from: 'src/web/routes/track.ts', to: 'src/db/repositories/store-links.ts', rule: 'routes-call-use-cases', reason: "the tracker resolves links straight from the repository" },
-  { from: 'src/web/routes/track.ts', to: 'src/db/repositories/stores.ts', rule: 'routes-call-use-cases', reason: "the tracker finds the store by public key straight from the repository" },
-  { from: 'src/web/ui/app-messages.ts', to: 'src/db/repositories/messages.ts', rule: 'routes-call-use-cases', reason: "the messages page lists straight from the repository" },
-];
+const KNOWN = [];
 
 module.exports = {
   forbidden: [

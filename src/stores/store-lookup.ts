@@ -2,7 +2,7 @@
 import type { Queryable } from '../db/pool.ts';
 import type { StoreId } from '../model/ids.ts';
 import type { Platform, Store } from '../model/store.ts';
-import { findStoreByDomain, findStoreById, findStoreByShop } from '../db/repositories/stores.ts';
+import { findStoreByDomain, findStoreById, findStoreByPublicKey, findStoreByShop } from '../db/repositories/stores.ts';
 
 type Deps = { pool: Queryable };
 
@@ -17,4 +17,9 @@ export function storeForDomain(deps: Deps, platform: Platform, domain: string): 
 
 export function storeById(deps: Deps, id: StoreId): Promise<Store | undefined> {
   return findStoreById(deps.pool, id);
+}
+
+/** The store a storefront script names by its public key (not a secret: it is on every page of the shop). */
+export function storeForPublicKey(deps: Deps, publicKey: string): Promise<Store | undefined> {
+  return findStoreByPublicKey(deps.pool, publicKey);
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { Batches } from '../../../connectors/custom/api-schemas.ts';
 import { ingestCatalog } from '../../ingest/ingest-catalog.ts';
-import { listProducts } from '../../db/repositories/catalog.ts';
+import { productsPage } from '../../merchant/store-data-pages.ts';
 import type { ProductId } from '../../model/ids.ts';
 import type { Product } from '../../model/catalog.ts';
 import type { AppContext } from '../../runtime.ts';
@@ -45,7 +45,7 @@ export function catalogRoutes(ctx: AppContext): Router {
     const { store } = res.locals as AuthedLocals;
     const { limit } = parseQuery(ListQuery, req.query);
     const after = decodeCursor(req.query.cursor, UUID_CURSOR) as ProductId | undefined;
-    const rows = await listProducts(ctx.db.pool, store.id, after, limit + 1);
+    const rows = await productsPage(ctx.db, store.id, after, limit + 1);
     const p = page(rows, limit, (x) => x.id);
     res.json({ data: p.data.map(productJson), nextCursor: p.nextCursor });
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Batches } from '../../../connectors/custom/api-schemas.ts';
 import { toEventInput } from '../../../connectors/custom/map-event.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
-import { listEvents } from '../../db/repositories/events.ts';
+import { eventsPage } from '../../merchant/store-data-pages.ts';
 import type { EventId } from '../../model/ids.ts';
 import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
@@ -29,7 +29,7 @@ export function eventRoutes(ctx: AppContext): Router {
     const { store } = res.locals as AuthedLocals;
     const query = parseQuery(ListQuery, req.query);
     const after = decodeCursor(req.query.cursor, NUMERIC_CURSOR);
-    const rows = await listEvents(ctx.db.pool, store.id, { ...query, afterId: after as EventId | undefined, limit: query.limit + 1 });
+    const rows = await eventsPage(ctx.db, store.id, { ...query, afterId: after as EventId | undefined, limit: query.limit + 1 });
     const p = page(rows, query.limit, (e) => e.id);
     res.json({
       data: p.data.map((e) => ({

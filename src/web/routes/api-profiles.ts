@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { Batches } from '../../../connectors/custom/api-schemas.ts';
 import { ingestProfiles } from '../../ingest/ingest-profiles.ts';
-import { listProfiles } from '../../db/repositories/profiles.ts';
+import { profilesPage } from '../../merchant/store-data-pages.ts';
 import { Email, Phone } from '../../model/profile.ts';
 import type { ProfileId } from '../../model/ids.ts';
 import type { AppContext } from '../../runtime.ts';
@@ -29,7 +29,7 @@ export function profileRoutes(ctx: AppContext): Router {
     const { store } = res.locals as AuthedLocals;
     const query = parseQuery(ListQuery, req.query);
     const after = decodeCursor(req.query.cursor, UUID_CURSOR) as ProfileId | undefined;
-    const rows = await listProfiles(ctx.db.pool, store.id, { ...query, afterId: after, limit: query.limit + 1 });
+    const rows = await profilesPage(ctx.db, store.id, { ...query, afterId: after, limit: query.limit + 1 });
     const p = page(rows, query.limit, (x) => x.id);
     res.json({
       data: p.data.map((x) => ({

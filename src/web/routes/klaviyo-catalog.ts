@@ -6,8 +6,7 @@ import { Catalog, type ItemCreate, type ItemUpdate, type VariantCreate, type Var
 import { externalIdOf } from '../../../connectors/klaviyo-format/ids.ts';
 import { completedJob, itemResource, variantResource, type VariantView } from '../../../connectors/klaviyo-format/resources.ts';
 import { writeCatalogPieces, type CatalogPiece, type PieceRefusal } from '../../ingest/ingest-catalog-pieces.ts';
-import { listProducts } from '../../db/repositories/catalog.ts';
-import { liveProductsByExternalIds, locateVariants } from '../../db/repositories/catalog-lookups.ts';
+import { productsByExternalIds, productsPage, variantsByExternalIds } from '../../merchant/store-data-pages.ts';
 import type { Product, ProductInput } from '../../model/catalog.ts';
 import type { ProductId, StoreId } from '../../model/ids.ts';
 import type { AppContext } from '../../runtime.ts';
@@ -86,7 +85,7 @@ export function klaviyoCatalogRoutes(ctx: AppContext): Router {
   r.get('/catalog-items/:id', async (req, res) => {
     const { store } = res.locals as AuthedLocals;
     const id = idParam(req.params.id, 'catalog item');
-    const product = (await liveProductsByExternalIds(ctx.db.pool, store.id, [id])).get(id);
+    const product = (await productsByExternalIds(ctx.db, store.id, [id])).get(id);
     if (!product) throw notFound(`No catalog item "${req.params.id.slice(0, 100)}".`);
     json(res, 200, { data: itemResource(view(product), base) });
   });
@@ -95,7 +94,7 @@ export function klaviyoCatalogRoutes(ctx: AppContext): Router {
   const productPage = async (storeId: StoreId, query: Record<string, unknown>, path: string) => {
     const cursor = (query.page as Record<string, unknown> | undefined)?.cursor ?? query['page[cursor]'];
     const after = decodeCursor(cursor, UUID_CURSOR) as ProductId | undefined;
-    const rows = await listProducts(ctx.db.pool, storeId, after, 101);
+    const rows = await productsPage(ctx.db, storeId, after, 101);
     const data = rows.slice(0, 100);
     const next = rows.length > 100 ? `${base}${path}?page%5Bcursor%5D=${encodeCursor(data[data.length - 1]!.id)}` : null;
     return { data, links: { self: `${base}${path}`, next, prev: null } };
@@ -128,10 +127,10 @@ export function klaviyoCatalogRoutes(ctx: AppContext): Router {
   r.get('/catalog-variants/:id', async (req, res) => {
     const { store } = res.locals as AuthedLocals;
     const id = idParam(req.params.id, 'catalog variant');
-    const [where, ...more] = await locateVariants(ctx.db.pool, store.id, [id]);
+    const [where, ...more] = await variantsByExternalIds(ctx.db, store.id, [id]);
     if (!where) throw notFound(`No catalog variant "${req.params.id.slice(0, 100)}".`);
     if (more.length > 0) throw new KlaviyoError(409, 'conflict', 'Conflict.', `Several items list a variant "${id}".`);
-    const product = (await liveProductsByExternalIds(ctx.db.pool, store.id, [where.productExternalId])).get(where.productExternalId)!;
+    const product = (await productsByExternalIds(ctx.db, store.id, [where.productExternalId])).get(where.productExternalId)!;
     json(res, 200, { data: variantResource(variantsOf(product).find((v) => v.externalId === id)!, base) });
   });
 

@@ -8,8 +8,8 @@ import { ClientSubscriptionCreate, EventCreate, ProfileCreate } from '../../../c
 import { eventOf, identityOf, profileOf, subscriptionOf } from '../../../connectors/klaviyo-format/map.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { ingestProfiles } from '../../ingest/ingest-profiles.ts';
-import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
-import { storeHosts } from '../../db/repositories/store-links.ts';
+import { storeForPublicKey } from '../../stores/store-lookup.ts';
+import { linkHosts } from '../../stores/storefront-hosts.ts';
 import { withoutForeignLinks } from '../../model/store-urls.ts';
 import type { Store } from '../../model/store.ts';
 import type { AppContext } from '../../runtime.ts';
@@ -47,7 +47,7 @@ export function klaviyoClientEndpointRoutes(ctx: AppContext): Router {
   /** The store named by company_id, and the body with links to other hosts removed. */
   const open = async (req: Request): Promise<{ store: Store; body: unknown }> => {
     const companyId = typeof req.query.company_id === 'string' ? req.query.company_id : '';
-    const store = companyId && companyId.length <= 100 ? await findStoreByPublicKey(ctx.db.pool, companyId) : undefined;
+    const store = companyId && companyId.length <= 100 ? await storeForPublicKey(ctx.db, companyId) : undefined;
     if (!store || store.status !== 'active') {
       throw new KlaviyoError(400, 'invalid', 'Invalid input.', 'company_id must be the store\'s public key.', { source: { parameter: 'company_id' } });
     }
@@ -57,7 +57,7 @@ export function klaviyoClientEndpointRoutes(ctx: AppContext): Router {
     } catch {
       throw new KlaviyoError(400, 'parse_error', 'Malformed request.', 'The body is not valid JSON.');
     }
-    const { value, removed } = withoutForeignLinks(raw, await storeHosts(ctx.db.pool, store));
+    const { value, removed } = withoutForeignLinks(raw, await linkHosts(ctx.db, store));
     if (removed.length > 0) req.log.info({ storeId: store.id, removed: removed.slice(0, 20) }, 'client api: links to other hosts dropped');
     return { store, body: value };
   };

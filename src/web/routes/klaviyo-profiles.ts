@@ -6,8 +6,7 @@ import { profileOf, subscriptionOf } from '../../../connectors/klaviyo-format/ma
 import { profileResource } from '../../../connectors/klaviyo-format/resources.ts';
 import { createProfile, updateProfileById } from '../../ingest/profile-writes.ts';
 import { ingestProfiles } from '../../ingest/ingest-profiles.ts';
-import { listProfiles } from '../../db/repositories/profiles.ts';
-import { identityById } from '../../db/repositories/profile-lookups.ts';
+import { profileIdentity, profilesPage } from '../../merchant/store-data-pages.ts';
 import { Email, Phone } from '../../model/profile.ts';
 import type { StoreId } from '../../model/ids.ts';
 import type { AppContext } from '../../runtime.ts';
@@ -20,10 +19,10 @@ export function klaviyoProfileRoutes(ctx: AppContext): Router {
   const r = Router();
   const base = ctx.config.appUrl;
   const profileById = async (storeId: StoreId, id: string) => {
-    const stored = UUID.test(id) ? await identityById(ctx.db.pool, storeId, id) : undefined;
+    const stored = UUID.test(id) ? await profileIdentity(ctx.db, storeId, id) : undefined;
     if (!stored) return undefined;
     const by = stored.externalId ? { externalId: stored.externalId } : stored.email ? { email: stored.email } : stored.phone ? { phone: stored.phone } : {};
-    return (await listProfiles(ctx.db.pool, storeId, { ...by, limit: 1 })).find((p) => p.id === stored.id);
+    return (await profilesPage(ctx.db, storeId, { ...by, limit: 1 })).find((p) => p.id === stored.id);
   };
 
   r.post('/profiles', async (req, res) => {
@@ -49,7 +48,7 @@ export function klaviyoProfileRoutes(ctx: AppContext): Router {
     const value = filter.field === 'email' ? Email.safeParse(filter.value) : filter.field === 'phone_number' ? Phone.safeParse(filter.value) : { success: true as const, data: filter.value };
     const rows = !value.success
       ? []
-      : await listProfiles(ctx.db.pool, store.id, {
+      : await profilesPage(ctx.db, store.id, {
           ...(filter.field === 'email' ? { email: value.data } : filter.field === 'phone_number' ? { phone: value.data } : { externalId: value.data }),
           limit: 100,
         });

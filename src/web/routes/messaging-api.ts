@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../runtime.ts';
 import type { AuthedLocals } from '../auth-private-key.ts';
-import { listMessages } from '../../db/repositories/messages.ts';
+import { messagesPage } from '../../merchant/store-data-pages.ts';
 import { parseQuery } from '../parse-batch.ts';
 import { decodeCursor, NUMERIC_CURSOR, page } from '../cursor.ts';
 
@@ -21,7 +21,7 @@ export function messagingApiRoutes(ctx: AppContext): Router {
     const { store } = res.locals as AuthedLocals;
     const query = parseQuery(ListQuery, req.query);
     const before = decodeCursor(req.query.cursor, NUMERIC_CURSOR);
-    const rows = await listMessages(ctx.db.pool, store.id, {
+    const rows = await messagesPage(ctx.db, store.id, {
       flowId: query.flowId,
       status: query.status,
       beforeSeq: before === undefined ? undefined : Number(before),

@@ -7,8 +7,8 @@ import { rateLimit } from 'express-rate-limit';
 import { TrackBody } from '../../../connectors/custom/api-schemas.ts';
 import { toEventInput } from '../../../connectors/custom/map-event.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
-import { findStoreByPublicKey } from '../../db/repositories/stores.ts';
-import { storeHosts } from '../../db/repositories/store-links.ts';
+import { storeForPublicKey } from '../../stores/store-lookup.ts';
+import { linkHosts } from '../../stores/storefront-hosts.ts';
 import { withoutForeignLinks } from '../../model/store-urls.ts';
 import type { AppContext } from '../../runtime.ts';
 import { ProblemError, sendProblem } from '../problem.ts';
@@ -59,11 +59,11 @@ export function trackRoutes(ctx: AppContext): Router {
         throw new ProblemError(400, 'The body is not valid JSON.', { slug: 'malformed-json' });
       }
       const body = parseBody(TrackBody, raw);
-      const store = await findStoreByPublicKey(ctx.db.pool, body.publicKey);
+      const store = await storeForPublicKey(ctx.db, body.publicKey);
       if (!store || store.status !== 'active') throw new ProblemError(401, 'Unknown public key.', { slug: 'invalid-key' });
       // The public key is public: a link it brings stays only when it points at the store itself,
       // or an abandoned-checkout mail would carry an attacker's link through our click redirect.
-      const { value: properties, removed } = withoutForeignLinks(body.properties, await storeHosts(ctx.db.pool, store));
+      const { value: properties, removed } = withoutForeignLinks(body.properties, await linkHosts(ctx.db, store));
       if (removed.length > 0) req.log.info({ storeId: store.id, metric: body.metric, removed: removed.slice(0, 20) }, 'track: links to other hosts dropped');
       const event = toEventInput({ ...body, properties, time: undefined }, store.eventMapping, new Date());
       const result = await ingestEvents(ctx.db.pool, store.id, [event]);

@@ -5,7 +5,7 @@ import type { AppContext } from '../../runtime.ts';
 import { MessageId } from '../../model/ids.ts';
 import { ProblemError } from '../problem.ts';
 import { parseQuery } from '../parse-batch.ts';
-import { listMessages } from '../../db/repositories/messages.ts';
+import { messagesPage } from '../../merchant/store-data-pages.ts';
 import { listStoreFlows } from '../../flows/flow-service.ts';
 import { decideAllHeld, releaseHeld, skipHeld } from '../../messaging/outbox.ts';
 import { allowStyleAttributes } from './browser-router.ts';
@@ -29,7 +29,7 @@ export function appMessagePages(r: Router, ctx: AppContext): void {
     const { store } = res.locals as MerchantLocals;
     const q = parseQuery(MessagesQuery, req.query);
     const [messages, flows] = await Promise.all([
-      listMessages(ctx.db.pool, store.id, { status: q.status || undefined, flowId: q.flowId || undefined, beforeSeq: q.before, limit: PAGE + 1 }),
+      messagesPage(ctx.db, store.id, { status: q.status || undefined, flowId: q.flowId || undefined, beforeSeq: q.before, limit: PAGE + 1 }),
       listStoreFlows(ctx.db.pool, store),
     ]);
     const flowName = new Map(flows.map((f) => [f.id as string, f.name]));
