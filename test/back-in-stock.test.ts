@@ -93,6 +93,11 @@ describe('back-in-stock flow', () => {
     // A theme block posts a plain HTML form.
     const block = await request(app).post('/api/v1/back-in-stock/subscribe').type('form').send({ publicKey: s.publicKey, email: 'block@example.com', variantId: 'boot-45', quantity: '1', source: 'theme-block' });
     assert.equal(block.status, 202, JSON.stringify(block.body));
+    // Ten a minute from one address: the eleventh is turned away.
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await form({ publicKey: s.publicKey, email: `flood${i}@example.com`, variantId: 'boot-45' })).status);
+    assert.deepEqual(statuses, [202, 202, 202, 202, 429]);
+    await rt.db.pool.query(`DELETE FROM back_in_stock_requests r USING profiles p WHERE p.id = r.profile_id AND p.email LIKE 'flood%'`);
     const rows = (await rt.db.pool.query<{ email: string; quantity: number; source: string }>(
       `SELECT p.email, r.quantity, r.source FROM back_in_stock_requests r JOIN profiles p ON p.id = r.profile_id WHERE r.store_id = $1 ORDER BY p.email`, [s.id])).rows;
     assert.deepEqual(rows, [
