@@ -183,6 +183,26 @@ describe('back-in-stock flow', () => {
     assert.deepEqual(told, ['q-a@example.com', 'q-b@example.com', 'q-c@example.com']);
   });
 
+  test('a product whose stock is kept per product: each waiting variant is released, re-checked at the product, and named', async () => {
+    const scarf = (q: number): ProductInput => ({
+      externalId: 'scarf' as ExternalProductId, title: 'Wool Scarf', url: 'https://shop.example.com/products/scarf', imageUrl: null, price: 30,
+      inventoryTracking: 'product', inventoryQuantity: q,
+      variants: [{ externalId: 'scarf-red' as ExternalVariantId, title: 'Red', inventoryQuantity: null }, { externalId: 'scarf-blue' as ExternalVariantId, title: 'Blue', inventoryQuantity: null }],
+      updatedAt: new Date((clock += 1000)),
+    });
+    await ingestCatalog(rt.db.pool, s.id, [scarf(0)], { now: new Date(clock) });
+    await triggers();
+    await ask(s.id, 'scarf-red@example.com', 'scarf-red', clock - DAY);
+    await ingestCatalog(rt.db.pool, s.id, [scarf(6)], { now: new Date(clock) });
+    await triggers();
+    assert.deepEqual((await notified(flowId)).filter((r) => r.email.startsWith('scarf')).map((r) => r.email), ['scarf-red@example.com']);
+    await tick(new Date(clock));
+    const [msg] = (await messagesOf(flowId)).filter((m) => m.recipient.startsWith('scarf'));
+    assert.equal(msg!.status, 'queued');
+    assert.equal(msg!.subject, 'Back in stock: Wool Scarf (Red)');
+    assert.match(msg!.html!, /6 available right now/);
+  });
+
   test('a redelivered restock and a worker that dies mid-batch tell everyone once', async () => {
     for (let i = 1; i <= 8; i++) await ask(s.id, email('boot-44', i), 'boot-44', clock - DAY + i * MIN);
     await setStock(s.id, { 'boot-44': 6 });

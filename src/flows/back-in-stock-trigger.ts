@@ -61,11 +61,12 @@ export async function releaseEpisode(db: Queryable, flow: TriggerableFlow, store
 
 /** After stock changes (the trigger queue): sold-out variants end their episodes; restocks open them and release the first batch. */
 export async function enterBackInStock(db: Queryable, storeId: StoreId, observationIds: string[], now: Date): Promise<number> {
+  // Without a live flow no episode can be open but a stopped flow's, which its next recount ends.
+  const flows = await findTriggerableFlows(db, storeId, 'back-in-stock', null);
+  if (flows.length === 0) return 0;
   const changes = await variantStockChanges(db, storeId, observationIds);
   if (changes.length === 0) return 0;
   await endEpisodesOf(db, storeId, [...new Set(changes.filter((c) => c.newQuantity <= 0).map((c) => c.variantId))], 'sold out', now);
-  const flows = await findTriggerableFlows(db, storeId, 'back-in-stock', null);
-  if (flows.length === 0) return 0;
   const store = await findStoreById(db, storeId);
   // The same stock data as low inventory: a custom catalog drives it once support enabled it.
   if (!store || !lowInventoryAllowed(store)) return 0;

@@ -138,8 +138,12 @@ const QUEUE_SQL = `SELECT q.id, q.profile_id, q.quantity FROM (
 export async function releaseBatch(db: Queryable, r: Release): Promise<number> {
   const { rows } = await db.query<{ notified: number }>(
     `WITH ep AS (
-       SELECT e.store_id, e.id, e.product_id, e.variant_id, v.external_id AS variant_external_id
-       FROM back_in_stock_episodes e JOIN variants v ON v.store_id = e.store_id AND v.id = e.variant_id
+       SELECT e.store_id, e.id, e.product_id, e.variant_id, v.external_id AS variant_external_id,
+         -- Stock kept per product is read again at the product; the message still names the variant.
+         (v.inventory_quantity IS NULL AND p.inventory_tracking = 'product') AS product_stock
+       FROM back_in_stock_episodes e
+       JOIN variants v ON v.store_id = e.store_id AND v.id = e.variant_id
+       JOIN products p ON p.store_id = e.store_id AND p.id = e.product_id
        WHERE e.store_id = $1 AND e.id = $7 AND e.ended_at IS NULL
      ), picked AS (
        UPDATE back_in_stock_requests r SET notified_at = $4, notified_flow_id = $8, notified_episode_id = $7
@@ -150,7 +154,8 @@ export async function releaseBatch(db: Queryable, r: Release): Promise<number> {
        INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, context)
        SELECT $1, $8, $9, k.profile_id, 'back-in-stock:' || k.id::text, 'active', $10, $4, $4,
          jsonb_build_object('webhooks', '{}'::jsonb, 'branches', '{}'::jsonb,
-           'item', jsonb_build_object('level', 'variant', 'productId', ep.product_id, 'variantId', ep.variant_id),
+           'item', CASE WHEN ep.product_stock THEN jsonb_build_object('level', 'product', 'productId', ep.product_id, 'variantId', NULL)
+             ELSE jsonb_build_object('level', 'variant', 'productId', ep.product_id, 'variantId', ep.variant_id) END,
            'shopperVariantId', ep.variant_external_id,
            'backInStock', jsonb_build_object('requestId', k.id, 'quantity', k.quantity, 'episodeId', ep.id::text))
        FROM picked k CROSS JOIN ep
