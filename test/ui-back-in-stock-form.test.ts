@@ -72,3 +72,10 @@ test('the request window is a number of days on the store settings page', async 
   assert.match(refused.text, /id="request_days-error">enter 365 days or less/);
   assert.deepEqual(await backInStockSettings(rt.db.pool, store.id), { requestDays: 45 });
 });
+
+test('the report page shows the waitlist numbers', async () => {
+  const { agent } = await signIn(app, 'app', login.email, login.password);
+  const page = await agent.get(`/app/flows/${flowId}/report`).expect(200);
+  assert.match(page.text, /id="bis-numbers"/);
+  assert.match(page.text, /Still waiting<b>0<\/b>/);
+});
