@@ -203,6 +203,13 @@ describe('back-in-stock flow', () => {
     assert.match(msg!.html!, /6 available right now/);
   });
 
+  test('a custom catalog gets the flow only once support has enabled its stock data, and is told so', async () => {
+    const custom = await createStore(rt.db.pool, rt.secrets, { platform: 'custom', domain: 'custom-boots.example.com' });
+    const res = await request(app).post('/api/v1/flows').set({ Authorization: `Bearer ${custom.privateKey}` }).send({ preset: 'back-in-stock', status: 'live' });
+    assert.equal(res.status, 422);
+    assert.match(JSON.stringify(res.body), /back in stock uses the same stock data: the low-inventory trigger for a custom catalog is off until support/);
+  });
+
   test('a redelivered restock and a worker that dies mid-batch tell everyone once', async () => {
     for (let i = 1; i <= 8; i++) await ask(s.id, email('boot-44', i), 'boot-44', clock - DAY + i * MIN);
     await setStock(s.id, { 'boot-44': 6 });
