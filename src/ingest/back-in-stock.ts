@@ -9,9 +9,6 @@ import { locateVariants } from '../db/repositories/catalog-lookups.ts';
 import { findStoreByPublicKey } from '../db/repositories/stores.ts';
 import { openRequestCount, requestDays, setRequestDays, upsertBackInStockRequest, type BackInStockSource } from '../db/repositories/back-in-stock.ts';
 
-/** How long a request waits for stock before it lapses, unless the store chose otherwise. */
-export const BACK_IN_STOCK_DAYS = 90;
-
 /** Open requests one shopper may hold through a public form: the form cannot be used to flood one inbox. */
 export const PUBLIC_OPEN_REQUESTS = 20;
 
