@@ -76,6 +76,17 @@ export const Trigger = z.discriminatedUnion('type', [
     lookbackDays: z.number().int().min(1).max(365).default(30),
     excludePurchasedWithinDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30),
   }),
+  /**
+   * Back in stock (docs/inventory-flows.md): a variant's counted stock rising from below
+   * `minimum` to at least it opens an episode; every `recountMinutes` while it lasts, up to
+   * `perUnit` waiting shoppers per unit in stock are told, oldest request first.
+   */
+  z.object({
+    type: z.literal('back-in-stock'),
+    minimum: z.number().int().min(1).max(100_000).default(1),
+    perUnit: z.number().int().min(1).max(1_000).default(1),
+    recountMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+  }),
 ]);
 export type Trigger = z.infer<typeof Trigger>;
 

@@ -14,6 +14,7 @@ import { enterFlow, type Candidate } from './flow-entry.ts';
 import { enterLowInventory } from './low-inventory-trigger.ts';
 import { enterPriceDrop } from './price-drop-trigger.ts';
 import { enterSellOutForecastForChanges } from './sell-out-forecast-trigger.ts';
+import { enterBackInStock } from './back-in-stock-trigger.ts';
 
 /** Events older than this start no flow: a backfill of last year's orders must not mail anyone. */
 const MAX_TRIGGER_AGE_MS = 24 * 3_600_000;
@@ -60,6 +61,7 @@ export async function processTriggerQueue(pool: pg.Pool, opts: { now?: Date; bat
       if (changes.length > 0) {
         entered += await enterLowInventory(tx, sid, changes, now);
         entered += await enterSellOutForecastForChanges(tx, sid, changes, now);
+        entered += await enterBackInStock(tx, sid, changes, now);
       }
       const drops = items.filter((q) => q.kind === 'price').map((q) => q.observationId!);
       if (drops.length > 0) entered += await enterPriceDrop(tx, sid, drops, now);

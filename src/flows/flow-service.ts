@@ -64,6 +64,8 @@ function checkPriceDrop(trigger: Extract<Trigger, { type: 'price-drop' }>): Flow
 
 function checkTrigger(trigger: Trigger, policy: TriggerPolicy): FlowIssue[] {
   if (trigger.type === 'price-drop') return checkPriceDrop(trigger);
+  // Back in stock reads the same stock data as low inventory: where that is blocked, so is it.
+  if (trigger.type === 'back-in-stock') return policy.blocked ? [{ stepId: null, path: 'trigger', message: `back in stock uses the same stock data: ${policy.blocked}` }] : [];
   // A sell-out forecast reaches the same audience as low inventory, so the same table governs it.
   if (trigger.type !== 'low-inventory' && trigger.type !== 'sell-out-forecast') return [];
   if (policy.blocked) return [{ stepId: null, path: 'trigger', message: policy.blocked }];

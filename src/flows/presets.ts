@@ -48,6 +48,25 @@ is now {{ priceDrop.price }}, down from {{ priceDrop.seenPrice }} when you looke
       },
     ],
   },
+  // The shopper's own variant: the run is about the variant they asked for, so `variant` names it.
+  'back-in-stock': {
+    name: 'Back in stock',
+    status: 'draft',
+    tags: ['back-in-stock'],
+    trigger: { type: 'back-in-stock', minimum: 1, perUnit: 1, recountMinutes: 60 },
+    start: 'email',
+    steps: [
+      {
+        id: 'email',
+        type: 'email',
+        subject: 'Back in stock: {{ product.title }}{% if variant.title %} ({{ variant.title }}){% endif %}',
+        html: `<p>Hi {{ profile.firstName | default: "there" }},</p><p>You asked us to tell you:
+<a href="{{ variant.url | default: product.url }}">{{ product.title }}{% if variant.title %} ({{ variant.title }}){% endif %}</a> is back in stock.
+{% if backInStock.quantity > 1 %}You asked for {{ backInStock.quantity }}; {% endif %}{{ product.inventoryQuantity }} available right now, first come, first served.</p>
+{% if product.imageUrl %}<p><img src="{{ product.imageUrl }}" width="240" alt="{{ product.title }}"></p>{% endif %}${footer}`,
+      },
+    ],
+  },
   'sell-out-forecast': {
     name: 'Selling out soon',
     status: 'draft',

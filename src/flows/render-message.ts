@@ -116,6 +116,7 @@ export async function templateVariables(
     product: productVars(product) ?? null,
     variant: variantVars(variant, product, input.head.storePlatform) ?? null,
     priceDrop: drop,
+    backInStock: run.context.backInStock ? { quantity: run.context.backInStock.quantity } : null,
     items,
     store: { domain: input.head.storeDomain },
     unsubscribeUrl: unsubscribeUrl(deps.config.appUrl, linkKey(deps.secrets), run.storeId, run.profileId, input.channel),
@@ -133,7 +134,7 @@ export async function renderMessage(
     profile: input.profile,
     head: input.head,
     channel: step.type,
-    needsProducts: sources.some((s) => /\b(product|items|variant|priceDrop)\b/.test(s)),
+    needsProducts: sources.some((s) => /\b(product|items|variant|priceDrop|backInStock)\b/.test(s)),
     ...(input.now ? { now: input.now } : {}),
   });
   if (step.type === 'email') {

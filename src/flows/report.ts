@@ -5,6 +5,7 @@ import type { FlowId } from '../model/ids.ts';
 import { flowMessageStats } from '../db/repositories/messages.ts';
 import { branchCounts, conversions, runCounts } from '../db/repositories/flow-report.ts';
 import { getFlow } from './flow-service.ts';
+import { waitlistNumbers, type WaitlistNumbers } from '../db/repositories/back-in-stock.ts';
 
 export type FlowReport = {
   entered: number;
@@ -20,6 +21,8 @@ export type FlowReport = {
   /** Messages not sent yet: queued for delivery, or held for review (manual status). */
   pending: { queued: number; held: number };
   branches: Array<{ stepId: string; branch: number; weight: number; entered: number; sent: number; opened: number; clicked: number; converted: number; revenue: number }>;
+  /** Back-in-stock flows: the store's waitlist and what this flow released from it. */
+  backInStock?: WaitlistNumbers;
 };
 
 export async function flowReport(pool: pg.Pool, store: Store, flowId: FlowId): Promise<FlowReport | undefined> {
@@ -42,7 +45,9 @@ export async function flowReport(pool: pg.Pool, store: Store, flowId: FlowId): P
       return { stepId: b.stepId, branch: b.branch, weight, entered: b.entered, sent: s.sent, opened: s.opened, clicked: s.clicked, ...c };
     }),
   );
+  const backInStock = found.definition.trigger.type === 'back-in-stock' ? await waitlistNumbers(pool, store.id, flowId, days, new Date()) : undefined;
   return {
+    ...(backInStock ? { backInStock } : {}),
     entered: Object.values(runs).reduce((a, b) => a + b, 0),
     sent: stats.sent,
     skipped: stats.skipped,

@@ -7,6 +7,7 @@ import { runFlowTick } from '../flows/tick.ts';
 import { evaluateAllSegments, evaluateForEvents } from '../flows/segments.ts';
 import { runSellOutForecasts } from '../flows/sell-out-forecast-trigger.ts';
 import { withTransaction } from '../db/pool.ts';
+import { runBackInStockRecounts } from '../flows/back-in-stock-trigger.ts';
 
 /** How many tick jobs may run at once across all workers (each is its own Agenda job). */
 export const FLOW_TICK_SLOTS = 4;
@@ -47,4 +48,9 @@ export async function runSegmentJob(rt: Runtime, clock: () => Date = () => new D
 /** Sales move a forecast with no stock change: every forecast flow is evaluated on a schedule too. */
 export async function runSellOutForecastJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
   return withTransaction(rt.db.pool, (tx) => runSellOutForecasts(tx, clock()));
+}
+
+/** Back in stock: every open episode whose recount is due releases its next batch, or ends. */
+export async function runBackInStockJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
+  return runBackInStockRecounts(rt.db.pool, clock());
 }

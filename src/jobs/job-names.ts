@@ -11,5 +11,6 @@ export const JobNames = {
   flowTick: 'flows:tick',
   flowDates: 'flows:dates',
   sellOutForecast: 'flows:sell-out-forecast',
+  backInStock: 'flows:back-in-stock',
   segments: 'segments:evaluate',
 } as const;

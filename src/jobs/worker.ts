@@ -11,7 +11,7 @@ import { drainWebhooks } from './process-webhooks.ts';
 import { runCatalogSyncs, STALE_AFTER_MS as CATALOG_SYNC_STALE_MS } from './sync-catalog.ts';
 import { createMessageDelivery } from './deliver-messages.ts';
 import { createOutboundDelivery } from './deliver-outbound.ts';
-import { FLOW_TICK_SLOTS, runDateJob, runSegmentJob, runSellOutForecastJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
+import { FLOW_TICK_SLOTS, runBackInStockJob, runDateJob, runSegmentJob, runSellOutForecastJob, runTickJob, runTriggerJob } from './flow-jobs.ts';
 import { scheduleConnectorJobs } from './connector-jobs.ts';
 
 export type Worker = { agenda: Agenda; stop(): Promise<void> };
@@ -93,6 +93,9 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   agenda.define(JobNames.sellOutForecast, async () => {
     await runSellOutForecastJob(rt);
   }, { concurrency: 1 });
+  agenda.define(JobNames.backInStock, async () => {
+    await runBackInStockJob(rt);
+  }, { concurrency: 1 });
   agenda.define(JobNames.segments, async () => {
     await runSegmentJob(rt);
   }, { concurrency: 1, lockLifetime: opts.lockLifetimeMs ?? 30 * 60_000 });
@@ -105,6 +108,8 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
   await agenda.every('15 minutes', JobNames.flowDates);
   await agenda.every('15 minutes', JobNames.sellOutForecast);
   await agenda.every('5 minutes', JobNames.segments);
+  // Recounts are due per episode (the flow's interval, a minute at the least): looked for each minute.
+  await agenda.every('1 minute', JobNames.backInStock);
   await agenda.every(opts.drainEvery ?? '2 seconds', JobNames.drainWebhooks);
   await agenda.every('10 seconds', JobNames.syncCatalogs);
   await agenda.every('3 seconds', JobNames.deliverMessages);

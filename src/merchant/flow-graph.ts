@@ -68,6 +68,7 @@ export function describeTrigger(t: Trigger): string {
     case 'low-inventory': return `When a ${t.level} falls to ${t.threshold} or fewer in stock: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
     case 'price-drop': return `When a ${t.level}'s price falls${priceFall(t)} below what shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days saw, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
     case 'sell-out-forecast': return `When a ${t.level} is expected to sell out within ${t.withinHours} hours at the pace of the last ${t.velocityDays} days: shoppers with ${t.metrics.join(' or ')} in the last ${t.lookbackDays} days, minus buyers of the last ${t.excludePurchasedWithinDays} days`;
+    case 'back-in-stock': return `When a variant someone asked for is back in stock (${t.minimum} or more, after fewer): ${t.perUnit} waiting shopper${t.perUnit === 1 ? '' : 's'} per unit, oldest request first, again every ${t.recountMinutes} minutes while stock lasts`;
   }
 }
 

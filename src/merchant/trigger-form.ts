@@ -40,6 +40,9 @@ export function formOfSettings(def: FlowDefinition): SettingsForm {
     pd_metrics: t.type === 'price-drop' ? [...t.metrics] : [...PRICE_DROP_METRICS],
     pd_lookback: t.type === 'price-drop' ? String(t.lookbackDays) : '30',
     pd_exclude: t.type === 'price-drop' ? String(t.excludePurchasedWithinDays) : '30',
+    bis_minimum: t.type === 'back-in-stock' ? String(t.minimum) : '1',
+    bis_per_unit: t.type === 'back-in-stock' ? String(t.perUnit) : '1',
+    ...recountFields(t.type === 'back-in-stock' ? t.recountMinutes : 60),
     reentry_mode: def.reentry.mode,
     reentry_after_amount: reentryAfter.amount,
     reentry_after_unit: reentryAfter.unit,
@@ -73,6 +76,7 @@ export function settingsOfForm(def: FlowDefinition, f: SettingsForm): unknown {
         ...(text(f.pd_percent) ? { minPercent: number(f.pd_percent) } : {}),
         ...(text(f.pd_amount) ? { minAmount: number(f.pd_amount) } : {}),
       }
+    : type === 'back-in-stock' ? { type, minimum: number(f.bis_minimum), perUnit: number(f.bis_per_unit), recountMinutes: minutesOf(f.bis_recount_amount, f.bis_recount_unit) }
     : type === 'sell-out-forecast' ? { type, level: text(f.li_level), withinHours: number(f.so_hours), velocityDays: def.trigger.type === 'sell-out-forecast' ? def.trigger.velocityDays : 7, metrics: list(f.li_metrics), lookbackDays: number(f.li_lookback), excludePurchasedWithinDays: number(f.li_exclude) }
     : { type };
   const mode = text(f.reentry_mode);
@@ -88,9 +92,25 @@ export function settingsOfForm(def: FlowDefinition, f: SettingsForm): unknown {
   };
 }
 
+/** The recount interval in the largest whole unit: 120 minutes shows as 2 hours. */
+function recountFields(minutes: number): { bis_recount_amount: string; bis_recount_unit: string } {
+  if (minutes % 1440 === 0) return { bis_recount_amount: String(minutes / 1440), bis_recount_unit: 'days' };
+  if (minutes % 60 === 0) return { bis_recount_amount: String(minutes / 60), bis_recount_unit: 'hours' };
+  return { bis_recount_amount: String(minutes), bis_recount_unit: 'minutes' };
+}
+
+const MINUTES: Record<string, number> = { minutes: 1, hours: 60, days: 1440 };
+
+/** Minutes from a number and unit; what was typed goes through so validation can name it. */
+function minutesOf(amount: unknown, unit: unknown): unknown {
+  const a = text(amount);
+  return /^\d{1,6}$/.test(a) ? Number(a) * (MINUTES[text(unit)] ?? 1) : a;
+}
+
 const FIELDS: Array<[RegExp, string]> = [
   [/^name/, 'name'], [/^trigger\.metrics/, 'li_metrics'], [/^trigger\.metric/, 'metric'], [/^trigger\.list/, 'list'], [/^trigger\.segmentId/, 'segmentId'],
   [/^trigger\.property/, 'date_property'], [/^trigger\.offsetDays/, 'date_offset'], [/^trigger\.at/, 'date_at'], [/^trigger\.level/, 'li_level'],
+  [/^trigger\.minimum/, 'bis_minimum'], [/^trigger\.perUnit/, 'bis_per_unit'], [/^trigger\.recountMinutes/, 'bis_recount_amount'],
   [/^trigger\.threshold/, 'li_threshold'], [/^trigger\.withinHours/, 'so_hours'], [/^trigger\.lookbackDays/, 'li_lookback'], [/^trigger\.excludePurchasedWithinDays/, 'li_exclude'],
   [/^trigger/, 'trigger_type'], [/^reentry/, 'reentry_after_amount'],
   [/^smartSending\.windowHours/, 'smart_hours'], [/^smartSending\.mode/, 'smart_mode'], [/^smartSending/, 'smart_hours'],

@@ -66,6 +66,8 @@ export const RunContext = z.object({
    * run's product: messages name their size even when the trigger works at product level.
    */
   shopperVariantId: z.string().nullish(),
+  /** Back in stock: the shopper's request (how many they asked for) and the episode that released it. */
+  backInStock: z.object({ requestId: z.string(), quantity: z.number(), episodeId: z.string() }).optional(),
   /** The segment a segment-triggered run entered from: a shopper who left it gets no message. */
   segmentId: z.string().optional(),
   /** The date a date-triggered run is about, as it was at entry: a changed date skips the message. */

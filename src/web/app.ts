@@ -25,6 +25,7 @@ import { personalDataRoutes } from './routes/api-personal-data.ts';
 import { segmentRoutes } from './routes/api-segments.ts';
 import { storeRoutes } from './routes/api-store.ts';
 import { locationRoutes } from './routes/api-locations.ts';
+import { backInStockApiRoutes, backInStockPublicRoutes } from './routes/back-in-stock.ts';
 import { messagingApiRoutes } from './routes/messaging-api.ts';
 import { messagingTrackingRoutes } from './routes/messaging-tracking.ts';
 import { messagingUnsubscribeRoutes } from './routes/messaging-unsubscribe.ts';
@@ -41,6 +42,7 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(healthRoutes(ctx));
   app.use(trackRoutes(ctx));
+  app.use(backInStockPublicRoutes(ctx));
   app.use(wixRoutes(ctx));
   app.use(wixDashboardRoutes(ctx));
   app.use(shopifyRoutes(ctx));
@@ -68,6 +70,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(segmentRoutes(ctx));
   api.use(storeRoutes(ctx));
   api.use(locationRoutes(ctx));
+  api.use(backInStockApiRoutes(ctx));
   api.use(messagingApiRoutes(ctx));
   api.use(webhookSigningRoutes(ctx));
   api.use(personalDataRoutes(ctx));

@@ -9,8 +9,8 @@
 //   kind 'list'       a profile joining a list (list triggers)
 //                     profiles.ts, updateProfileFields: a new row in profile_lists
 //   kind 'inventory'  a stock change the source reported (old and new quantity known and
-//                     different; a recount never queues): low-inventory falls and the
-//                     sell-out forecast
+//                     different; a recount never queues): low-inventory falls, the
+//                     sell-out forecast and back-in-stock restocks
 //                     catalog.ts, insertObservations: with the row in inventory_observations
 //   kind 'price'      a price fall (price-drop triggers)
 //                     the record_price_change() database trigger, migration 180, with the row

@@ -91,7 +91,7 @@ export function klaviyoClientEndpointRoutes(ctx: AppContext): Router {
   });
   r.post('/back-in-stock-subscriptions', async (req, res) => {
     const { store, body } = await open(req);
-    await recordBackInStock(ctx, store.id, body);
+    await recordBackInStock(ctx, store.id, body, 'storefront');
     res.status(202).end();
   });
   return r;

@@ -137,6 +137,7 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
         products,
         segments: (await listStoreSegments(ctx.db.pool, store)).map((s) => ({ value: s.id, label: s.name })),
         units: DURATION_UNITS.filter((u) => u.value !== 'seconds').map((u) => ({ value: u.value, label: u.label })),
+        recountUnits: ['minutes', 'hours', 'days'].map((u) => ({ value: u, label: u })),
         operators: OPERATORS,
         ...(await conditionChoices(ctx.db.pool, store, definition.trigger)),
         zoneHint: `In the shopper’s own timezone; shoppers without one use the store’s (${locale.timezone}).`,

@@ -7,6 +7,7 @@ import { rotateSigningSecret, viewSigningSecret, ROTATION_OVERLAP_MS, type Signi
 import { render } from './views.ts';
 import { currencyChoices, saveStoreLocale, timezoneChoices } from '../../merchant/store-locale.ts';
 import type { MerchantLocals } from './page-locals.ts';
+import { requestWindowForm, saveRequestWindow } from '../../merchant/back-in-stock-settings.ts';
 
 const page = async (res: Response, view: SigningSecretView, notice?: string) => {
   res.set('Cache-Control', 'no-store');
@@ -21,18 +22,25 @@ const page = async (res: Response, view: SigningSecretView, notice?: string) => 
   });
 };
 
-const storePage = async (res: Response, values: Record<string, unknown>, errors: Record<string, string> = {}, status = 200, notice?: string) =>
-  render(res, 'app/store-settings', { title: 'Store settings', nav: 'store', values, errors, timezones: timezoneChoices(), currencies: currencyChoices(), notice }, status);
+const storePage = async (res: Response, values: Record<string, unknown>, errors: Record<string, string> = {}, status = 200, notice?: string, backInStock: Record<string, unknown> = {}) =>
+  render(res, 'app/store-settings', { title: 'Store settings', nav: 'store', values, errors, timezones: timezoneChoices(), currencies: currencyChoices(), notice, backInStock }, status);
 
 export function appSettingsPages(r: Router, ctx: AppContext): void {
   r.get('/settings/store', async (req, res) => {
-    const { locale } = res.locals as MerchantLocals;
-    await storePage(res, locale, {}, 200, req.query.done === 'saved' ? 'Saved. Dates and money now show in these.' : undefined);
+    const { locale, store } = res.locals as MerchantLocals;
+    const notice = req.query.done === 'saved' ? 'Saved. Dates and money now show in these.' : req.query.done === 'back-in-stock' ? 'Saved. New back-in-stock requests wait this long.' : undefined;
+    await storePage(res, locale, {}, 200, notice, { values: await requestWindowForm(ctx.db.pool, store) });
+  });
+  r.post('/settings/back-in-stock', async (req, res) => {
+    const { locale, store } = res.locals as MerchantLocals;
+    const saved = await saveRequestWindow(ctx.db.pool, store, req.body);
+    if (!saved.ok) return storePage(res, locale, {}, 422, undefined, { values: req.body, errors: saved.errors });
+    res.redirect(303, '/app/settings/store?done=back-in-stock');
   });
   r.post('/settings/store', async (req, res) => {
     const { store } = res.locals as MerchantLocals;
     const saved = await saveStoreLocale(ctx.db.pool, store, req.body);
-    if (!saved.ok) return storePage(res, req.body as Record<string, unknown>, saved.errors, 422);
+    if (!saved.ok) return storePage(res, req.body as Record<string, unknown>, saved.errors, 422, undefined, { values: await requestWindowForm(ctx.db.pool, store) });
     res.redirect(303, '/app/settings/store?done=saved');
   });
   r.get('/settings/webhooks', async (_req, res) => {
