@@ -180,6 +180,19 @@ describe('BigCommerce stock per location', () => {
     assert.equal(await runs(), 1, 'the counted sum fell through 12');
   });
 
+  test('the catalog pull reads each page\'s inventory items in one call and carries their levels', async () => {
+    const before = stub.state.seen.filter((s) => s.path.endsWith('/v3/inventory/items')).length;
+    const pages = [];
+    for await (const page of connector.fetchCatalog({ store, accessToken: ACCESS_TOKEN, cursor: null })) pages.push(page);
+    assert.equal(stub.state.seen.filter((s) => s.path.endsWith('/v3/inventory/items')).length - before, pages.length);
+    const [m] = pages.flatMap((p) => p.products).find((p) => p.externalId === String(PRODUCT))!.variants;
+    assert.deepEqual(m?.locationLevels, [
+      { locationId: DEFAULT_LOCATION, locationName: 'Default location', available: stock.m.default },
+      { locationId: COUNTER, locationName: 'Downtown counter', available: stock.m.counter },
+    ]);
+    assert.equal(m?.inventoryQuantity, stock.m.default + stock.m.counter, 'the platform total is the levels\' sum; ingest takes the uncounted out');
+  });
+
   test('a store whose token cannot read inventory keeps the catalog\'s figures', async () => {
     stub.state.inventoryItems = undefined;
     stock.m.default = 8;
