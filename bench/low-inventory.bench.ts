@@ -1,25 +1,19 @@
 // An item with a 100,000-shopper audience (1,000,000 events in the store) falls below its
 // threshold: time from the inventory update to all 100,000 flow entries existing, beside a raw
 // INSERT … SELECT of the same rows into the same table in the same run.
-import type { Benchmark, BenchResult } from './types.ts';
-import { hotItem, runFanOut } from './support/fan-out.ts';
+import type { Benchmark } from './types.ts';
+import { hotItem, runFanOut, type FanOut } from './support/fan-out.ts';
 import { lowInventoryPolicy } from '../connectors/low-inventory-policy.ts';
 
-let measured: Promise<BenchResult> | null = null;
+export const lowInventoryFanOut: FanOut = {
+  name: 'low-inventory fall → 100k entries',
+  database: 'lowinv',
+  platform: 'bigcommerce',
+  before: hotItem(25, 10),
+  after: hotItem(25, 3),
+  live: { preset: 'low-inventory', status: 'live', trigger: { level: 'product', threshold: 5, metrics: ['Viewed Product'], lookbackDays: 30, excludePurchasedWithinDays: 30 } },
+  draft: { preset: 'low-inventory', status: 'draft', trigger: { level: 'product', threshold: 5, metrics: ['Viewed Product'] } },
+  policy: (store, rt) => lowInventoryPolicy(store, rt.connectors),
+};
 
-/** This run's low-inventory fan-out, measured once: the price-drop benchmark is held to its ratio. */
-export function lowInventoryResult(): Promise<BenchResult> {
-  measured ??= runFanOut({
-    name: 'low-inventory fall → 100k entries',
-    database: 'lowinv',
-    platform: 'bigcommerce',
-    before: hotItem(25, 10),
-    after: hotItem(25, 3),
-    live: { preset: 'low-inventory', status: 'live', trigger: { level: 'product', threshold: 5, metrics: ['Viewed Product'], lookbackDays: 30, excludePurchasedWithinDays: 30 } },
-    draft: { preset: 'low-inventory', status: 'draft', trigger: { level: 'product', threshold: 5, metrics: ['Viewed Product'] } },
-    policy: (store, rt) => lowInventoryPolicy(store, rt.connectors),
-  });
-  return measured;
-}
-
-export const lowInventoryBench: Benchmark = { id: 'low-inventory', run: lowInventoryResult };
+export const lowInventoryBench: Benchmark = { id: 'low-inventory', run: () => runFanOut(lowInventoryFanOut) };
