@@ -53,6 +53,7 @@ test('the settings page shows every setting as a form field, no JSON or ISO dura
   assert.match(page.text, /name="quiet_start" type="time" value="21:00"/);
   assert.match(page.text, /name="attribution_days" type="number" value="5"/);
   assert.match(page.text, new RegExp(`<option value="${segmentId}">VIP shoppers</option>`), 'segments are picked by name');
+  assert.match(page.text, /firstPurchaseAt for the day of their first order/, 'the date trigger names the first-purchase date it can use');
   assert.doesNotMatch(page.text, /ISO|P1D/);
 });
 

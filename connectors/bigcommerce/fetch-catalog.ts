@@ -4,6 +4,7 @@
 import type { CatalogPage } from '../connector.ts';
 import type { StoreApi } from './api-client.ts';
 import { toProductInput } from './map-product.ts';
+import { productsWithLevels } from './inventory-levels.ts';
 import { ProductsPage } from './schemas.ts';
 
 export async function* fetchBigCommerceCatalog(api: StoreApi, domain: string, cursor: string | null, pageSize: number): AsyncGenerator<CatalogPage> {
@@ -20,7 +21,8 @@ export async function* fetchBigCommerceCatalog(api: StoreApi, domain: string, cu
     const last = body.data.at(-1);
     const done = body.data.length < pageSize || (body.meta.pagination?.total_pages ?? 2) <= 1;
     if (last) after = last.id;
-    yield { products: body.data.map((p) => toProductInput(p, domain, observedAt)), cursor: done ? null : String(after) };
+    const products = await productsWithLevels(api, body.data.map((p) => toProductInput(p, domain, observedAt)));
+    yield { products, cursor: done ? null : String(after) };
     if (done) return;
   }
 }

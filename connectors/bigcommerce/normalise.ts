@@ -5,6 +5,7 @@ import type { ExternalProductId } from '../../src/model/ids.ts';
 import { BigCommerceNotFound, type StoreApi } from './api-client.ts';
 import { cartToEvents, customerToProfile, OrderStatus, orderStatusEvents, orderToEvents } from './map-events.ts';
 import { toProductInput } from './map-product.ts';
+import { productsWithLevels } from './inventory-levels.ts';
 import {
   ApiOrder,
   ApiOrderProduct,
@@ -14,6 +15,7 @@ import {
   CustomersResponse,
   InventoryData,
   EntityData,
+  StockChangedData,
   ProductResponse,
   WebhookEnvelope,
   hashOfContext,
@@ -29,12 +31,15 @@ export const INVENTORY_SCOPES = [
   'store/sku/inventory/updated',
   'store/sku/inventory/order/updated',
 ] as const;
+/** Stock changed at one location, on any channel (BigCommerce's Inventory and Location webhooks). */
+export const STOCK_CHANGED_SCOPE = 'store/channel/*/inventory/product/stock_changed';
 
 /** Every scope we register a hook for; anything else that arrives is acknowledged and ignored. */
 export const HOOK_SCOPES = [
   ...PRODUCT_SCOPES,
   'store/product/deleted',
   ...INVENTORY_SCOPES,
+  STOCK_CHANGED_SCOPE,
   'store/cart/created',
   'store/cart/updated',
   'store/order/created',
@@ -49,7 +54,7 @@ const has = (list: readonly string[], topic: string): boolean => list.includes(t
 export async function readProduct(api: StoreApi, productId: number, domain: string): Promise<Normalised> {
   try {
     const body = ProductResponse.parse(await api.call({ method: 'GET', path: `/v3/catalog/products/${productId}`, params: { include: 'variants,images' } }));
-    return { kind: 'catalog', products: [toProductInput(body.data, domain, new Date())] };
+    return { kind: 'catalog', products: await productsWithLevels(api, [toProductInput(body.data, domain, new Date())]) };
   } catch (err) {
     // Deleted between the event and our read: the product is gone, not worth a retry loop.
     if (err instanceof BigCommerceNotFound) return { kind: 'product-deleted', externalIds: [String(productId) as ExternalProductId] };
@@ -128,6 +133,7 @@ export async function normaliseBigCommerce(
     const inv = InventoryData.parse(data).inventory;
     return [await readProduct(api, inv.product_id, ctx.store.domain)];
   }
+  if (topic === STOCK_CHANGED_SCOPE) return [await readProduct(api, StockChangedData.parse(data).product_id, ctx.store.domain)];
   if (topic === 'store/cart/created' || topic === 'store/cart/updated') {
     return readCart(api, CartData.parse(data).id, ctx.triggeredAt ?? (envelope.created_at ? new Date(envelope.created_at * 1000) : new Date()));
   }

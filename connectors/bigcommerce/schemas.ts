@@ -34,6 +34,28 @@ export const InventoryData = z.object({
   }),
 });
 export const CartData = z.object({ id: z.string().min(1).max(100) });
+// The stock-changed scope (store/channel/{any}/inventory/product/stock_changed): one item at one location.
+export const StockChangedData = z.object({ product_id: Id, variant_id: Id.nullish(), location_id: Id });
+
+/** Inventory API (`GET /v3/inventory/items`): an item's stock at every location. */
+export const InventoryItem = z.object({
+  identity: z.object({ product_id: Id, variant_id: Id.nullish(), sku: z.string().nullish() }),
+  locations: z
+    .array(
+      z.object({
+        location_id: z.number().int(),
+        location_name: z.string().max(255).nullish(),
+        location_code: z.string().nullish(),
+        available_to_sell: z.number().int().nullish(),
+      }),
+    )
+    .default([]),
+});
+export type InventoryItem = z.infer<typeof InventoryItem>;
+export const InventoryItemsPage = z.object({
+  data: z.array(InventoryItem),
+  meta: z.object({ pagination: z.object({ total_pages: z.number().int(), current_page: z.number().int() }).partial() }).partial().default({}),
+});
 
 /** OAuth token endpoint answer at install. */
 export const TokenResponse = z.object({

@@ -3,7 +3,7 @@
 // quantity is the sum over its tracked variants; a product without options has one default
 // variant holding its stock.
 import { z } from 'zod';
-import type { ProductInput, VariantInput } from '../../src/model/catalog.ts';
+import type { LocationLevel, ProductInput, VariantInput } from '../../src/model/catalog.ts';
 import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
 
 const num = z.number().finite().nullish();
@@ -134,12 +134,15 @@ export function mapV3Product(p: V3Product, items: V3InventoryItem[], fetchedAt: 
   const info = new Map((p.variantsInfo?.variants ?? []).map((v) => [v._id, v]));
   const variants: VariantInput[] = ids.map((id) => {
     const stock = own.filter((i) => i.variantId === id && i.trackQuantity === true && quantity(i.quantity) !== null);
+    // One inventory item per variant and location: its quantity is the stock at that location.
+    const levels: LocationLevel[] = stock.flatMap((i) => (i.locationId ? [{ locationId: i.locationId, locationName: null, available: i.quantity as number }] : []));
     return {
       externalId: id as ExternalVariantId,
       sku: info.get(id)?.sku?.slice(0, 255) || null,
       title: null,
       price: money(info.get(id)?.price?.actualPrice?.amount),
       inventoryQuantity: stock.length > 0 ? stock.reduce((sum, i) => sum + (i.quantity as number), 0) : null,
+      ...(levels.length > 0 ? { locationLevels: levels } : {}),
     };
   });
   return withTracking(

@@ -60,16 +60,21 @@ async function countedStock(tx: pg.PoolClient, storeId: StoreId, items: ProductI
   const uncounted = await lockUncountedLocations(tx, storeId);
   if (uncounted.size === 0) return items;
   const stored = await storedLevels(tx, storeId, items.map((p) => p.externalId), [...uncounted]);
-  return items.map((p) => ({
-    ...p,
-    variants: p.variants.map((v) => {
-      if (v.inventoryQuantity === null || v.inventoryQuantity === undefined) return v;
+  return items.map((p) => {
+    const heldBy = p.variants.map((v) => {
       const levels = new Map(stored.get(`${p.externalId}\u0000${v.externalId}`));
       for (const l of v.locationLevels ?? []) if (uncounted.has(l.locationId)) levels.set(l.locationId, l.available);
-      const held = [...levels.values()].reduce<number>((sum, n) => sum + (n ?? 0), 0);
-      return held === 0 ? v : { ...v, inventoryQuantity: v.inventoryQuantity - held };
-    }),
-  }));
+      return [...levels.values()].reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    });
+    const variants = p.variants.map((v, i) =>
+      v.inventoryQuantity === null || v.inventoryQuantity === undefined || heldBy[i] === 0 ? v : { ...v, inventoryQuantity: v.inventoryQuantity - heldBy[i]! },
+    );
+    // Stock tracked on the product (BigCommerce, Wix) is the product's own total over all
+    // locations; what its variants hold at uncounted locations comes out of it as well.
+    const held = heldBy.reduce((sum, n) => sum + n, 0);
+    const own = p.inventoryTracking === 'product' && p.inventoryQuantity !== null && p.inventoryQuantity !== undefined && held !== 0;
+    return { ...p, variants, ...(own ? { inventoryQuantity: p.inventoryQuantity! - held } : {}) };
+  });
 }
 
 /** The catalog write itself, inside the caller's transaction. */

@@ -18,6 +18,10 @@ stub.state.products.set(167, productTrackedProduct(167, 40));
 const withSku509 = variantTrackedProduct(206, [5, 8]);
 withSku509.variants = withSku509.variants.map((v, i) => ({ ...v, id: i === 0 ? 509 : 510, product_id: 206 }));
 stub.state.products.set(206, withSku509);
+// The documented stock_changed names variant 127 of product 113 at location 2.
+const withVariant127 = variantTrackedProduct(113, [6, 2]);
+withVariant127.variants = withVariant127.variants.map((v, i) => ({ ...v, id: i === 0 ? 127 : 128, product_id: 113 }));
+stub.state.products.set(113, withVariant127);
 const theCart = cart('09346904-4175-44fd-be53-f7e598531b6c');
 stub.state.carts.set(theCart.id, theCart);
 stub.state.orders.set(250, order(250));
@@ -34,6 +38,8 @@ const kinds: Record<string, SignedDelivery['kinds']> = {
   'customer-created.json': ['profiles'],
   'cart-converted.json': ['ignored'],
   'price-list-records-created.json': ['ignored'],
+  'inventory-stock-changed.json': ['catalog'],
+  'inventory-location-created.json': ['ignored'],
   // Last: it deletes the product the first one updated.
   'product-deleted.json': ['product-deleted'],
 };
@@ -55,6 +61,7 @@ runConnectorContract({
     // of 205 after its update, so it is a stale delete and the product stays: deletes are ordered
     // by the platform's time.
     assert.deepEqual(await q("SELECT external_id, inventory_tracking, inventory_quantity, deleted_at IS NOT NULL AS deleted FROM products WHERE store_id = $1 ORDER BY external_id"), [
+      { external_id: '113', inventory_tracking: 'variant', inventory_quantity: 8, deleted: false },
       { external_id: '167', inventory_tracking: 'product', inventory_quantity: 40, deleted: false },
       { external_id: '205', inventory_tracking: 'product', inventory_quantity: 12, deleted: false },
       { external_id: '206', inventory_tracking: 'variant', inventory_quantity: 13, deleted: false },

@@ -18,6 +18,7 @@ const kinds: Record<string, SignedDelivery['kinds']> = {
   'v1-inventory-variants-changed.json': ['catalog'],
   'v1-inventory-item-changed.json': ['catalog'],
   'v3-product-updated.json': ['catalog'],
+  'v3-inventory-item-updated.json': ['catalog'],
   'v1-collection-changed.json': ['ignored'],
   'v3-brand-updated.json': ['ignored'],
 };

@@ -115,8 +115,9 @@ export async function setLocationsCounted(
 
 /**
  * After the flags of `locationIds` changed: every tracked variant with stock there moves by
- * that stock (in when the location now counts, out when it no longer does), and each
- * variant-tracked product by the sum of its variants' moves. Two statements for the whole store,
+ * that stock (in when the location now counts, out when it no longer does), each
+ * variant-tracked product by the sum of its variants' moves, and each product-tracked one by
+ * what its variants hold there. Three statements for the whole store,
  * whatever its size; returns the changes for the caller to record as observations.
  */
 export async function recountForLocations(db: Queryable, storeId: StoreId, locationIds: string[], at: Date): Promise<InventoryChange[]> {
@@ -144,8 +145,25 @@ export async function recountForLocations(db: Queryable, storeId: StoreId, locat
      RETURNING v.id, v.product_id, p.external_id AS product_external_id, v.external_id, v.inventory_quantity - m.delta AS old_quantity, v.inventory_quantity AS new_quantity`,
     [storeId, locationIds],
   );
-  if (variants.length === 0) return [];
-  const { rows: products } = await db.query<{ id: string; external_id: string; old_quantity: number; new_quantity: number }>(
+  // Stock tracked on the product (BigCommerce, Wix) moves by what all its variants hold at the
+  // changed locations, whether or not those variants carry quantities of their own.
+  const { rows: ownProducts } = await db.query<{ id: string; external_id: string; old_quantity: number; new_quantity: number }>(
+    `WITH moved AS (
+       SELECT v.product_id, sum(CASE WHEN l.counts THEN vl.available ELSE -vl.available END)::int AS delta
+       FROM variant_locations vl
+       JOIN locations l ON l.store_id = vl.store_id AND l.location_id = vl.location_id
+       JOIN variants v ON v.store_id = vl.store_id AND v.id = vl.variant_id AND v.deleted_at IS NULL
+       WHERE vl.store_id = $1 AND vl.location_id = ANY($2::text[]) AND vl.available IS NOT NULL
+       GROUP BY v.product_id
+     )
+     UPDATE products p SET inventory_quantity = p.inventory_quantity + m.delta, updated_at = now()
+     FROM moved m
+     WHERE p.store_id = $1 AND p.id = m.product_id AND m.delta <> 0 AND p.inventory_tracking = 'product'
+       AND p.deleted_at IS NULL AND p.inventory_quantity IS NOT NULL
+     RETURNING p.id, p.external_id, p.inventory_quantity - m.delta AS old_quantity, p.inventory_quantity AS new_quantity`,
+    [storeId, locationIds],
+  );
+  const { rows: variantProducts } = await db.query<{ id: string; external_id: string; old_quantity: number; new_quantity: number }>(
     `WITH moved AS (
        SELECT product_id, sum(delta)::int AS delta FROM jsonb_to_recordset($2::jsonb) AS x(product_id uuid, delta integer) GROUP BY product_id
      )
@@ -156,6 +174,7 @@ export async function recountForLocations(db: Queryable, storeId: StoreId, locat
      RETURNING p.id, p.external_id, p.inventory_quantity - m.delta AS old_quantity, p.inventory_quantity AS new_quantity`,
     [storeId, JSON.stringify(variants.map((v) => ({ product_id: v.product_id, delta: v.new_quantity - v.old_quantity })))],
   );
+  const products = [...ownProducts, ...variantProducts];
   const base = { storeId, sourceUpdatedAt: at, observedAt: at };
   return [
     ...products.map((p) => ({
