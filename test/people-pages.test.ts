@@ -200,3 +200,15 @@ test('a spend segment from the builder: Placed Order summed over 365 days, net o
   assert.match(recent, /<strong>3<\/strong> people match/);
   assert.match(recent, /has done Placed Order at least 1 time in the last 30 days/);
 });
+
+test('the scheduled segment pass writes one count a day per segment, the day in the store timezone; a later pass the same day overwrites it', async () => {
+  const { runSegmentJob } = await import('../src/jobs/flow-jobs.ts');
+  // 23:30 UTC on 1 June is already 2 June in Berlin.
+  const late = new Date('2026-06-01T23:30:00Z');
+  await runSegmentJob(rt, () => late);
+  await runSegmentJob(rt, () => new Date('2026-06-02T08:00:00Z'));
+  const { rows } = await rt.db.pool.query<{ name: string; day: string; n: number }>(
+    `SELECT s.name, to_char(c.day, 'YYYY-MM-DD') AS day, count(*)::int AS n FROM segment_counts c JOIN segments s ON s.id = c.segment_id
+     WHERE c.store_id = $1 AND c.day = '2026-06-02' GROUP BY s.name, c.day ORDER BY s.name`, [store.id]);
+  assert.deepEqual(rows, [{ name: 'Big spenders', day: '2026-06-02', n: 1 }, { name: 'Recent buyers', day: '2026-06-02', n: 1 }]);
+});
