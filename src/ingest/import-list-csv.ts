@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { StoreId } from '../model/ids.ts';
 import { Email, ExternalProfileId, Phone } from '../model/profile.ts';
 import { withTransaction } from '../db/pool.ts';
-import { addMembers, fillNames, findList, insertImport, recordImportedConsent, type ImportReport } from '../db/repositories/lists.ts';
+import { addMembers, applyImportedRows, findList, insertImport, type ImportedRow, type ImportReport } from '../db/repositories/lists.ts';
 import { resolveProfiles } from './resolve-profiles.ts';
 
 export const IMPORT_LIMITS = {
@@ -177,20 +177,25 @@ export async function importListCsv(pool: pg.Pool, storeId: StoreId, listName: s
   return { status: 'done', report, importId };
 }
 
-/** One batch, one transaction: profiles resolved (made, extended or joined), names filled, consent, membership. */
+/** One batch, one transaction: profiles resolved (made, extended or joined), names and consent, membership. */
 async function writeBatch(pool: pg.Pool, storeId: StoreId, list: string, batch: Pending[]): Promise<{ joined: number; consent: number }> {
   return withTransaction(pool, async (tx) => {
     const ids = await resolveProfiles(tx, storeId, batch.map(({ row }) => ({ email: row.email, phone: row.phone, externalId: row.external_id })));
-    // The same person twice in a batch: the later row's consent wins, as it would row by row.
-    const consent = new Map<string, { profileId: string; email?: 'subscribed' | 'unsubscribed' | undefined; sms?: 'subscribed' | 'unsubscribed' | undefined }>();
+    // The same person twice in a batch: a later row's consent wins and the first name given is
+    // kept, as they would be row by row.
+    const byProfile = new Map<string, ImportedRow>();
     batch.forEach(({ row }, i) => {
-      if (!row.email_consent && !row.sms_consent) return;
-      const prev = consent.get(ids[i]!) ?? { profileId: ids[i]! };
-      consent.set(ids[i]!, { profileId: ids[i]!, email: row.email_consent ?? prev.email, sms: row.sms_consent ?? prev.sms });
+      const prev = byProfile.get(ids[i]!);
+      byProfile.set(ids[i]!, {
+        profileId: ids[i]!,
+        firstName: prev?.firstName ?? row.first_name,
+        lastName: prev?.lastName ?? row.last_name,
+        email: row.email_consent ?? prev?.email,
+        sms: row.sms_consent ?? prev?.sms,
+      });
     });
-    await fillNames(tx, storeId, batch.map(({ row }, i) => ({ profileId: ids[i]!, firstName: row.first_name, lastName: row.last_name })));
-    const changed = await recordImportedConsent(tx, storeId, [...consent.values()], CONSENT_SOURCE);
-    const joined = await addMembers(tx, storeId, list, [...new Set(ids)]);
-    return { joined, consent: changed };
+    const consent = await applyImportedRows(tx, storeId, [...byProfile.values()], CONSENT_SOURCE);
+    const joined = await addMembers(tx, storeId, list, [...byProfile.keys()]);
+    return { joined, consent };
   });
 }

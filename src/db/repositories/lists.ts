@@ -93,42 +93,44 @@ export async function removeMember(db: Queryable, storeId: StoreId, list: string
   return rowCount === 1;
 }
 
-export type ImportedConsent = { profileId: string; email?: 'subscribed' | 'unsubscribed' | undefined; sms?: 'subscribed' | 'unsubscribed' | undefined };
+export type ImportedRow = {
+  profileId: string;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  email?: 'subscribed' | 'unsubscribed' | undefined;
+  sms?: 'subscribed' | 'unsubscribed' | undefined;
+};
 
 /**
- * Consent a CSV row stated, stamped with its source and time. A row that states what the profile
- * already has changes nothing, so importing the same file twice leaves the first stamp.
+ * What imported rows say about their profiles, in one pass: names only where the profile has none
+ * (an import never overwrites what the shopper or platform gave), consent only where a row states
+ * it and it differs, stamped with the source and time. A row that states what the profile already
+ * has changes nothing, so importing the same file twice leaves the first stamp. One row per
+ * profile. Returns how many profiles' consent changed.
  */
-export async function recordImportedConsent(db: Queryable, storeId: StoreId, rows: ImportedConsent[], source: string): Promise<number> {
-  if (rows.length === 0) return 0;
-  const { rowCount } = await db.query(
+export async function applyImportedRows(db: Queryable, storeId: StoreId, rows: ImportedRow[], source: string): Promise<number> {
+  const useful = rows.filter((r) => r.firstName || r.lastName || r.email || r.sms);
+  if (useful.length === 0) return 0;
+  const col = <K extends keyof ImportedRow>(k: K) => useful.map((r) => r[k] ?? null);
+  const { rows: changed } = await db.query<{ consent: boolean }>(
     `UPDATE profiles p SET
+       first_name = coalesce(p.first_name, x.first_name),
+       last_name = coalesce(p.last_name, x.last_name),
        email_consent = coalesce(x.email, p.email_consent),
-       email_consent_source = CASE WHEN x.email IS NOT NULL AND x.email <> p.email_consent THEN $3 ELSE p.email_consent_source END,
-       email_consent_at = CASE WHEN x.email IS NOT NULL AND x.email <> p.email_consent THEN now() ELSE p.email_consent_at END,
+       email_consent_source = CASE WHEN x.email <> p.email_consent THEN $7 ELSE p.email_consent_source END,
+       email_consent_at = CASE WHEN x.email <> p.email_consent THEN now() ELSE p.email_consent_at END,
        sms_consent = coalesce(x.sms, p.sms_consent),
-       sms_consent_source = CASE WHEN x.sms IS NOT NULL AND x.sms <> p.sms_consent THEN $3 ELSE p.sms_consent_source END,
-       sms_consent_at = CASE WHEN x.sms IS NOT NULL AND x.sms <> p.sms_consent THEN now() ELSE p.sms_consent_at END,
+       sms_consent_source = CASE WHEN x.sms <> p.sms_consent THEN $7 ELSE p.sms_consent_source END,
+       sms_consent_at = CASE WHEN x.sms <> p.sms_consent THEN now() ELSE p.sms_consent_at END,
        updated_at = now()
-     FROM jsonb_to_recordset($2::jsonb) AS x(profile_id uuid, email text, sms text)
+     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(profile_id, first_name, last_name, email, sms)
      WHERE p.store_id = $1 AND p.id = x.profile_id
-       AND ((x.email IS NOT NULL AND x.email <> p.email_consent) OR (x.sms IS NOT NULL AND x.sms <> p.sms_consent))`,
-    [storeId, JSON.stringify(rows.map((r) => ({ profile_id: r.profileId, email: r.email ?? null, sms: r.sms ?? null }))), source],
+       AND ((p.first_name IS NULL AND x.first_name IS NOT NULL) OR (p.last_name IS NULL AND x.last_name IS NOT NULL)
+         OR x.email <> p.email_consent OR x.sms <> p.sms_consent)
+     RETURNING (x.email IS NOT NULL AND p.email_consent_at = now()) OR (x.sms IS NOT NULL AND p.sms_consent_at = now()) AS consent`,
+    [storeId, col('profileId'), col('firstName'), col('lastName'), col('email'), col('sms'), source],
   );
-  return rowCount ?? 0;
-}
-
-/** Names a CSV row gave, set only where the profile has none: an import never overwrites what the shopper or platform gave. */
-export async function fillNames(db: Queryable, storeId: StoreId, rows: Array<{ profileId: string; firstName?: string | undefined; lastName?: string | undefined }>): Promise<void> {
-  const named = rows.filter((r) => r.firstName || r.lastName);
-  if (named.length === 0) return;
-  await db.query(
-    `UPDATE profiles p SET first_name = coalesce(p.first_name, x.first_name), last_name = coalesce(p.last_name, x.last_name), updated_at = now()
-     FROM jsonb_to_recordset($2::jsonb) AS x(profile_id uuid, first_name text, last_name text)
-     WHERE p.store_id = $1 AND p.id = x.profile_id
-       AND ((p.first_name IS NULL AND x.first_name IS NOT NULL) OR (p.last_name IS NULL AND x.last_name IS NOT NULL))`,
-    [storeId, JSON.stringify(named.map((r) => ({ profile_id: r.profileId, first_name: r.firstName ?? null, last_name: r.lastName ?? null })))],
-  );
+  return changed.filter((r) => r.consent).length;
 }
 
 export type ImportReport = {
