@@ -140,6 +140,16 @@ test('the CSV import: bad rows by line number, consent only where stated, names 
   const queued = await rt.db.pool.query("SELECT count(*)::int AS n FROM flow_trigger_queue WHERE store_id = $1 AND kind = 'list' AND list = 'Fair 2026'", [store.id]);
   assert.equal(queued.rows[0].n, 3, 'each new membership queued once for flows');
 
+  const long = `email,first_name\nbefore@example.com,Bo\nlong@example.com,${'x'.repeat(20_000)}\nafter@example.com,Ana\n`;
+  const oversized = await importListCsv(rt.db.pool, store.id, 'Fair 2026', Readable.from([Buffer.from(long)]), null);
+  assert.equal(oversized.status, 'done');
+  if (oversized.status === 'done') {
+    assert.equal(oversized.report.outcome, 'stopped');
+    assert.equal(oversized.report.rowsImported, 1, 'the rows before an over-long one are imported');
+    assert.match(oversized.report.stoppedReason!, /at line 3 is longer than 16 kB/);
+    assert.deepEqual(oversized.report.bad.map((b) => b.line), [3]);
+  }
+
   const noColumns = await importListCsv(rt.db.pool, store.id, 'Fair 2026', Readable.from([Buffer.from('name,notes\nx,y\n')]), null);
   assert.equal(noColumns.status, 'no-columns');
 });
@@ -174,7 +184,7 @@ test('renaming or deleting a list a flow starts from is refused', async () => {
   assert.match(res.text, /Welcome fair visitors/);
   const del = await agent.post('/app/lists/Fair%202026/delete').type('form').send({ _csrf: csrf });
   assert.equal(del.status, 409);
-  assert.equal((await listPage(rt.db.pool, store.id, 'Fair 2026'))?.list.members, 3);
+  assert.equal((await listPage(rt.db.pool, store.id, 'Fair 2026'))?.list.members, 4, 'three from the first file, one before the over-long row');
 });
 
 test('a spend segment from the builder: Placed Order summed over 365 days, net of refunds, at least X', async () => {

@@ -112,8 +112,16 @@ export async function importListCsv(pool: pg.Pool, storeId: StoreId, listName: s
     max_record_size: IMPORT_LIMITS.maxRecordBytes,
     info: true,
     skip_records_with_error: true,
-    on_skip: (err: { lines?: number; message: string } | undefined) => {
-      if (err) refuse(err.lines ?? 0, `the row is not valid CSV (${err.message.replace(/^Invalid Record Length: /, '').slice(0, 120)})`);
+    on_skip: (err: { code?: string; lines?: number; message: string } | undefined) => {
+      if (!err) return;
+      if (err.code === 'CSV_MAX_RECORD_SIZE') {
+        // csv-parse reads nothing after an over-long record: say so rather than lose the rest quietly.
+        refuse(err.lines ?? 0, `the row is longer than ${IMPORT_LIMITS.maxRecordBytes / 1024} kB (often a quote left open)`);
+        report.outcome = 'stopped';
+        report.stoppedReason = `a row at line ${err.lines ?? '?'} is longer than ${IMPORT_LIMITS.maxRecordBytes / 1024} kB (often a quote left open); nothing after it was read. Fix that row and import the file again.`;
+        return;
+      }
+      refuse(err.lines ?? 0, `the row is not valid CSV (${err.message.replace(/^Invalid Record Length: /, '').slice(0, 120)})`);
     },
   });
   let bytes = 0;
