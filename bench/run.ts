@@ -13,8 +13,9 @@ import { flowLatencyP50Bench, flowLatencyP99Bench } from './flow-latency.bench.t
 import { lowInventoryBench } from './low-inventory.bench.ts';
 import { priceDropBench } from './price-drop.bench.ts';
 import { backInStockBench } from './back-in-stock.bench.ts';
+import { listImportBench } from './list-import.bench.ts';
 
-const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, priceDropBench, backInStockBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench];
+const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, priceDropBench, backInStockBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench, listImportBench];
 
 const only = process.argv.slice(2);
 const selected = only.length ? benchmarks.filter((b) => only.includes(b.id)) : benchmarks;

@@ -5,6 +5,7 @@ import type { Runtime } from '../runtime.ts';
 import { processTriggerQueue, runDateTriggers } from '../flows/enter-flows.ts';
 import { runFlowTick } from '../flows/tick.ts';
 import { evaluateAllSegments, evaluateForEvents } from '../flows/segments.ts';
+import { snapshotSegmentCounts } from '../flows/segment-history.ts';
 import { runSellOutForecasts } from '../flows/sell-out-forecast-trigger.ts';
 import { withTransaction } from '../db/pool.ts';
 import { runBackInStockRecounts } from '../flows/back-in-stock-trigger.ts';
@@ -42,7 +43,10 @@ export async function runDateJob(rt: Runtime, clock: () => Date = () => new Date
 }
 
 export async function runSegmentJob(rt: Runtime, clock: () => Date = () => new Date()): Promise<number> {
-  return evaluateAllSegments(rt.db.pool, clock());
+  const now = clock();
+  const joined = await evaluateAllSegments(rt.db.pool, now);
+  await snapshotSegmentCounts(rt.db.pool, now);
+  return joined;
 }
 
 /** Sales move a forecast with no stock change: every forecast flow is evaluated on a schedule too. */

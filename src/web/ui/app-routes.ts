@@ -19,6 +19,9 @@ import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
 import { appPrivacyPages } from './app-privacy.ts';
 import { appLocationPages } from './app-locations.ts';
+import { appPeoplePages } from './app-people.ts';
+import { appListPages } from './app-lists.ts';
+import { appSegmentPages } from './app-segments.ts';
 import { embedIn, shopifyBearer, shopifyLaunch } from './embedded-app.ts';
 import type { MerchantLocals } from './page-locals.ts';
 
@@ -64,6 +67,9 @@ export function appRoutes(ctx: AppContext): Router {
   appSettingsPages(r, ctx);
   appPrivacyPages(r, ctx);
   appLocationPages(r, ctx);
+  appPeoplePages(r, ctx);
+  appListPages(r, ctx);
+  appSegmentPages(r, ctx);
   finishRouter(r, ctx);
   return r;
 }
