@@ -156,3 +156,19 @@ test('adding at a spot many lanes lead into re-points them all; removing a split
   assert.deepEqual(shape(layoutFlow(plain).main)[1], { s1: [[{ s2: [['a', 'join:j1'], ['b', 'join:j1']] }, 'join:j1'], ['c', 'join:j1']] });
   assert.equal(removeAt(def('only', [email('only')]), 'only').ok, false);
 });
+
+test('every preset lays out with each step drawn exactly once', async () => {
+  const { PRESETS } = await import('../src/flows/presets.ts');
+  for (const [name, preset] of Object.entries(PRESETS)) {
+    const d = FlowDefinition.parse(preset);
+    const layout = layoutFlow(d);
+    const seen: string[] = [];
+    const walk = (lane: Lane) => lane.items.forEach((it) => {
+      seen.push(it.step.id);
+      if (it.kind === 'split') it.lanes.forEach(walk);
+    });
+    [layout.main, ...layout.unreached].forEach(walk);
+    assert.deepEqual(seen.sort(), d.steps.map((s) => s.id).sort(), name);
+    assert.deepEqual(layout.unreached, [], `${name}: every step reached`);
+  }
+});
