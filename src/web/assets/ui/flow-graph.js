@@ -58,7 +58,8 @@
   document.addEventListener('DOMContentLoaded', function () {
     const keys = document.getElementById('fg-keys');
     if (keys) keys.hidden = false;
-    // After a move the page comes back at #step-<id>: focus that step so the keyboard carries on.
+    // After a move the page comes back at #step-<id>, the moved step's box; browsers focus a
+    // focusable fragment target, this makes sure of it so the keyboard carries on.
     const m = /^#step-(.+)$/.exec(location.hash);
     const target = m && document.querySelector('.fg-node[data-step="' + CSS.escape(decodeURIComponent(m[1])) + '"]');
     if (target) target.focus();
