@@ -1,5 +1,6 @@
 // Flow pages: the list with a week's numbers, create from a preset, the builder (trigger and
-// steps as a vertical graph), settings, review and turn on, the report, and raw JSON editing.
+// steps as a graph with a lane per branch: flow-graph-view.ts), settings, review and turn on,
+// the report, and raw JSON editing.
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../runtime.ts';
@@ -12,7 +13,8 @@ import { PRESETS, PRESET_NAMES } from '../../flows/presets.ts';
 import { previewAudience } from '../../flows/low-inventory-preview.ts';
 import { lowInventoryPolicy } from '../../../connectors/low-inventory-policy.ts';
 import { flowReportPage, flowsWithWeek, pickWinner } from '../../merchant/flow-numbers.ts';
-import { describeTrigger, graph, insertionPoints, STEP_TYPES } from '../../merchant/flow-graph.ts';
+import { describeTrigger, graph } from '../../merchant/flow-graph.ts';
+import { graphView } from './flow-graph-view.ts';
 import { EXCLUSION_WINDOWS, PRICE_DROP_METRICS, formOfSettings, lowInventoryChoices, settingsErrors, settingsOfForm, type SettingsForm } from '../../merchant/trigger-form.ts';
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
 import { archiveFlow, cloneFlow, deleteFlow } from '../../flows/flow-lifecycle.ts';
@@ -86,6 +88,7 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
     created: 'Flow created as a draft. Adjust the steps, then review and turn it on.',
     saved: 'Saved as a new version. Runs in flight finish on the version they started with.',
     removed: 'Step removed.',
+    moved: 'Step moved.',
     status: 'Status changed.',
     cloned: 'This is a copy, created as a draft.',
     archived: 'Flow archived: it is stopped and listed under Archived. Turn it on again to bring it back.',
@@ -101,9 +104,7 @@ export function appFlowPages(r: Router, ctx: AppContext): void {
       flow,
       definition,
       trigger: describeTrigger(definition.trigger),
-      nodes: graph(definition),
-      points: insertionPoints(definition),
-      stepTypes: STEP_TYPES,
+      graph: graphView(definition),
       warnings: warnings.map((w) => (w.stepId ? `Step “${w.stepId}”: ${w.message}` : w.message)),
       notice: notices[String(req.query.done ?? '')],
     });

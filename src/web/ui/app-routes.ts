@@ -14,6 +14,7 @@ import { storeLocale } from '../../merchant/store-locale.ts';
 import { appHomePages } from './app-home.ts';
 import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
+import { appFlowGraphPages } from './app-flow-graph.ts';
 import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
@@ -62,6 +63,7 @@ export function appRoutes(ctx: AppContext): Router {
   appHomePages(r, ctx);
   appFlowPages(r, ctx);
   appStepPages(r, ctx);
+  appFlowGraphPages(r, ctx);
   appCatalogPages(r, ctx);
   appMessagePages(r, ctx);
   appSettingsPages(r, ctx);
