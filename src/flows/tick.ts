@@ -71,16 +71,16 @@ function runNeeds(def: FlowDefinition, from: string | null): Needs {
     const s = byId.get(id);
     if (!s || seen.has(id)) continue;
     seen.add(id);
-    const needs = stepModule(s)?.needs;
-    for (const c of needs?.metrics?.(s) ?? []) {
+    const asks = stepModule(s)?.needs;
+    for (const c of asks?.metrics?.(s) ?? []) {
       metrics.add(c.metric);
       if (c.since !== 'entry') lookbackMs = Math.max(lookbackMs, durationMs(c.since));
     }
-    if (needs?.channel) messages = true;
-    if (!needs?.stops) stack.push(...successors(s));
+    if (asks?.channel) messages = true;
+    if (!asks?.stops) stack.push(...successors(s));
   }
   if (messages) {
-    // Splits already passed are asked again before a message (orchestrator: noSplits).
+    // Splits already passed are asked again before a message (their module's `recheck`).
     for (const s of def.steps) {
       const c = stepModule(s)?.needs.recheck?.(s);
       if (!c) continue;
