@@ -1,7 +1,7 @@
 // Path conditions over the facts a run knows: the profile and the trigger event; and the moment
 // "since entry" counts from.
 import type { FlowRun } from '../model/flow.ts';
-import type { PathCondition } from './definition.ts';
+import type { PathCondition } from './steps/fields.ts';
 
 /**
  * When a run entered, for time conditions: the trigger event's own time. The run is made by a

@@ -1,39 +1,11 @@
 // A flow is data: a trigger, a graph of steps, filters and a re-entry rule (DESIGN §3, §6).
 import { z } from 'zod';
-import { Duration } from 'luxon';
+import { IsoDuration, PathCondition, StepId } from './steps/fields.ts';
+import { Step, stepModule } from './steps/registry.ts';
 
-const StepId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
-
-export const IsoDuration = z
-  .string()
-  .trim()
-  .refine((s) => {
-    const d = Duration.fromISO(s);
-    return d.isValid && d.as('milliseconds') > 0;
-  }, 'must be a positive ISO 8601 duration such as PT4H or P3D');
-
-const Op = z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists']);
-
-/** A test on one value: `profile.properties.vip eq true`, `event.properties.Total gt 100`. */
-export const PathCondition = z.object({
-  path: z.string().trim().regex(/^(profile|event)(\.[^.\s]+)+$/, 'must start with profile. or event.'),
-  op: Op,
-  value: z.unknown().optional(),
-});
-export type PathCondition = z.infer<typeof PathCondition>;
-
-/** "Has done the metric at least N times since entering the flow (or within a window)". */
-export const MetricCondition = z.object({
-  metric: z.string().trim().min(1).max(255),
-  since: z.union([z.literal('entry'), IsoDuration]).default('entry'),
-  atLeast: z.number().int().min(1).default(1),
-});
-export type MetricCondition = z.infer<typeof MetricCondition>;
-
-export const Condition = z.union([MetricCondition, PathCondition]);
-export type Condition = z.infer<typeof Condition>;
-
-const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+// The shared pieces and the step union live beside the step modules; named here as before.
+export { Condition, IsoDuration, MetricCondition, PathCondition } from './steps/fields.ts';
+export { Step } from './steps/registry.ts';
 
 const ExclusionWindow = z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30);
 
@@ -90,32 +62,6 @@ export const Trigger = z.discriminatedUnion('type', [
 ]);
 export type Trigger = z.infer<typeof Trigger>;
 
-const next = StepId.optional();
-
-export const Step = z.discriminatedUnion('type', [
-  z.object({ id: StepId, type: z.literal('email'), subject: z.string().min(1).max(500), html: z.string().min(1).max(200_000), next }),
-  z.object({ id: StepId, type: z.literal('sms'), text: z.string().min(1).max(1600), next }),
-  z.object({ id: StepId, type: z.literal('webhook'), url: z.url().refine((u) => /^https?:/.test(u), 'http(s) only'), next }),
-  z.object({
-    id: StepId,
-    type: z.literal('delay'),
-    duration: IsoDuration.optional(),
-    until: z.object({ time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/), weekdays: z.array(Weekday).optional() }).optional(),
-    next,
-  }).refine((s) => Boolean(s.duration) !== Boolean(s.until), 'a delay has either duration or until'),
-  z.object({ id: StepId, type: z.literal('split'), condition: Condition, yes: next, no: next }),
-  z.object({ id: StepId, type: z.literal('trigger-split'), where: z.array(PathCondition).min(1), yes: next, no: next }),
-  z.object({ id: StepId, type: z.literal('wait-for'), metric: z.string().trim().min(1), timeout: IsoDuration, onEvent: next, onTimeout: next }),
-  z.object({
-    id: StepId,
-    type: z.literal('ab'),
-    branches: z.array(z.object({ weight: z.number().min(0).max(100), next })).min(2).max(5),
-  }),
-  z.object({ id: StepId, type: z.literal('update-profile'), set: z.record(z.string().min(1).max(255), z.unknown()), next }),
-  z.object({ id: StepId, type: z.literal('exit') }),
-]);
-export type Step = z.infer<typeof Step>;
-
 export const FlowStatus = z.enum(['draft', 'manual', 'live']);
 export type FlowStatus = z.infer<typeof FlowStatus>;
 
@@ -147,22 +93,11 @@ export type FlowDefinition = z.infer<typeof FlowDefinition>;
 
 /** Where a step may go next. */
 export function successors(step: Step): string[] {
-  switch (step.type) {
-    case 'split':
-    case 'trigger-split':
-      return [step.yes, step.no].filter((s): s is string => Boolean(s));
-    case 'wait-for':
-      return [step.onEvent, step.onTimeout].filter((s): s is string => Boolean(s));
-    case 'ab':
-      return step.branches.map((b) => b.next).filter((s): s is string => Boolean(s));
-    case 'exit':
-      return [];
-    default:
-      return step.next ? [step.next] : [];
-  }
+  const mod = stepModule(step);
+  return mod ? mod.edges(step).map((e) => e.get(step)).filter((s): s is string => Boolean(s)) : [];
 }
 
 /** Steps that make a run wait (a loop through one of these cannot spin). */
 export function isWaiting(step: Step): boolean {
-  return step.type === 'delay' || step.type === 'wait-for';
+  return stepModule(step)?.needs.waits === true;
 }

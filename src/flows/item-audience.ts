@@ -9,6 +9,7 @@ import type { TriggerableFlow } from '../db/repositories/flows.ts';
 import { insertAudienceRuns, lowInventoryAudience, type AudienceQuery, type AudienceRun } from '../db/repositories/flow-triggers.ts';
 import { successors, type FlowDefinition, type Step } from './definition.ts';
 import { enterFlow } from './flow-entry.ts';
+import { stepModule } from './steps/registry.ts';
 
 type ItemTrigger = Extract<FlowDefinition['trigger'], { type: 'low-inventory' | 'sell-out-forecast' | 'price-drop' }>;
 
@@ -21,7 +22,8 @@ export function firstMessageChannel(def: FlowDefinition): 'email' | 'sms' {
     const step: Step | undefined = byId.get(queue.shift()!);
     if (!step || seen.has(step.id)) continue;
     seen.add(step.id);
-    if (step.type === 'email' || step.type === 'sms') return step.type;
+    const channel = stepModule(step)?.needs.channel;
+    if (channel) return channel;
     queue.push(...successors(step));
   }
   return 'email';

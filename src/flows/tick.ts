@@ -20,6 +20,7 @@ import type { FactProfile } from '../model/profile.ts';
 import { enqueueDecisions, type Decision } from '../messaging/outbox.ts';
 import { FlowDefinition, successors } from './definition.ts';
 import { advance, type Advance, type Effect } from './orchestrator.ts';
+import { stepModule } from './steps/registry.ts';
 import { finishedCalls, insertOutboundCalls, wakeRunsWithFinishedCalls, type NewOutboundCall } from '../db/repositories/outbound-calls.ts';
 import { renderMessage } from './render-message.ts';
 import { memberships } from '../db/repositories/segments.ts';
@@ -72,20 +73,21 @@ function runNeeds(def: FlowDefinition, from: string | null): Needs {
     const s = byId.get(id);
     if (!s || seen.has(id)) continue;
     seen.add(id);
-    if (s.type === 'split' && 'metric' in s.condition) {
-      metrics.add(s.condition.metric);
-      if (s.condition.since !== 'entry') lookbackMs = Math.max(lookbackMs, durationMs(s.condition.since));
+    const asks = stepModule(s)?.needs;
+    for (const c of asks?.metrics?.(s) ?? []) {
+      metrics.add(c.metric);
+      if (c.since !== 'entry') lookbackMs = Math.max(lookbackMs, durationMs(c.since));
     }
-    if (s.type === 'wait-for') metrics.add(s.metric);
-    if (s.type === 'email' || s.type === 'sms') messages = true;
-    if (s.type !== 'delay') stack.push(...successors(s));
+    if (asks?.channel) messages = true;
+    if (!asks?.stops) stack.push(...successors(s));
   }
   if (messages) {
-    // Splits already passed are asked again before a message (orchestrator: noSplits).
+    // Splits already passed are asked again before a message (their module's `recheck`).
     for (const s of def.steps) {
-      if (s.type !== 'split' || !('metric' in s.condition)) continue;
-      metrics.add(s.condition.metric);
-      if (s.condition.since !== 'entry') lookbackMs = Math.max(lookbackMs, durationMs(s.condition.since));
+      const c = stepModule(s)?.needs.recheck?.(s);
+      if (!c) continue;
+      metrics.add(c.metric);
+      if (c.since !== 'entry') lookbackMs = Math.max(lookbackMs, durationMs(c.since));
     }
   }
   const needs = { metrics: [...metrics], lookbackMs, messages };

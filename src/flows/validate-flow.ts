@@ -1,17 +1,12 @@
 // Checks a parsed definition as a graph: every edge lands on a step, no loop can spin without a
 // wait, templates compile. Errors refuse the flow; warnings are shown to the merchant.
 import { successors, isWaiting, type FlowDefinition, type Step } from './definition.ts';
-import { checkOutboundUrl, STRICT_OUTBOUND, type OutboundRules } from '../security/outbound-url.ts';
+import { STRICT_OUTBOUND, type OutboundRules } from '../security/outbound-url.ts';
+import { stepModule } from './steps/registry.ts';
 
 export type FlowIssue = { stepId: string | null; path: string; message: string };
 export type FlowCheck = { errors: FlowIssue[]; warnings: FlowIssue[] };
 export type TemplateCheck = (source: string) => { ok: true } | { ok: false; error: string };
-
-function templatesOf(step: Step): Array<[string, string]> {
-  if (step.type === 'email') return [['subject', step.subject], ['html', step.html]];
-  if (step.type === 'sms') return [['text', step.text]];
-  return [];
-}
 
 export function validateFlow(def: FlowDefinition, checkTemplate: TemplateCheck, outbound: OutboundRules = STRICT_OUTBOUND): FlowCheck {
   const errors: FlowIssue[] = [];
@@ -27,21 +22,14 @@ export function validateFlow(def: FlowDefinition, checkTemplate: TemplateCheck, 
     for (const target of successors(step)) {
       if (!byId.has(target)) errors.push({ stepId: step.id, path: `steps.${i}`, message: `step "${step.id}" leads to "${target}", which is not a step` });
     }
-    for (const [field, source] of templatesOf(step)) {
+    const needs = stepModule(step)?.needs;
+    for (const [field, source] of needs?.templates?.(step) ?? []) {
       const r = checkTemplate(source);
       if (!r.ok) errors.push({ stepId: step.id, path: `steps.${i}.${field}`, message: `step "${step.id}" ${field}: ${r.error}` });
     }
-    if (step.type === 'webhook') {
-      // Checked again after DNS at call time; this catches what the URL itself gives away.
-      const url = checkOutboundUrl(step.url, outbound);
-      if (!url.ok) errors.push({ stepId: step.id, path: `steps.${i}.url`, message: `step "${step.id}" URL ${url.reason}; a webhook may only call a public host` });
-    }
-    if (step.type === 'trigger-split' && def.trigger.type !== 'metric') {
-      errors.push({ stepId: step.id, path: `steps.${i}`, message: `step "${step.id}" splits on the trigger event, but a ${def.trigger.type} trigger has none` });
-    }
-    if (step.type === 'ab') {
-      const total = step.branches.reduce((s, b) => s + b.weight, 0);
-      if (Math.abs(total - 100) > 1e-9) errors.push({ stepId: step.id, path: `steps.${i}.branches`, message: `step "${step.id}" branch weights add up to ${total}, not 100` });
+    // Each type's own rules (a webhook URL must be public, a trigger split needs a metric trigger).
+    for (const issue of needs?.check?.(step, def, outbound) ?? []) {
+      errors.push({ stepId: step.id, path: issue.path ? `steps.${i}.${issue.path}` : `steps.${i}`, message: `step "${step.id}" ${issue.message}` });
     }
   });
   if (errors.length > 0) return { errors, warnings };
@@ -73,8 +61,8 @@ export function validateFlow(def: FlowDefinition, checkTemplate: TemplateCheck, 
     // The item may be gone (or dear again) by the time a delayed message goes out (DESIGN §5).
     const kind = def.trigger.type;
     const change = kind === 'price-drop' ? 'the price go back up' : 'the item sell out';
-    const messages = def.steps.filter((s) => s.type === 'email' || s.type === 'sms');
-    if (def.steps.some((s) => s.type === 'delay' || s.type === 'wait-for')) {
+    const messages = def.steps.filter((s) => stepModule(s)?.needs.channel);
+    if (def.steps.some(isWaiting)) {
       warnings.push({ stepId: null, path: 'steps', message: `a ${kind} message should go right after the trigger; a delay lets ${change} first` });
     }
     if (messages.length > 1) warnings.push({ stepId: null, path: 'steps', message: `a ${kind} flow usually sends one message; several may reach a shopper after ${kind === 'price-drop' ? 'the sale ends' : 'the item is gone'}` });

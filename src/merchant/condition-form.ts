@@ -1,7 +1,7 @@
 // One condition builder for every place a flow tests a value (trigger splits, splits, flow
 // filters): rows of "what" (the shopper's profile or the trigger event), a property picked by
 // name, an operator in words and a value. The definition keeps paths; merchants never type one.
-import type { PathCondition } from '../flows/definition.ts';
+import type { PathCondition } from '../flows/steps/fields.ts';
 
 export type Rows = Record<string, string | string[]>;
 

@@ -4,33 +4,32 @@
 // live flow's edit becomes a new version like any other.
 import type { FlowDefinition, Step } from '../flows/definition.ts';
 import { insertStep, removeStep, type StepType } from './flow-graph.ts';
+import { stepModule } from '../flows/steps/registry.ts';
 import { findItem, layoutFlow, slotsOf, stepsInLanes, type EdgeKey, type FlowLayout } from './flow-layout.ts';
 
 export type EditResult = { ok: true; definition: FlowDefinition; stepId: string } | { ok: false; message: string };
 
 const STALE = 'The flow changed since this page was loaded; reload it and try again.';
 
+/** The edge of a step a key names (`<step id>:<edge key>`), as the step's module declares it. */
+function edgeOf(def: FlowDefinition, edge: EdgeKey) {
+  const [id, key] = edge.split(':') as [string, string];
+  const step = def.steps.find((x) => x.id === id);
+  const found = step && stepModule(step)?.edges(step).find((e) => e.key === key);
+  return step && found ? { step, edge: found } : undefined;
+}
+
 function targetOf(def: FlowDefinition, edge: EdgeKey): string | undefined {
   if (edge === 'start') return def.start;
-  const [id, slot] = edge.split(':') as [string, string];
-  const s = def.steps.find((x) => x.id === id) as (Step & Record<string, unknown>) | undefined;
-  if (!s) return undefined;
-  if (slot.startsWith('branch.')) return s.type === 'ab' ? s.branches[Number(slot.slice(7))]?.next : undefined;
-  return typeof s[slot] === 'string' ? (s[slot] as string) : undefined;
+  const at = edgeOf(def, edge);
+  return at?.edge.get(at.step);
 }
 
 function pointEdge(def: FlowDefinition, edge: EdgeKey, to: string | undefined): FlowDefinition {
   if (edge === 'start') return to ? { ...def, start: to } : def;
-  const [id, slot] = edge.split(':') as [string, string];
-  const steps = def.steps.map((s): Step => {
-    if (s.id !== id) return s;
-    if (slot.startsWith('branch.') && s.type === 'ab') {
-      const i = Number(slot.slice(7));
-      return { ...s, branches: s.branches.map((b, j) => (j === i ? { ...b, next: to } : b)) };
-    }
-    return { ...s, [slot]: to } as Step;
-  });
-  return { ...def, steps };
+  const at = edgeOf(def, edge);
+  if (!at) return def;
+  return { ...def, steps: def.steps.map((s): Step => (s === at.step ? at.edge.set(at.step, to) : s)) };
 }
 
 const pointOf = (layout: FlowLayout, key: string) => layout.points.find((p) => p.key === key);

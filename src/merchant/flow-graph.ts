@@ -1,57 +1,24 @@
 // The builder's view of a definition: steps in the order a run meets them, each with a one-line
 // summary and its outgoing edges; and the edits (insert on an edge, replace, remove) that
 // produce the next definition. Pure functions: the flow service validates and saves the result.
-import { humanDuration, OPERATORS, WEEKDAYS } from './form-units.ts';
 import type { FlowDefinition, Step, Trigger } from '../flows/definition.ts';
+import { moduleOfType, stepModule, type StepType } from '../flows/steps/registry.ts';
+import { describeCondition } from '../flows/steps/condition-words.ts';
+import type { Edge as StepEdge } from '../flows/steps/step-module.ts';
 
 export type Edge = { key: string; label: string; to: string | null };
 export type GraphNode = { step: Step; index: number; summary: string; edges: Edge[] };
 
-type Slot = { key: string; label: string; get: (s: Step) => string | undefined; set: (s: Step, to: string | undefined) => Step };
+type Slot = StepEdge<Step>;
 
-function slotsOf(step: Step): Slot[] {
-  switch (step.type) {
-    case 'split':
-    case 'trigger-split':
-      return [
-        { key: 'yes', label: 'yes', get: (s) => (s as typeof step).yes, set: (s, to) => ({ ...(s as typeof step), yes: to }) },
-        { key: 'no', label: 'no', get: (s) => (s as typeof step).no, set: (s, to) => ({ ...(s as typeof step), no: to }) },
-      ];
-    case 'wait-for':
-      return [
-        { key: 'onEvent', label: `on ${step.metric}`, get: (s) => (s as typeof step).onEvent, set: (s, to) => ({ ...(s as typeof step), onEvent: to }) },
-        { key: 'onTimeout', label: `after ${humanDuration(step.timeout)} without it`, get: (s) => (s as typeof step).onTimeout, set: (s, to) => ({ ...(s as typeof step), onTimeout: to }) },
-      ];
-    case 'ab':
-      return step.branches.map((b, i) => ({
-        key: `branch.${i}`,
-        label: `branch ${i + 1} (${b.weight}%)`,
-        get: (s) => (s as typeof step).branches[i]?.next,
-        set: (s, to) => ({ ...(s as typeof step), branches: (s as typeof step).branches.map((x, j) => (j === i ? { ...x, next: to } : x)) }),
-      }));
-    case 'exit':
-      return [];
-    default:
-      return [{ key: 'next', label: 'then', get: (s) => (s as { next?: string }).next, set: (s, to) => ({ ...s, next: to }) as Step }];
-  }
-}
+/** A step's outgoing edges, from its module (none for a type this version does not know). */
+const slotsOf = (step: Step): Slot[] => stepModule(step)?.edges(step) ?? [];
 
-const cond = (c: { path?: string; op?: string; value?: unknown; metric?: string; since?: string; atLeast?: number }) =>
-  c.metric !== undefined ? `has done ${c.metric}${(c.atLeast ?? 1) > 1 ? ` ${c.atLeast}×` : ''} ${c.since === 'entry' || !c.since ? ' since entering' : ` in the last ${humanDuration(c.since)}`}` : `${c.path!.replace(/^(profile|event)\.(properties\.)?/, (_m, root: string) => (root === 'event' ? 'event ' : 'profile '))} ${OPERATORS.find((o) => o.value === c.op)?.label ?? c.op}${c.value === undefined ? '' : ` ${JSON.stringify(c.value)}`}`;
+const cond = describeCondition;
 
+/** The step's one-line summary, from its module. */
 export function summarize(step: Step): string {
-  switch (step.type) {
-    case 'email': return `Email “${step.subject}”`;
-    case 'sms': return `SMS “${step.text.length > 60 ? `${step.text.slice(0, 60)}…` : step.text}”`;
-    case 'webhook': return `Webhook to ${step.url}`;
-    case 'delay': return step.duration ? `Wait ${humanDuration(step.duration)}` : `Wait until ${step.until?.time}${step.until?.weekdays?.length ? ` on ${step.until.weekdays.map((d) => WEEKDAYS.find((w) => w.value === d)?.label ?? d).join(', ')}` : ''}`;
-    case 'split': return `If ${cond(step.condition)}`;
-    case 'trigger-split': return `If the trigger event has ${step.where.map(cond).join(' and ')}`;
-    case 'wait-for': return `Wait up to ${humanDuration(step.timeout)} for ${step.metric}`;
-    case 'ab': return `A/B split into ${step.branches.length} branches`;
-    case 'update-profile': return `Set ${Object.keys(step.set).join(', ') || 'nothing'} on the profile`;
-    case 'exit': return 'Exit the flow';
-  }
+  return stepModule(step)?.summary(step) ?? `Step of type ${step.type}`;
 }
 
 function priceFall(t: { minPercent?: number | undefined; minAmount?: number | undefined }): string {
@@ -104,22 +71,11 @@ export function insertionPoints(def: FlowDefinition): Array<{ value: string; lab
   return points;
 }
 
-export const STEP_TYPES = ['email', 'sms', 'delay', 'split', 'trigger-split', 'wait-for', 'ab', 'webhook', 'update-profile', 'exit'] as const;
-export type StepType = (typeof STEP_TYPES)[number];
+export { STEP_TYPES, type StepType } from '../flows/steps/registry.ts';
 
+/** A new step of the type: its module's sample, continuing to `to`. */
 function newStep(type: StepType, id: string, to: string | undefined): Step {
-  switch (type) {
-    case 'email': return { id, type, subject: 'A note from {{ store.domain }}', html: '<p>Hi {{ profile.firstName | default: "there" }},</p>\n<p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>', next: to };
-    case 'sms': return { id, type, text: 'Hi {{ profile.firstName | default: "there" }}! Reply STOP to opt out.', next: to };
-    case 'delay': return { id, type, duration: 'P1D', next: to };
-    case 'split': return { id, type, condition: { metric: 'Placed Order', since: 'entry', atLeast: 1 }, yes: to, no: to };
-    case 'trigger-split': return { id, type, where: [{ path: 'event.value', op: 'gte', value: 100 }], yes: to, no: to };
-    case 'wait-for': return { id, type, metric: 'Placed Order', timeout: 'P3D', onEvent: to, onTimeout: to };
-    case 'ab': return { id, type, branches: [{ weight: 50, next: to }, { weight: 50, next: to }] };
-    case 'webhook': return { id, type, url: 'https://example.com/hook', next: to };
-    case 'update-profile': return { id, type, set: { lastFlow: 'yes' }, next: to };
-    case 'exit': return { id, type };
-  }
+  return moduleOfType(type)!.sample(id, to);
 }
 
 function freshId(def: FlowDefinition, type: string): string {

@@ -5,7 +5,7 @@
 // another lane) end their lane with "continues at <step>". Every place a step can be added is an
 // add point: the set of edges that lead into that spot, so inserting there re-points them all.
 import type { FlowDefinition, Step } from '../flows/definition.ts';
-import { humanDuration } from './form-units.ts';
+import { stepModule } from '../flows/steps/registry.ts';
 // The one place the builder's picture takes its step summaries from.
 import { summarize as summarizeStep } from './flow-graph.ts';
 
@@ -42,24 +42,9 @@ export type FlowLayout = { main: Lane; unreached: Lane[]; points: AddPoint[] };
 
 const END = '\u0000end';
 
-/** The ways out of a step, in the order the lanes show them. */
+/** The ways out of a step, in the order the lanes show them (the step module's edges). */
 export function slotsOf(step: Step): Slot[] {
-  switch (step.type) {
-    case 'split':
-    case 'trigger-split':
-      return [{ key: 'yes', label: 'Yes', to: step.yes }, { key: 'no', label: 'No', to: step.no }];
-    case 'wait-for':
-      return [
-        { key: 'onEvent', label: `If ${step.metric} happens`, to: step.onEvent },
-        { key: 'onTimeout', label: `If ${humanDuration(step.timeout)} pass without it`, to: step.onTimeout },
-      ];
-    case 'ab':
-      return step.branches.map((b, i) => ({ key: `branch.${i}`, label: `Arm ${String.fromCharCode(65 + i)} (${b.weight}%)`, to: b.next }));
-    case 'exit':
-      return [];
-    default:
-      return [{ key: 'next', label: 'then', to: step.next }];
-  }
+  return (stepModule(step)?.edges(step) ?? []).map((e) => ({ key: e.key, label: e.lane ?? e.label, to: e.get(step) }));
 }
 
 export const isBranching = (step: Step): boolean => slotsOf(step).length > 1 || step.type === 'ab';

@@ -10,6 +10,7 @@ import { insertStep, removeStep, replaceStep, STEP_TYPES } from '../../merchant/
 import { formOfStep, issuesForStep, stepOfForm, tidyStepForm, type StepForm } from '../../merchant/step-form.ts';
 import { previewTemplate, sendTest, type Preview, type PreviewInput } from '../../merchant/template-preview.ts';
 import { browseCatalog } from '../../merchant/catalog-browse.ts';
+import { stepModule } from '../../flows/steps/registry.ts';
 import { DURATION_UNITS, OPERATORS, WEEKDAYS } from '../../merchant/form-units.ts';
 import { conditionChoices } from '../../merchant/condition-choices.ts';
 import { ProblemError } from '../problem.ts';
@@ -28,7 +29,7 @@ function stepOf(def: FlowDefinition, id: unknown): { step: Step; index: number }
 
 function previewInput(step: Step, form: StepForm): PreviewInput {
   const s = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
-  return { channel: step.type === 'sms' ? 'sms' : 'email', subject: s('subject'), html: s('html'), text: s('text'), productId: s('sample_product') || undefined };
+  return { channel: stepModule(step)?.needs.channel === 'sms' ? 'sms' : 'email', subject: s('subject'), html: s('html'), text: s('text'), productId: s('sample_product') || undefined };
 }
 
 export function appStepPages(r: Router, ctx: AppContext): void {
@@ -41,7 +42,9 @@ export function appStepPages(r: Router, ctx: AppContext): void {
     const { step, index } = stepOf(definition, req.params.stepId);
     const choices = await conditionChoices(ctx.db.pool, store, definition.trigger);
     const mapped = issuesForStep(extra.issues ?? [], index, step.id);
-    const isMessage = step.type === 'email' || step.type === 'sms';
+    const mod = stepModule(step);
+    const channel = mod?.needs.channel ?? null;
+    const isMessage = channel !== null;
     const products = isMessage ? (await browseCatalog(ctx.db.pool, store, { text: '', page: 1 })).rows : [];
     if (isMessage) allowStyleAttributes(res);
     await render(
@@ -55,6 +58,10 @@ export function appStepPages(r: Router, ctx: AppContext): void {
         form: extra.form ?? formOfStep(step),
         errors: { ...mapped.fields, ...extra.fieldErrors },
         other: mapped.other,
+        // The step's own inputs are its type's view; the edges below them come from its module.
+        stepView: `app/steps/${step.type}`,
+        edgeFields: mod?.form.edgeFields ?? [],
+        channel,
         stepIds: definition.steps.filter((s) => s.id !== step.id).map((s) => s.id),
         weekdays: WEEKDAYS,
         units: DURATION_UNITS.map((u) => ({ value: u.value, label: u.label })),

@@ -3,20 +3,10 @@
 // is also the spot below its split) is drawn once, where it comes first.
 import type { FlowDefinition } from '../../flows/definition.ts';
 import { STEP_TYPES } from '../../merchant/flow-graph.ts';
+import { moduleOfType } from '../../flows/steps/registry.ts';
 import { layoutFlow, type AddPoint, type Lane, type LaneItem } from '../../merchant/flow-layout.ts';
 
-const TYPE_LABELS: Record<(typeof STEP_TYPES)[number], string> = {
-  email: 'Email',
-  sms: 'SMS',
-  delay: 'Wait (a delay)',
-  split: 'Split on a condition (yes / no)',
-  'trigger-split': 'Split on the trigger event (yes / no)',
-  'wait-for': 'Wait for an event',
-  ab: 'A/B test',
-  webhook: 'Call a webhook',
-  'update-profile': 'Update the profile',
-  exit: 'Exit the flow',
-};
+const typeTitle = (t: string): string => moduleOfType(t)?.title ?? t;
 
 type Option = { value: string; label: string };
 type AddRow = { kind: 'add'; uid: number; key: string; label: string };
@@ -46,9 +36,8 @@ export function graphView(def: FlowDefinition): GraphView {
     drawn.add(p.key);
     return [{ kind: 'add', uid: ++uid, key: p.key, label: p.label }];
   };
-  const typeLabel = (t: string) => TYPE_LABELS[t as keyof typeof TYPE_LABELS] ?? t;
   const itemRow = (item: LaneItem): StepRow | SplitRow => {
-    const base = { uid: ++uid, id: item.step.id, type: item.step.type, typeLabel: typeLabel(item.step.type), summary: item.summary };
+    const base = { uid: ++uid, id: item.step.id, type: item.step.type, typeLabel: typeTitle(item.step.type), summary: item.summary };
     if (item.kind === 'split') return { ...base, kind: 'split', movable: false, up: null, down: null, targets: [], lanes: item.lanes.map(lane), joins: Boolean(item.join) };
     return {
       ...base,
@@ -75,6 +64,6 @@ export function graphView(def: FlowDefinition): GraphView {
   };
   const main = lane(layout.main);
   const unreached = layout.unreached.map(lane);
-  const types = STEP_TYPES.filter((t) => t !== 'trigger-split' || def.trigger.type === 'metric').map((t) => ({ value: t, label: TYPE_LABELS[t] }));
+  const types = STEP_TYPES.filter((t) => t !== 'trigger-split' || def.trigger.type === 'metric').map((t) => ({ value: t, label: typeTitle(t) }));
   return { main, unreached, types, steps: def.steps.length };
 }
