@@ -1,6 +1,7 @@
 // A flow is data: a trigger, a graph of steps, filters and a re-entry rule (DESIGN §3, §6).
 import { z } from 'zod';
 import { Duration } from 'luxon';
+import { EmailBlocks } from '../messaging/email-blocks/blocks.ts';
 
 const StepId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
 
@@ -82,7 +83,8 @@ export type Trigger = z.infer<typeof Trigger>;
 const next = StepId.optional();
 
 export const Step = z.discriminatedUnion('type', [
-  z.object({ id: StepId, type: z.literal('email'), subject: z.string().min(1).max(500), html: z.string().min(1).max(200_000), next }),
+  /** An email built from blocks keeps them (the message) and their compiled template in `html` (where raw mode starts). */
+  z.object({ id: StepId, type: z.literal('email'), subject: z.string().min(1).max(500), html: z.string().min(1).max(200_000), blocks: EmailBlocks.optional(), next }),
   z.object({ id: StepId, type: z.literal('sms'), text: z.string().min(1).max(1600), next }),
   z.object({ id: StepId, type: z.literal('webhook'), url: z.url().refine((u) => /^https?:/.test(u), 'http(s) only'), next }),
   z.object({
