@@ -14,6 +14,7 @@ import { storeLocale } from '../../merchant/store-locale.ts';
 import { appHomePages } from './app-home.ts';
 import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
+import { appEmailEditorPages } from './app-email-editor.ts';
 import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
@@ -59,6 +60,7 @@ export function appRoutes(ctx: AppContext): Router {
   appHomePages(r, ctx);
   appFlowPages(r, ctx);
   appStepPages(r, ctx);
+  appEmailEditorPages(r, ctx);
   appCatalogPages(r, ctx);
   appMessagePages(r, ctx);
   appSettingsPages(r, ctx);
