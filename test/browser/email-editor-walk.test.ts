@@ -33,7 +33,7 @@ async function check(page: Page, name: string, consoleErrors: string[], allow?: 
 
 const legends = (page: Page) => page.locator('.blocks legend').allInnerTexts();
 
-test('a merchant builds an email from blocks, reorders one, and previews it as a real shopper', { skip, timeout: 300_000 }, async () => {
+test('a merchant builds an email from blocks, reorders one, and previews it as a real shopper', { skip, timeout: 600_000 }, async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-email-walk-'));
   const profileDir = await mkdtemp(join(tmpdir(), 'storeflow-chromium-'));
@@ -133,7 +133,8 @@ test('a merchant builds an email from blocks, reorders one, and previews it as a
     await check(page, '21-email-preview-real-profile', errors, DEMO_IMAGES);
 
     await page.setViewportSize({ width: 375, height: 800 });
-    await page.reload();
+    await page.goto(page.url());
+    await page.getByRole('heading', { name: /Email email/ }).waitFor();
     await check(page, '22-email-editor-375', errors);
   } finally {
     await context.close();
