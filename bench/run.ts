@@ -14,8 +14,9 @@ import { lowInventoryBench } from './low-inventory.bench.ts';
 import { priceDropBench } from './price-drop.bench.ts';
 import { backInStockBench } from './back-in-stock.bench.ts';
 import { listImportBench } from './list-import.bench.ts';
+import { emailBlocksBench } from './email-blocks.bench.ts';
 
-const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, priceDropBench, backInStockBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench, listImportBench];
+const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, priceDropBench, backInStockBench, emailBlocksBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench, listImportBench];
 
 const only = process.argv.slice(2);
 const selected = only.length ? benchmarks.filter((b) => only.includes(b.id)) : benchmarks;

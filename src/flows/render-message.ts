@@ -9,6 +9,7 @@ import type { FactProfile } from '../model/profile.ts';
 import { itemQuantities, templateProducts, templateVariant } from '../db/repositories/flow-facts.ts';
 import { itemForecasts } from '../db/repositories/sell-out-forecast.ts';
 import { renderTemplate } from '../messaging/templates.ts';
+import { compileBlocks } from '../messaging/email-blocks/compile.ts';
 import { messageLinkKey, unsubscribeUrl } from '../messaging/links.ts';
 import { storeHosts } from '../db/repositories/store-links.ts';
 import { ownHosts, withoutForeignLinks } from '../model/store-urls.ts';
@@ -77,7 +78,7 @@ async function vettedProperties(deps: RenderDeps, storeId: FlowRun['storeId'], s
 /** The variables a template sees; also used by previews with a sample profile and product. */
 export async function templateVariables(
   deps: RenderDeps,
-  input: { run: Pick<FlowRun, 'storeId' | 'profileId' | 'triggerEvent' | 'context'>; profile: FactProfile; head: Pick<FlowHead, 'storeDomain'> & Partial<Pick<FlowHead, 'storePlatform'>>; channel: 'email' | 'sms'; needsProducts: boolean; now?: Date },
+  input: { run: Pick<FlowRun, 'storeId' | 'profileId' | 'triggerEvent' | 'context'>; profile: FactProfile; head: Pick<FlowHead, 'storeDomain'> & Partial<Pick<FlowHead, 'storePlatform' | 'storeCurrency'>>; channel: 'email' | 'sms'; needsProducts: boolean; now?: Date },
 ): Promise<Record<string, unknown>> {
   const { run, profile } = input;
   const event = run.triggerEvent;
@@ -118,7 +119,7 @@ export async function templateVariables(
     priceDrop: drop,
     backInStock: run.context.backInStock ? { quantity: run.context.backInStock.quantity } : null,
     items,
-    store: { domain: input.head.storeDomain },
+    store: { domain: input.head.storeDomain, currency: input.head.storeCurrency ?? 'USD' },
     unsubscribeUrl: unsubscribeUrl(deps.config.appUrl, linkKey(deps.secrets), run.storeId, run.profileId, input.channel),
   };
 }
@@ -128,7 +129,9 @@ export async function renderMessage(
   input: { run: FlowRun; effect: Extract<Effect, { kind: 'message' }>; profile: FactProfile; head: FlowHead; now?: Date },
 ): Promise<RenderedMessage> {
   const { step } = input.effect;
-  const sources = step.type === 'email' ? [step.subject, step.html] : [step.text];
+  // An email built from blocks is sent from its blocks, compiled once per process (compile.ts).
+  const body = step.type === 'email' ? (step.blocks ? await compileBlocks(step.blocks) : step.html) : '';
+  const sources = step.type === 'email' ? [step.subject, body] : [step.text];
   const vars = await templateVariables(deps, {
     run: input.run,
     profile: input.profile,
@@ -139,7 +142,7 @@ export async function renderMessage(
   });
   if (step.type === 'email') {
     const subject = await renderTemplate(step.subject, vars);
-    const html = await renderTemplate(step.html, vars, { escapeHtml: true });
+    const html = await renderTemplate(body, vars, { escapeHtml: true });
     return { to: input.profile.email!, subject: subject.output.trim(), html: html.output, text: null, missing: [...subject.missing, ...html.missing] };
   }
   const text = await renderTemplate(step.text, vars);

@@ -11,14 +11,19 @@ import { withStopNotice } from '../messaging/sms-transport.ts';
 import { smsSegments, type SmsSegments } from './sms-segments.ts';
 import type { Trigger } from '../flows/definition.ts';
 import type { FactProfile } from '../model/profile.ts';
+import { loadProfiles } from '../db/repositories/flow-facts.ts';
+import { latestPreviewEvent } from '../db/repositories/preview-profiles.ts';
+import { findStorePreferences } from '../db/repositories/store-preferences.ts';
+import type { TriggerEvent } from '../model/flow.ts';
 import { findProductByExternalId, listProducts } from '../db/repositories/catalog.ts';
 import { templateVariables } from '../flows/render-message.ts';
 import { renderTemplate } from '../messaging/templates.ts';
 import { enqueueMessage } from '../messaging/outbox.ts';
 
 export type PreviewDeps = { pool: pg.Pool; config: Pick<Config, 'appUrl'>; secrets: SecretBox };
-export type PreviewInput = { channel: 'email' | 'sms'; subject: string; html: string; text: string; productId?: string | undefined };
-export type Preview = { subject: string; html: string; text: string; missing: string[]; errors: string[]; product: string | null; sms: (SmsSegments & { sent: string }) | null };
+/** `profileId`: preview as that profile of the store, with their latest matching event; else the sample shopper. */
+export type PreviewInput = { channel: 'email' | 'sms'; subject: string; html: string; text: string; productId?: string | undefined; profileId?: string | undefined };
+export type Preview = { subject: string; html: string; text: string; missing: string[]; errors: string[]; product: string | null; shopper: string; event: string | null; sms: (SmsSegments & { sent: string }) | null };
 
 const SAMPLE_PROFILE: FactProfile = {
   id: '00000000-0000-4000-8000-000000000000',
@@ -39,12 +44,24 @@ async function sampleProduct(pool: pg.Pool, store: Store, productId: string | un
   return (await listProducts(pool, store.id, undefined, 1))[0];
 }
 
-async function variables(deps: PreviewDeps, store: Store, trigger: Trigger, channel: 'email' | 'sms', productId: string | undefined) {
+/** The store's own profile, and their latest event that fits the flow; undefined when not the store's. */
+async function realShopper(pool: pg.Pool, store: Store, trigger: Trigger, profileId: string): Promise<{ profile: FactProfile; event: TriggerEvent | null } | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(profileId)) return undefined;
+  const profile = (await loadProfiles(pool, [{ storeId: store.id, id: profileId }])).get(profileId);
+  if (!profile) return undefined;
+  const event = await latestPreviewEvent(pool, store.id, profileId, trigger.type === 'metric' ? trigger.metric : null);
+  return { profile, event };
+}
+
+const nameOf = (p: FactProfile) => [p.firstName, p.lastName].filter(Boolean).join(' ') || p.email || p.phone || 'a profile';
+
+async function variables(deps: PreviewDeps, store: Store, trigger: Trigger, channel: 'email' | 'sms', productId: string | undefined, profileId?: string) {
+  const real = profileId ? await realShopper(deps.pool, store, trigger, profileId) : undefined;
   const product = await sampleProduct(deps.pool, store, productId);
   const variant = product?.variants[0];
   const items = product ? [{ productId: product.externalId, variantId: variant?.externalId ?? null, quantity: 1, price: product.price }] : [];
   const metric = trigger.type === 'metric' ? trigger.metric : 'Started Checkout';
-  const triggerEvent = {
+  const sampleEvent = {
     id: '0',
     metric,
     time: new Date().toISOString(),
@@ -55,14 +72,23 @@ async function variables(deps: PreviewDeps, store: Store, trigger: Trigger, chan
   const context = trigger.type === 'low-inventory' && product
     ? { item: { level: 'product' as const, productId: product.id, variantId: null, threshold: trigger.threshold }, webhooks: {}, branches: {} }
     : { webhooks: {}, branches: {} };
+  // A real profile's own event when they have one; the sample event (with the chosen product) when not.
+  const triggerEvent = real?.event ?? sampleEvent;
+  const profile = real?.profile ?? SAMPLE_PROFILE;
+  const { currency } = await findStorePreferences(deps.pool, store.id);
   const vars = await templateVariables(deps, {
-    run: { storeId: store.id, profileId: SAMPLE_PROFILE.id as ProfileId, triggerEvent, context },
-    profile: SAMPLE_PROFILE,
-    head: { storeDomain: store.domain },
+    run: { storeId: store.id, profileId: profile.id as ProfileId, triggerEvent, context },
+    profile,
+    head: { storeDomain: store.domain, storeCurrency: currency },
     channel,
     needsProducts: true,
   });
-  return { vars, product: product ? `${product.title} (${product.externalId})` : null };
+  return {
+    vars,
+    product: real?.event ? null : product ? `${product.title} (${product.externalId})` : null,
+    shopper: real ? `${nameOf(real.profile)}${real.profile.email && nameOf(real.profile) !== real.profile.email ? ` (${real.profile.email})` : ''}` : 'Sample shopper Sam Sample',
+    event: real?.event ? `their ${real.event.metric} of ${real.event.time.slice(0, 10)}` : real ? 'a sample event (they have none that fits)' : null,
+  };
 }
 
 async function safely(source: string, vars: Record<string, unknown>, escapeHtml: boolean, errors: string[], label: string) {
@@ -75,17 +101,17 @@ async function safely(source: string, vars: Record<string, unknown>, escapeHtml:
 }
 
 export async function previewTemplate(deps: PreviewDeps, store: Store, trigger: Trigger, input: PreviewInput): Promise<Preview> {
-  const { vars, product } = await variables(deps, store, trigger, input.channel, input.productId);
+  const { vars, product, shopper, event } = await variables(deps, store, trigger, input.channel, input.productId, input.profileId);
   const errors: string[] = [];
   if (input.channel === 'sms') {
     const text = await safely(input.text, vars, false, errors, 'text');
     // Counted as it goes out: with the STOP notice delivery adds when the text has none.
     const sent = withStopNotice(text.output.trim());
-    return { subject: '', html: '', text: text.output.trim(), missing: text.missing, errors, product, sms: { ...smsSegments(sent), sent } };
+    return { subject: '', html: '', text: text.output.trim(), missing: text.missing, errors, product, shopper, event, sms: { ...smsSegments(sent), sent } };
   }
   const subject = await safely(input.subject, vars, false, errors, 'subject');
   const html = await safely(input.html, vars, true, errors, 'body');
-  return { subject: subject.output.trim(), html: html.output, text: '', missing: [...new Set([...subject.missing, ...html.missing])].sort(), errors, product, sms: null };
+  return { subject: subject.output.trim(), html: html.output, text: '', missing: [...new Set([...subject.missing, ...html.missing])].sort(), errors, product, shopper, event, sms: null };
 }
 
 export type TestSendResult = { ok: true; messageId: string } | { ok: false; field: string; message: string };

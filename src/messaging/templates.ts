@@ -17,7 +17,19 @@ function createEngine(escapeHtml: boolean): Liquid {
     ...LIMITS,
   });
   for (const tag of ['include', 'render', 'layout']) delete engine.tags[tag];
+  engine.registerFilter('money', money);
   return engine;
+}
+
+/** `{{ item.price | money: store.currency }}`: "€59.00"; an unknown currency shows the bare amount. */
+export function money(value: unknown, currency?: unknown): string {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(n)) return '';
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: typeof currency === 'string' && currency ? currency : 'USD' }).format(n);
+  } catch {
+    return n.toFixed(2);
+  }
 }
 
 const plain = createEngine(false);

@@ -97,16 +97,17 @@ export async function netValueSums(db: Queryable, list: Ref[], metric: string, l
 }
 
 /** Current status of each flow, and whether its store is still installed. */
-export type FlowHead = { status: FlowStatus; storeActive: boolean; storeDomain: string; storePlatform: string };
+export type FlowHead = { status: FlowStatus; storeActive: boolean; storeDomain: string; storePlatform: string; storeCurrency?: string };
 
 export async function flowHeads(db: Queryable, list: Ref[]): Promise<Map<string, FlowHead>> {
   if (list.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; status: FlowStatus; store_status: string; domain: string; platform: string }>(
-    `SELECT f.id, f.status, s.status AS store_status, s.domain, s.platform FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid)
-     JOIN flows f ON f.store_id = x.store_id AND f.id = x.id JOIN stores s ON s.id = f.store_id`,
+  const { rows } = await db.query<{ id: string; status: FlowStatus; store_status: string; domain: string; platform: string; currency: string | null }>(
+    `SELECT f.id, f.status, s.status AS store_status, s.domain, s.platform, sp.currency FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, id uuid)
+     JOIN flows f ON f.store_id = x.store_id AND f.id = x.id JOIN stores s ON s.id = f.store_id
+     LEFT JOIN store_preferences sp ON sp.store_id = f.store_id`,
     [refs(list)],
   );
-  return new Map(rows.map((r) => [r.id, { status: r.status, storeActive: r.store_status === 'active', storeDomain: r.domain, storePlatform: r.platform }]));
+  return new Map(rows.map((r) => [r.id, { status: r.status, storeActive: r.store_status === 'active', storeDomain: r.domain, storePlatform: r.platform, storeCurrency: r.currency ?? 'USD' }]));
 }
 
 export type ItemState = { quantity: number | null; price: number | null };

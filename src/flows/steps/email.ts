@@ -4,8 +4,10 @@ import { next, StepId } from './fields.ts';
 import { opt, str } from './form-values.ts';
 import { advanceMessage } from './message.ts';
 import { THEN_FIELD, thenEdge, type StepModule } from './step-module.ts';
+import { EmailBlocks } from '../../messaging/email-blocks/blocks.ts';
 
-const schema = z.object({ id: StepId, type: z.literal('email'), subject: z.string().min(1).max(500), html: z.string().min(1).max(200_000), next });
+/** An email built from blocks keeps them (the message) and their compiled template in `html` (where raw mode starts). */
+const schema = z.object({ id: StepId, type: z.literal('email'), subject: z.string().min(1).max(500), html: z.string().min(1).max(200_000), blocks: EmailBlocks.optional(), next });
 type EmailStep = z.infer<typeof schema>;
 
 export const emailStep = {

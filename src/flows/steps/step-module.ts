@@ -7,6 +7,7 @@ import type { FactProfile } from '../../model/profile.ts';
 import type { RunUpdate } from '../../model/flow.ts';
 import type { OutboundRules } from '../../security/outbound-url.ts';
 import type { ConditionFacts } from '../conditions.ts';
+import type { EmailBlocks } from '../../messaging/email-blocks/blocks.ts';
 import type { MetricCondition, PathCondition } from './fields.ts';
 
 /** What a run knows of its profile (read in bulk per tick). */
@@ -34,7 +35,7 @@ export type RunFacts = {
 
 /** A message step as the tick renders it (the email and sms modules' steps have this shape). */
 export type MessageStep =
-  | { id: string; type: 'email'; subject: string; html: string; next?: string | undefined }
+  | { id: string; type: 'email'; subject: string; html: string; blocks?: EmailBlocks | undefined; next?: string | undefined }
   | { id: string; type: 'sms'; text: string; next?: string | undefined };
 
 export type Effect =

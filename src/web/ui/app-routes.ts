@@ -15,6 +15,7 @@ import { appHomePages } from './app-home.ts';
 import { appFlowPages } from './app-flows.ts';
 import { appStepPages } from './app-steps.ts';
 import { appFlowGraphPages } from './app-flow-graph.ts';
+import { appEmailEditorPages } from './app-email-editor.ts';
 import { appCatalogPages } from './app-catalog.ts';
 import { appMessagePages } from './app-messages.ts';
 import { appSettingsPages } from './app-settings.ts';
@@ -64,6 +65,7 @@ export function appRoutes(ctx: AppContext): Router {
   appFlowPages(r, ctx);
   appStepPages(r, ctx);
   appFlowGraphPages(r, ctx);
+  appEmailEditorPages(r, ctx);
   appCatalogPages(r, ctx);
   appMessagePages(r, ctx);
   appSettingsPages(r, ctx);

@@ -99,6 +99,9 @@ export function appStepPages(r: Router, ctx: AppContext): void {
     const form = tidyStepForm(step.type, req.body as StepForm);
     const parsed = stepOfForm(step.type, form);
     if ('field' in parsed) return editPage(req, res, { form, fieldErrors: { [parsed.field]: parsed.message } }, 422);
+    // An email built with blocks stays so while its HTML is untouched (the editor owns it).
+    const posted = parsed.step as { html?: unknown };
+    if (step.type === 'email' && step.blocks && String(posted.html ?? '').replace(/\r\n/g, '\n') === step.html) parsed.step = { ...posted, html: step.html, blocks: step.blocks };
     const result = await saveDefinition(ctx, store, flow.id, flow.status, replaceStep(definition, step.id, parsed.step));
     if (!result.ok) return editPage(req, res, { form, issues: result.errors }, 422);
     const newId = (parsed.step as { id: string }).id;

@@ -68,9 +68,10 @@ export function finishRouter(r: Router, ctx: AppContext): void {
 
 /**
  * The email preview iframe inherits the page's policy, and emails style themselves with style
- * attributes; pages that show one allow those (attributes only: no inline <style> or script).
+ * attributes and <style> elements (MJML's mobile media queries); pages that show one allow
+ * inline styles. Never inline script: the frames are sandboxed without scripts as well.
  */
 export function allowStyleAttributes(res: Response): void {
   const csp = res.getHeader('Content-Security-Policy');
-  if (typeof csp === 'string' && !csp.includes('style-src-attr')) res.setHeader('Content-Security-Policy', `${csp};style-src-attr 'unsafe-inline'`);
+  if (typeof csp === 'string' && !csp.includes('style-src-attr')) res.setHeader('Content-Security-Policy', `${csp};style-src-attr 'unsafe-inline';style-src-elem 'self' 'unsafe-inline'`);
 }
