@@ -83,9 +83,18 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await outbound.run();
   }, { concurrency: 1 });
 
-  agenda.define(JobNames.flowTriggers, renewed(() => runTriggerJob(rt)), { concurrency: 1, lockLifetime: flowLockMs });
+  // Work a job just made due is carried on in the same job rather than left for the next job's
+  // poll: runs just entered take their first steps, and messages just queued go out. Each poll is
+  // up to a second (three for delivery) of waiting between a trigger and its message. Ticks and
+  // deliveries lease what they take, so running them here beside their own jobs is safe.
+  const deliverIfStepped = async (steps: number) => {
+    if (steps > 0) await delivery.run();
+  };
+  agenda.define(JobNames.flowTriggers, renewed(async () => {
+    if ((await runTriggerJob(rt)) > 0) await deliverIfStepped(await runTickJob(rt));
+  }), { concurrency: 1, lockLifetime: flowLockMs });
   for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) {
-    agenda.define(`${JobNames.flowTick}:${slot}`, renewed(() => runTickJob(rt)), { concurrency: 1, lockLifetime: flowLockMs });
+    agenda.define(`${JobNames.flowTick}:${slot}`, renewed(async () => deliverIfStepped(await runTickJob(rt))), { concurrency: 1, lockLifetime: flowLockMs });
   }
   agenda.define(JobNames.flowDates, async () => {
     await runDateJob(rt);
