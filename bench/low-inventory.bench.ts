@@ -17,5 +17,6 @@ export const lowInventoryBench: Benchmark = {
       live: { preset: 'low-inventory', status: 'live', trigger: { level: 'product', threshold: 5, metrics: ['Viewed Product'], lookbackDays: 30, excludePurchasedWithinDays: 30 } },
       draft: { preset: 'low-inventory', status: 'draft', trigger: { level: 'product', threshold: 5, metrics: ['Viewed Product'] } },
       policy: (store, rt) => lowInventoryPolicy(store, rt.connectors),
+      valueTarget: 1_000,
     }),
 };

@@ -17,5 +17,6 @@ export const priceDropBench: Benchmark = {
       live: { preset: 'price-drop', status: 'live', trigger: { level: 'product', minPercent: 10, metrics: ['Viewed Product'], lookbackDays: 30, excludePurchasedWithinDays: 30 } },
       draft: { preset: 'price-drop', status: 'draft' },
       policy: () => ({ lowInventory: [] }),
+      valueTarget: 3_000,
     }),
 };
