@@ -180,6 +180,19 @@ async function measure(): Promise<{ p50: BenchResult; p99: BenchResult }> {
       const { sent: sentRows, other } = stored.rows[0]!;
       if (sentRows !== EVENTS_PER_CALL + sent || other !== 0) throw new Error(`${EVENTS_PER_CALL + sent} events but ${sentRows} messages sent and ${other} not`);
       if (sink.received.size !== EVENTS_PER_CALL + sent) throw new Error(`${EVENTS_PER_CALL + sent} messages sent but ${sink.received.size} recipients reached the sink`);
+      // Where the time went, by Postgres' own stamps: event stored → message queued → marked sent.
+      const stages = await withClient(db.url, (c) =>
+        c.query<{ queued50: number; queued99: number; sent50: number; sent99: number }>(
+          `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY q) AS queued50, percentile_disc(0.99) WITHIN GROUP (ORDER BY q) AS queued99,
+                  percentile_disc(0.5) WITHIN GROUP (ORDER BY s) AS sent50, percentile_disc(0.99) WITHIN GROUP (ORDER BY s) AS sent99
+           FROM (SELECT extract(epoch FROM m.created_at - e.received_at) * 1000 AS q, extract(epoch FROM m.sent_at - m.created_at) * 1000 AS s
+                 FROM messages m JOIN flow_runs r ON r.store_id = m.store_id AND r.id = m.run_id
+                 JOIN events e ON e.store_id = r.store_id AND e.id = (r.trigger_event->>'id')::bigint
+                 WHERE m.store_id = $1 AND e.unique_id NOT LIKE $2) t`,
+          [store.id, `${runTag}-warmup-%`],
+        ),
+      );
+      const stage = stages.rows[0]!;
       const rows = [...sentAt].map(([address, at]) => {
         const got = sink.received.get(address);
         if (got === undefined) throw new Error(`no mail reached ${address}`);
@@ -200,6 +213,10 @@ async function measure(): Promise<{ p50: BenchResult; p99: BenchResult }> {
         p90Ms: Math.round(percentile(latencies, 90)),
         p99Ms: Math.round(p99),
         maxMs: Math.round(latencies.at(-1)!),
+        storedToQueuedP50Ms: Math.round(Number(stage.queued50)),
+        storedToQueuedP99Ms: Math.round(Number(stage.queued99)),
+        queuedToSentP50Ms: Math.round(Number(stage.sent50)),
+        queuedToSentP99Ms: Math.round(Number(stage.sent99)),
         worker: 'src/main.ts (web + startWorker defaults)',
         delivery: 'SMTP to a sink in the bench process; latency from the call leaving to the mail fully received',
       };
