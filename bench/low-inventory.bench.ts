@@ -14,6 +14,7 @@ export const lowInventoryFanOut: FanOut = {
   live: { preset: 'low-inventory', status: 'live', trigger: { level: 'product', threshold: 5, metrics: ['Viewed Product'], lookbackDays: 30, excludePurchasedWithinDays: 30 } },
   draft: { preset: 'low-inventory', status: 'draft', trigger: { level: 'product', threshold: 5, metrics: ['Viewed Product'] } },
   policy: (store, rt) => lowInventoryPolicy(store, rt.connectors),
+  valueTarget: 1_000,
 };
 
 export const lowInventoryBench: Benchmark = { id: 'low-inventory', run: () => runFanOut(lowInventoryFanOut) };

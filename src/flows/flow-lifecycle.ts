@@ -29,7 +29,7 @@ export type DeleteResult = { ok: true } | { ok: false; reason: 'not-found' } | {
 
 export async function deleteFlow(pool: pg.Pool, store: Store, flowId: FlowId): Promise<DeleteResult> {
   return withTransaction(pool, async (tx) => {
-    // The row lock makes a run entering now wait for this decision (its foreign key needs the row).
+    // The row lock makes a run entering now wait for this decision (entry locks the flow row: LIVE_FLOWS in flow-runs.ts).
     if (!(await lockFlow(tx, store.id, flowId))) return { ok: false, reason: 'not-found' } as const;
     const runs = await countUnfinishedRuns(tx, store.id, flowId);
     if (runs > 0) return { ok: false, reason: 'runs-waiting', runs } as const;

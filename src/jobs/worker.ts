@@ -83,9 +83,36 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     await outbound.run();
   }, { concurrency: 1 });
 
-  agenda.define(JobNames.flowTriggers, renewed(() => runTriggerJob(rt)), { concurrency: 1, lockLifetime: flowLockMs });
+  // Work a job just made due is carried on rather than left for the next job's poll: runs just
+  // entered take their first steps in the trigger job, and messages just queued start going out
+  // at once. Each poll is up to a second (three for delivery) of waiting between a trigger and
+  // its message. Ticks and deliveries lease what they take, so running them beside their own
+  // jobs is safe. Delivery runs beside the job that queued (one loop per process at a time, run
+  // again if asked meanwhile), so a slow mail server does not hold up entering and ticking.
+  let delivering: Promise<void> | undefined;
+  let deliverAgain = false;
+  const deliverNow = (steps: number) => {
+    if (steps === 0) return;
+    if (delivering) {
+      deliverAgain = true;
+      return;
+    }
+    delivering = (async () => {
+      do {
+        deliverAgain = false;
+        await delivery.run();
+      } while (deliverAgain);
+    })()
+      .catch((err: unknown) => rt.logger.error({ err }, 'message delivery failed'))
+      .finally(() => {
+        delivering = undefined;
+      });
+  };
+  agenda.define(JobNames.flowTriggers, renewed(async () => {
+    if ((await runTriggerJob(rt)) > 0) deliverNow(await runTickJob(rt));
+  }), { concurrency: 1, lockLifetime: flowLockMs });
   for (let slot = 0; slot < FLOW_TICK_SLOTS; slot++) {
-    agenda.define(`${JobNames.flowTick}:${slot}`, renewed(() => runTickJob(rt)), { concurrency: 1, lockLifetime: flowLockMs });
+    agenda.define(`${JobNames.flowTick}:${slot}`, renewed(async () => deliverNow(await runTickJob(rt))), { concurrency: 1, lockLifetime: flowLockMs });
   }
   agenda.define(JobNames.flowDates, async () => {
     await runDateJob(rt);
@@ -120,6 +147,7 @@ export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promis
     agenda,
     async stop() {
       await agenda.stop();
+      await delivering;
       delivery.close();
       await outbound.idle();
     },

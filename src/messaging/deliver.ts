@@ -7,7 +7,6 @@ import {
   claimDue,
   markFinal,
   markRetry,
-  markSent,
   markSentMany,
   recoverLapsed,
   type Attempt,
@@ -70,7 +69,8 @@ async function sendOne(deps: DeliveryDeps, m: ClaimedMessage): Promise<string | 
   return (await deps.sms.send({ to: m.to, body: withStopNotice(m.text ?? ''), messageId: m.id })).providerId;
 }
 
-async function deliverViaProvider(deps: DeliveryDeps, m: ClaimedMessage, tally: DeliveryTally): Promise<void> {
+/** Sends one message; a success is added to `sent`, recorded with the rest of its batch. */
+async function deliverViaProvider(deps: DeliveryDeps, m: ClaimedMessage, tally: DeliveryTally, sent: Array<Attempt & { providerId: string | null }>): Promise<void> {
   let providerId: string | null;
   try {
     providerId = await sendOne(deps, m);
@@ -87,8 +87,7 @@ async function deliverViaProvider(deps: DeliveryDeps, m: ClaimedMessage, tally: 
     }
     return;
   }
-  await markSent(deps.db, attemptOf(m), providerId, deps.now());
-  tally.sent++;
+  sent.push({ ...attemptOf(m), providerId });
 }
 
 async function deliverBatch(deps: DeliveryDeps, batch: ClaimedMessage[], tally: DeliveryTally): Promise<void> {
@@ -113,9 +112,18 @@ async function deliverBatch(deps: DeliveryDeps, batch: ClaimedMessage[], tally: 
   }
   await markSentMany(deps.db, viaOutbox, deps.now());
   tally.sent += viaOutbox.length;
-  for (let i = 0; i < viaProvider.length; i += PARALLEL_SENDS) {
-    await Promise.all(viaProvider.slice(i, i + PARALLEL_SENDS).map((m) => deliverViaProvider(deps, m, tally)));
-  }
+  // PARALLEL_SENDS at a time, the next starting as soon as one ends, and the sent ones recorded
+  // in one statement. A crash before that statement leaves them 'sending': recoverLapsed marks
+  // them failed, never sends them again, and a late mark still records them as sent.
+  const sent: Array<Attempt & { providerId: string | null }> = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL_SENDS, viaProvider.length) }, async () => {
+      while (next < viaProvider.length) await deliverViaProvider(deps, viaProvider[next++]!, tally, sent);
+    }),
+  );
+  await markSentMany(deps.db, sent, deps.now());
+  tally.sent += sent.length;
 }
 
 /** Delivers due messages until none are left or the time budget is spent. */

@@ -15,8 +15,18 @@ export function createEmailTransport(smtpUrl: string | undefined): EmailTranspor
   if (!smtpUrl) {
     return { provider: 'outbox', send: async (mail) => ({ providerId: mail.messageId }), close() {} };
   }
-  // Short timeouts: a send must finish well inside the delivery lease (see deliver.ts).
-  const transporter = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  // Short timeouts: a send must finish well inside the delivery lease (see deliver.ts). Pooled:
+  // a connection (and its greeting, EHLO and any AUTH) serves many messages instead of one, which
+  // is most of a send's time on a fast relay; the pool is no larger than deliver.ts's parallel sends.
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: 4,
+    maxMessages: 100,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
   return {
     provider: 'smtp',
     async send(mail) {

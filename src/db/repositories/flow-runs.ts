@@ -2,6 +2,17 @@ import type { FlowId, FlowRunId, ProfileId, StoreId } from '../../model/ids.ts';
 import { RunContext, TriggerEvent, type FlowRun, type RunStatus, type RunUpdate } from '../../model/flow.ts';
 import type { Queryable } from '../pool.ts';
 
+/**
+ * The flows a batch of new runs `x` (columns store_id, flow_id) enters, each row locked once
+ * against deletion for the statement: the check a foreign key would make per run, made once per
+ * flow. A flow being deleted makes the statement wait, then enter nobody: a deleted flow keeps
+ * no runs (deleteFlowRow).
+ */
+export const LIVE_FLOWS = `live AS MATERIALIZED (
+       SELECT f.store_id, f.id FROM flows f
+       WHERE (f.store_id, f.id) IN (SELECT DISTINCT store_id, flow_id FROM x)
+       FOR KEY SHARE OF f)`;
+
 export type NewRun = {
   storeId: StoreId;
   flowId: FlowId;
@@ -16,14 +27,20 @@ export type NewRun = {
   context: RunContext;
 };
 
-/** Inserts runs; a key already used for the flow is skipped. Returns the runs that were new. */
+/**
+ * Inserts runs; a key already used for the flow is skipped, and so is a run whose flow no longer
+ * exists. Returns the runs that were new.
+ */
 export async function insertRuns(db: Queryable, runs: NewRun[]): Promise<Array<{ id: FlowRunId; flowId: FlowId; profileId: ProfileId }>> {
   if (runs.length === 0) return [];
   const { rows } = await db.query<{ id: string; flow_id: string; profile_id: string }>(
-    `INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, trigger_event, context)
-     SELECT store_id, flow_id, version, profile_id, key, status, start_step, next_at, entered_at, trigger_event, context
-     FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, flow_id uuid, version integer, profile_id uuid, key text, status text,
-       start_step text, next_at timestamptz, entered_at timestamptz, trigger_event jsonb, context jsonb)
+    `WITH x AS MATERIALIZED (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(store_id uuid, flow_id uuid, version integer, profile_id uuid, key text, status text,
+         start_step text, next_at timestamptz, entered_at timestamptz, trigger_event jsonb, context jsonb)
+     ), ${LIVE_FLOWS}
+     INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, trigger_event, context)
+     SELECT x.store_id, x.flow_id, version, profile_id, key, status, start_step, next_at, entered_at, trigger_event, context
+     FROM x JOIN live ON live.store_id = x.store_id AND live.id = x.flow_id
      ON CONFLICT (store_id, flow_id, key) DO NOTHING
      RETURNING id, flow_id, profile_id`,
     [

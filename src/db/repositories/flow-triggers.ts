@@ -150,22 +150,27 @@ export type AudienceRun = { flowId: string; version: number; startStep: string; 
  * parameters $1 the store and $9 the time, as every audience here) into a flow in the same
  * statement that finds it: one INSERT … SELECT, so a 100,000-shopper audience never travels
  * through the application. Each run's context is the given one, plus `rowContext` (SQL over the
- * row `a` and `extra`, numbered after the run's own parameters) and the shopper's variant.
+ * row `a` and `extra`, numbered after the run's own parameters) and the shopper's variant. The
+ * flow row is locked once against deletion (see LIVE_FLOWS in flow-runs.ts).
  */
 export async function insertRunsFromAudience(
   db: Queryable,
   audienceSql: string,
   params: unknown[],
   run: AudienceRun,
-  rowContext: (firstExtra: number) => string = () => "'{}'::jsonb",
+  rowContext?: (firstExtra: number) => string,
   extra: unknown[] = [],
 ): Promise<number> {
   const n = params.length;
+  // Built once per row: the shared context, the row's own part, the shopper's variant if known.
+  const shared = rowContext ? `$${n + 5}::jsonb || ${rowContext(n + 6)}` : `$${n + 5}::jsonb`;
   const { rowCount } = await db.query(
-    `INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, context)
+    `WITH live AS MATERIALIZED (SELECT store_id, id FROM flows WHERE store_id = $1 AND id = $${n + 1} FOR KEY SHARE)
+     INSERT INTO flow_runs (store_id, flow_id, version, profile_id, key, status, current_step, next_at, entered_at, context)
      SELECT $1, $${n + 1}, $${n + 2}, a.profile_id, $${n + 4} || a.profile_id::text, 'active', $${n + 3}, $9, $9,
-       $${n + 5}::jsonb || ${rowContext(n + 6)} || jsonb_strip_nulls(jsonb_build_object('shopperVariantId', a.variant_external_id))
-     FROM (${audienceSql}) a
+       CASE WHEN a.variant_external_id IS NULL THEN ${shared}
+            ELSE ${shared} || jsonb_build_object('shopperVariantId', a.variant_external_id) END
+     FROM (${audienceSql}) a CROSS JOIN live
      ON CONFLICT (store_id, flow_id, key) DO NOTHING`,
     [...params, run.flowId, run.version, run.startStep, run.keyPrefix, JSON.stringify(run.context), ...extra],
   );

@@ -131,10 +131,18 @@ export async function countUnfinishedRuns(db: Queryable, storeId: StoreId, flowI
   return rows[0]?.n ?? 0;
 }
 
-/** Deletes the flow with its versions and finished runs; its messages stay in the log. */
+/**
+ * Deletes the flow with its versions and runs; its messages stay in the log. Runs carry no
+ * foreign key (migration 230): they go here, in the statement that deletes the flow.
+ */
 export async function deleteFlowRow(db: Queryable, storeId: StoreId, flowId: FlowId): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM flows WHERE store_id = $1 AND id = $2', [storeId, flowId]);
-  return rowCount === 1;
+  const { rows } = await db.query<{ n: number }>(
+    `WITH runs AS (DELETE FROM flow_runs WHERE store_id = $1 AND flow_id = $2)
+     , gone AS (DELETE FROM flows WHERE store_id = $1 AND id = $2 RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [storeId, flowId],
+  );
+  return rows[0]!.n === 1;
 }
 
 /** Locks the flow row for a decision about the whole flow; false when there is no such flow. */
