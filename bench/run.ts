@@ -12,8 +12,9 @@ import { flowStepsBench } from './flow-steps.bench.ts';
 import { flowLatencyP50Bench, flowLatencyP99Bench } from './flow-latency.bench.ts';
 import { lowInventoryBench } from './low-inventory.bench.ts';
 import { priceDropBench } from './price-drop.bench.ts';
+import { memoryEmbeddedBench, memoryWebBench, memoryWorkerBench } from './memory.bench.ts';
 
-const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, priceDropBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench];
+const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, priceDropBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench, memoryWebBench, memoryWorkerBench, memoryEmbeddedBench];
 
 const only = process.argv.slice(2);
 const selected = only.length ? benchmarks.filter((b) => only.includes(b.id)) : benchmarks;
