@@ -37,7 +37,9 @@ export function clusterExists(pgDir: string): boolean {
  */
 export function initClusterApart(pgDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, pgDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // This process's Node flags (--liftoff-only above all), but not a debugger's or test runner's.
+    const flags = process.execArgv.filter((f) => !/^--(inspect|debug|test|watch)/.test(f));
+    const child = spawn(process.execPath, [...flags, import.meta.filename, pgDir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     child.on('error', reject);
