@@ -15,8 +15,9 @@ import { priceDropBench } from './price-drop.bench.ts';
 import { backInStockBench } from './back-in-stock.bench.ts';
 import { listImportBench } from './list-import.bench.ts';
 import { emailBlocksBench } from './email-blocks.bench.ts';
+import { memoryEmbeddedBench, memoryWebBench, memoryWorkerBench } from './memory.bench.ts';
 
-const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, priceDropBench, backInStockBench, emailBlocksBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench, listImportBench];
+const benchmarks: Benchmark[] = [ingestEventsBench, flowStepsBench, flowLatencyP50Bench, flowLatencyP99Bench, lowInventoryBench, priceDropBench, backInStockBench, emailBlocksBench, shopifyWebhooksBench, shopifyWebhooksP99Bench, loadDrillBench, listImportBench, memoryWebBench, memoryWorkerBench, memoryEmbeddedBench];
 
 const only = process.argv.slice(2);
 const selected = only.length ? benchmarks.filter((b) => only.includes(b.id)) : benchmarks;

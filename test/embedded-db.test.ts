@@ -52,6 +52,19 @@ async function modesUnder(path: string): Promise<Array<[string, number]>> {
   return out;
 }
 
+test('the database runs with buffers sized for one store, not the server defaults (docs/operations.md, Memory)', async () => {
+  const { rows } = await pool.query<{ name: string; setting: string }>(
+    "SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['shared_buffers', 'work_mem', 'maintenance_work_mem', 'temp_buffers']) AS name",
+  );
+  assert.deepEqual(Object.fromEntries(rows.map((r) => [r.name, r.setting])), {
+    shared_buffers: '32MB',
+    work_mem: '4MB',
+    maintenance_work_mem: '16MB',
+    temp_buffers: '2MB',
+  });
+  assert.ok(existsSync(join(dir, 'pglite', 'PG_VERSION')), 'the cluster created in a child process is the one served');
+});
+
 test('DATA_DIR is 0700 and nothing under it has group or other bits, left-over files included', async () => {
   assert.equal((await lstat(dir)).mode & 0o777, 0o700);
   const loose = (await modesUnder(dir)).filter(([, mode]) => mode & 0o077).map(([p, mode]) => `${p} ${mode.toString(8)}`);

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { messageQueueFor } from './embedded-queue.ts';
 import { openGate } from './embedded-gate.ts';
+import { clusterExists, embeddedStartParams, initClusterApart } from './embedded-memory.ts';
 import { ownDataDir } from '../util/private-dir.ts';
 
 const SocketFile = z.object({ url: z.string(), pid: z.number().int() });
@@ -97,7 +98,9 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
     throw new Error(`DATA_DIR ${dir} is too long to hold the embedded database's socket; use a path under ${SOCKET_PATH_MAX - 13} characters`);
   }
   await ownDataDir(dir);
-  const db = await PGlite.create(join(dir, 'pglite'));
+  const pgDir = join(dir, 'pglite');
+  if (!clusterExists(pgDir)) await initClusterApart(pgDir);
+  const db = await PGlite.create(pgDir, { startParams: embeddedStartParams() });
   // A new database's first files come out 0666 whatever the umask (PGlite sets their modes as it
   // lays them down); the files it creates later follow the umask.
   await ownDataDir(dir);
