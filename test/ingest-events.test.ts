@@ -12,8 +12,8 @@ import { findStoreById, updateEventMapping } from '../src/db/repositories/stores
 import { EventMapping } from '../src/model/store.ts';
 import type { EventInput } from '../src/model/event.ts';
 import type { StoreId } from '../src/model/ids.ts';
-import { EventItem } from '../connectors/custom/api-schemas.ts';
-import { toEventInput } from '../connectors/custom/map-event.ts';
+import { EventItem } from '../connectors/custom/payload-schemas.ts';
+import { toEventInput } from '../connectors/custom/normalise-events.ts';
 import { createApp } from '../src/web/app.ts';
 
 type RawEvent = z.input<typeof EventItem>;

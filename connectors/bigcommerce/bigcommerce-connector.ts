@@ -4,12 +4,12 @@
 import type { Config } from '../../src/config.ts';
 import { Metrics } from '../../src/model/event.ts';
 import { hostOf, type Connector } from '../connector.ts';
-import { StoreInfo } from './schemas.ts';
+import { StoreInfo } from './payload-schemas.ts';
 import { createApiPool, type ApiOptions, type StoreApi } from './api-client.ts';
 import { fetchBigCommerceCatalog } from './fetch-catalog.ts';
 import { ensureHooks, type HookReport } from './hooks.ts';
 import { bigcommerceJobs } from './hook-health.ts';
-import { normaliseBigCommerce } from './normalise.ts';
+import { normaliseBigCommerce } from './normalise-delivery.ts';
 import { ensureStorefrontScript, removeStorefrontScripts, type ScriptReport } from './scripts.ts';
 import { exchangeCode, type BigCommerceGrant } from './oauth.ts';
 import { verifySignedPayload, type SignedPayloadResult } from './signed-payload.ts';

@@ -3,9 +3,9 @@
 // deleted meanwhile: the cursor is the last product id of the last page ingested.
 import type { CatalogPage } from '../connector.ts';
 import type { StoreApi } from './api-client.ts';
-import { toProductInput } from './map-product.ts';
+import { toProductInput } from './normalise-catalog.ts';
 import { productsWithLevels } from './inventory-levels.ts';
-import { ProductsPage } from './schemas.ts';
+import { ProductsPage } from './payload-schemas.ts';
 
 export async function* fetchBigCommerceCatalog(api: StoreApi, domain: string, cursor: string | null, pageSize: number): AsyncGenerator<CatalogPage> {
   let after = cursor && /^\d+$/.test(cursor) ? Number(cursor) : 0;

@@ -2,8 +2,8 @@
 // per store, app, scope and destination, so we list first and update in place: running this
 // again (reinstall, scheduled check) converges instead of piling up duplicates or failing.
 import { BigCommerceApiError, type StoreApi } from './api-client.ts';
-import { HOOK_SCOPES } from './normalise.ts';
-import { HookResponse, HooksResponse, type ApiHook } from './schemas.ts';
+import { HOOK_SCOPES } from './normalise-delivery.ts';
+import { HookResponse, HooksResponse, type ApiHook } from './payload-schemas.ts';
 import { SECRET_HEADER, hookSecret } from './verify-webhook.ts';
 
 export type HookReport = { created: string[]; reactivated: string[]; unchanged: number };

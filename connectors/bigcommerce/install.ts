@@ -8,7 +8,7 @@ import type { Grant } from '../../src/model/installation.ts';
 import type { Store } from '../../src/model/store.ts';
 import type { BigCommerceApp } from './bigcommerce-connector.ts';
 import { InstallRefused } from './oauth.ts';
-import { StoreInfo } from './schemas.ts';
+import { StoreInfo } from './payload-schemas.ts';
 
 export type InstallDeps = { secrets: SecretBox; app: BigCommerceApp };
 

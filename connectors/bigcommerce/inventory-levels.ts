@@ -5,7 +5,7 @@
 // does not count hold.
 import type { LocationLevel, ProductInput, VariantInput } from '../../src/model/catalog.ts';
 import { BigCommerceApiError, type StoreApi } from './api-client.ts';
-import { InventoryItemsPage, type InventoryItem } from './schemas.ts';
+import { InventoryItemsPage, type InventoryItem } from './payload-schemas.ts';
 
 /** The Inventory API answers at most this many items a page. */
 const PAGE = 1000;

@@ -1,6 +1,6 @@
 // The single-click install's code exchange at BigCommerce's OAuth token endpoint.
 import axios from 'axios';
-import { TokenResponse, hashOfContext } from './schemas.ts';
+import { TokenResponse, hashOfContext } from './payload-schemas.ts';
 
 export type BigCommerceGrant = { storeHash: string; accessToken: string; scopes: string[]; ownerEmail: string | null };
 

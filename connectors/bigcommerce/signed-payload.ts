@@ -4,7 +4,7 @@
 // passes) and exp, iat and sub required; only then are the claims read.
 import { errors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { StoreContext, hashOfContext } from './schemas.ts';
+import { StoreContext, hashOfContext } from './payload-schemas.ts';
 
 /** Clock skew tolerated between BigCommerce and us. */
 const LEEWAY_S = 60;

@@ -7,7 +7,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookRequest, WebhookVerdict } from '../connector.ts';
 import { parseExactJson } from '../exact-json.ts';
-import { WebhookEnvelope, hashOfContext } from './schemas.ts';
+import { WebhookEnvelope, hashOfContext } from './payload-schemas.ts';
 
 /** The custom header each hook is registered with (lower case, as node presents headers). */
 export const SECRET_HEADER = 'x-storeflow-webhook-token';

@@ -2,8 +2,8 @@
 // API, authenticated by the store's private key, so there is no webhook to verify.
 import type { Connector } from '../connector.ts';
 import { Metrics } from '../../src/model/event.ts';
-import { CatalogItem, EventItem } from './api-schemas.ts';
-import { toEventInput } from './map-event.ts';
+import { CatalogItem, EventItem } from './payload-schemas.ts';
+import { toEventInput } from './normalise-events.ts';
 
 const triggerMetrics = [Metrics.viewedProduct, Metrics.startedCheckout, Metrics.addedToCart];
 

@@ -2,8 +2,8 @@
 // (ProfileIdentity, EventItem, ProfileInput) decide what is valid, so a Klaviyo event is held to
 // exactly the rules of /api/v1; only the field names in a refusal are Klaviyo's.
 import type { z } from 'zod';
-import { EventItem } from '../custom/api-schemas.ts';
-import { toEventInput } from '../custom/map-event.ts';
+import { EventItem } from '../custom/payload-schemas.ts';
+import { toEventInput } from '../custom/normalise-events.ts';
 import type { EventInput } from '../../src/model/event.ts';
 import { ProfileIdentity, ProfileInput } from '../../src/model/profile.ts';
 import type { EventMapping } from '../../src/model/store.ts';

@@ -7,8 +7,8 @@
 import type { Shopify } from '@shopify/shopify-api';
 import type { ProductInput } from '../../src/model/catalog.ts';
 import { coalesceCalls, type Coalesced } from '../../src/util/coalesce-calls.ts';
-import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
-import { INVENTORY_ITEMS_PER_CALL, productsByInventoryItems } from './catalog-query.ts';
+import { createAdminGraphql, type ThrottleOptions } from './api-client.ts';
+import { INVENTORY_ITEMS_PER_CALL, productsByInventoryItems } from './fetch-catalog.ts';
 
 /** Stores whose reader is kept while idle; past this the idle ones are dropped. */
 const KEEP_IDLE = 200;

@@ -5,7 +5,7 @@
 // kept with the variant. Product webhooks have not said since 2024-07, so they never decide it.
 import type { ProductInput, VariantInput } from '../../src/model/catalog.ts';
 import { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
-import type { ProductPayload } from './payloads.ts';
+import type { ProductPayload } from './payload-schemas.ts';
 
 export type ShopifyVariant = {
   id: string;

@@ -7,11 +7,11 @@ import { Metrics } from '../../src/model/event.ts';
 import { ExternalProductId } from '../../src/model/ids.ts';
 import type { ProductInput } from '../../src/model/catalog.ts';
 import type { Connector, NormaliseContext, Normalised } from '../connector.ts';
-import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
-import { catalogPages } from './catalog-query.ts';
+import { createAdminGraphql, type ThrottleOptions } from './api-client.ts';
+import { catalogPages } from './fetch-catalog.ts';
 import { createInventoryReadback, type InventoryReadback } from './inventory-readback.ts';
 import { decodeGrant } from './credentials.ts';
-import { checkoutEvents, customerProfile, identityOf, orderChangeEvents, orderEvents } from './normalise-commerce.ts';
+import { checkoutEvents, customerProfile, identityOf, orderChangeEvents, orderEvents } from './normalise-orders.ts';
 import { fromProductPayload, hasUnknownTracking, toProductInput } from './normalise-catalog.ts';
 import {
   CheckoutPayload,
@@ -22,7 +22,7 @@ import {
   OrderPayload,
   ProductDeletePayload,
   ProductPayload,
-} from './payloads.ts';
+} from './payload-schemas.ts';
 import { COMPLIANCE_TOPICS, createShopifyApi, shopifyCredentials } from './shopify-api.ts';
 import { shopifyJobs } from './jobs.ts';
 import { verifyShopifyWebhook } from './verify-webhook.ts';

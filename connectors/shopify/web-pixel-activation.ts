@@ -8,7 +8,7 @@ import type { StoreId } from '../../src/model/ids.ts';
 import type { PlatformRecord } from '../../src/model/installation.ts';
 import { listPixelsDue } from '../../src/db/repositories/shopify-reads.ts';
 import type { JobHost } from '../connector.ts';
-import { createAdminGraphql, type ThrottleOptions } from './admin-graphql.ts';
+import { createAdminGraphql, type ThrottleOptions } from './api-client.ts';
 import { decodeGrant } from './credentials.ts';
 import { activateWebPixel, type PixelSettings } from './web-pixel-api.ts';
 

@@ -3,7 +3,7 @@
 // are exactly the fields declared there and read by pixel/src/index.js.
 import { GraphqlQueryError } from '@shopify/shopify-api';
 import { z } from 'zod';
-import type { GraphqlCall } from './admin-graphql.ts';
+import type { GraphqlCall } from './api-client.ts';
 
 export type PixelSettings = { appUrl: string; publicKey: string };
 

@@ -4,12 +4,12 @@ import { hostOf, type Connector, type Normalised, type NormaliseContext } from '
 import { z } from 'zod';
 import { Metrics } from '../../src/model/event.ts';
 import type { ExternalProductId } from '../../src/model/ids.ts';
-import { fetchCatalogPages, fetchProduct } from './catalog.ts';
+import { fetchCatalogPages, fetchProduct } from './fetch-catalog.ts';
 import { WixEvents as E } from './event-types.ts';
-import { checkoutEvent, contactProfile, orderChangeEvents, orderEvents } from './map-commerce.ts';
+import { checkoutEvent, contactProfile, orderChangeEvents, orderEvents } from './normalise-orders.ts';
 import { createWixVerifier } from './verify-webhook.ts';
-import { createWixApi, wixStatus, type WixApi, type WixApiOptions, type WixAppConfig } from './wix-api.ts';
-import { Checkout, Contact, DomainEvent, eventEntity, Order, V1InventoryRef, V1ProductRef, V3InventoryItemRef } from './webhook-schemas.ts';
+import { createWixApi, wixStatus, type WixApi, type WixApiOptions, type WixAppConfig } from './api-client.ts';
+import { Checkout, Contact, DomainEvent, eventEntity, Order, V1InventoryRef, V1ProductRef, V3InventoryItemRef } from './payload-schemas.ts';
 
 const WIX = Symbol('wix-connector');
 

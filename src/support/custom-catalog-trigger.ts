@@ -10,7 +10,7 @@ import { Metrics, type EventItemInput } from '../model/event.ts';
 import type { StoreId } from '../model/ids.ts';
 import { catalogReadiness, knownProductIds, readEventMapping, readTriggerSettings, recentEventsOf, renameMetric, replaceEventItems, sampleEventsOf, writeTriggerSettings } from '../db/repositories/support.ts';
 import { insertAudit } from '../db/repositories/support-audit.ts';
-import { extractItems, mapEventFields } from '../../connectors/custom/map-event.ts';
+import { extractItems, mapEventFields } from '../../connectors/custom/normalise-events.ts';
 
 const EventName = z.string().trim().min(1).max(255);
 

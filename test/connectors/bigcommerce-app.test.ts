@@ -7,7 +7,7 @@ import type { Express } from 'express';
 import { createApp } from '../../src/web/app.ts';
 import { createBigCommerceConnector } from '../../connectors/bigcommerce/bigcommerce-connector.ts';
 import { SECRET_HEADER, hookSecret } from '../../connectors/bigcommerce/verify-webhook.ts';
-import { HOOK_SCOPES } from '../../connectors/bigcommerce/normalise.ts';
+import { HOOK_SCOPES } from '../../connectors/bigcommerce/normalise-delivery.ts';
 import { findStoreByShop, readSealedAccessToken } from '../../src/db/repositories/stores.ts';
 import { findSync } from '../../src/db/repositories/catalog-syncs.ts';
 import { drainWebhooks } from '../../src/jobs/process-webhooks.ts';

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { createApp } from '../../src/web/app.ts';
 import { createBigCommerceConnector, type BigCommerceConnector } from '../../connectors/bigcommerce/bigcommerce-connector.ts';
 import { BigCommerceApiError, createStoreApi } from '../../connectors/bigcommerce/api-client.ts';
-import { HOOK_SCOPES } from '../../connectors/bigcommerce/normalise.ts';
+import { HOOK_SCOPES } from '../../connectors/bigcommerce/normalise-delivery.ts';
 import { runConnectorJob } from '../helpers/connector-jobs.ts';
 import { createStore } from '../../src/stores/create-store.ts';
 import { saveInstallation } from '../../src/db/repositories/stores.ts';

@@ -8,7 +8,7 @@ import { createApp } from '../../src/web/app.ts';
 import { runCatalogSyncs } from '../../src/jobs/sync-catalog.ts';
 import { findSync } from '../../src/db/repositories/catalog-syncs.ts';
 import { findStoreByShop } from '../../src/db/repositories/stores.ts';
-import { fetchCatalogPages } from '../../connectors/wix/catalog.ts';
+import { fetchCatalogPages } from '../../connectors/wix/fetch-catalog.ts';
 import { isWixConnector, type WixConnector } from '../../connectors/wix/wix-connector.ts';
 import { throttledFetch, tokenBucket, type Clock } from '../../connectors/wix/rate-limit.ts';
 import { testRuntime, type TestRuntime } from '../helpers/db.ts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { Batches } from '../../../connectors/custom/api-schemas.ts';
+import { Batches } from '../../../connectors/custom/payload-schemas.ts';
 import { ingestCatalog } from '../../ingest/ingest-catalog.ts';
 import { productsPage } from '../../merchant/store-data-pages.ts';
 import type { ProductId } from '../../model/ids.ts';

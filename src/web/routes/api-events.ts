@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { Batches } from '../../../connectors/custom/api-schemas.ts';
-import { toEventInput } from '../../../connectors/custom/map-event.ts';
+import { Batches } from '../../../connectors/custom/payload-schemas.ts';
+import { toEventInput } from '../../../connectors/custom/normalise-events.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';
 import { eventsPage } from '../../merchant/store-data-pages.ts';
 import type { EventId } from '../../model/ids.ts';

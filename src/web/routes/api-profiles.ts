@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { Batches } from '../../../connectors/custom/api-schemas.ts';
+import { Batches } from '../../../connectors/custom/payload-schemas.ts';
 import { ingestProfiles } from '../../ingest/ingest-profiles.ts';
 import { profilesPage } from '../../merchant/store-data-pages.ts';
 import { Email, Phone } from '../../model/profile.ts';

@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { isBigCommerceConnector, type BigCommerceApp } from '../../../connectors/bigcommerce/bigcommerce-connector.ts';
-import { StoreContext, hashOfContext } from '../../../connectors/bigcommerce/schemas.ts';
+import { StoreContext, hashOfContext } from '../../../connectors/bigcommerce/payload-schemas.ts';
 import type { SignedPayload } from '../../../connectors/bigcommerce/signed-payload.ts';
 import { bigcommerceGrant, removeScripts } from '../../../connectors/bigcommerce/install.ts';
 import { isStorefrontBundle, readStorefrontBundle } from '../../../connectors/bigcommerce/storefront/assets.ts';

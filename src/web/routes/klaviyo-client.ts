@@ -3,7 +3,7 @@
 // per-address rate limit, a small body, storefront metrics only, and no links to other hosts.
 import express, { Router, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { TrackBody } from '../../../connectors/custom/api-schemas.ts';
+import { TrackBody } from '../../../connectors/custom/payload-schemas.ts';
 import { ClientSubscriptionCreate, EventCreate, ProfileCreate } from '../../../connectors/klaviyo-format/schemas.ts';
 import { eventOf, identityOf, profileOf, subscriptionOf } from '../../../connectors/klaviyo-format/map.ts';
 import { ingestEvents } from '../../ingest/ingest-events.ts';

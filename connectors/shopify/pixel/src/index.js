@@ -113,7 +113,7 @@ function startedCheckout(data) {
       Items: items,
     },
     // One event per checkout: a reload fires checkout_started again, and the checkouts/* webhooks
-    // key the same checkout by the same token (normalise-commerce.ts checkoutUniqueId).
+    // key the same checkout by the same token (normalise-orders.ts checkoutUniqueId).
     uniqueId: text(checkout.token) ? `shopify:checkout-token:${checkout.token.trim()}` : undefined,
   };
 }

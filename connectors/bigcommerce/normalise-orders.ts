@@ -7,7 +7,7 @@ import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.t
 import type { CommonOrderInput } from '../../src/model/order.ts';
 import { money } from '../../src/model/order.ts';
 import { cancelledOrderEvent, fulfilledOrderEvent, placedOrderEvents, refundedOrderEvent } from '../../src/model/order-events.ts';
-import type { ApiCustomer, ApiOrder, ApiOrderProduct, ApiRefund, Cart, CartLine } from './schemas.ts';
+import type { ApiCustomer, ApiOrder, ApiOrderProduct, ApiRefund, Cart, CartLine } from './payload-schemas.ts';
 
 function email(v: string | null | undefined): string | undefined {
   const r = Email.safeParse(v ?? '');

@@ -6,7 +6,7 @@ import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.t
 import { Email, Phone, type ConsentState, type ProfileIdentity, type ProfileInput } from '../../src/model/profile.ts';
 import type { CommonOrderInput } from '../../src/model/order.ts';
 import { cancelledOrderEvent, fulfilledOrderEvent, placedOrderEvents, refundedOrderEvent } from '../../src/model/order-events.ts';
-import type { CheckoutPayload, CustomerPayload, LineItem, OrderPayload } from './payloads.ts';
+import type { CheckoutPayload, CustomerPayload, LineItem, OrderPayload } from './payload-schemas.ts';
 
 type Person = { id?: string | null; email?: string | null; phone?: string | null };
 

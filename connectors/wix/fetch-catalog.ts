@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import type { CatalogPage } from '../connector.ts';
 import type { ProductInput } from '../../src/model/catalog.ts';
-import { mapV1Product, mapV3Product, V1Product, V3InventoryItem, V3Product } from './map-catalog.ts';
-import { wixStatus, type InstanceClient, type WixApi } from './wix-api.ts';
+import { mapV1Product, mapV3Product, V1Product, V3InventoryItem, V3Product } from './normalise-catalog.ts';
+import { wixStatus, type InstanceClient, type WixApi } from './api-client.ts';
 
 const PAGE_SIZE = 100;
 

@@ -3,8 +3,8 @@
 import type { Normalised, NormaliseContext } from '../connector.ts';
 import type { ExternalProductId } from '../../src/model/ids.ts';
 import { BigCommerceNotFound, type StoreApi } from './api-client.ts';
-import { cartToEvents, customerToProfile, OrderStatus, orderStatusEvents, orderToEvents } from './map-events.ts';
-import { toProductInput } from './map-product.ts';
+import { cartToEvents, customerToProfile, OrderStatus, orderStatusEvents, orderToEvents } from './normalise-orders.ts';
+import { toProductInput } from './normalise-catalog.ts';
 import { productsWithLevels } from './inventory-levels.ts';
 import {
   ApiOrder,
@@ -19,7 +19,7 @@ import {
   ProductResponse,
   WebhookEnvelope,
   hashOfContext,
-} from './schemas.ts';
+} from './payload-schemas.ts';
 
 /** Order status 0: a checkout that never completed; BigCommerce still fires order/created for it. */
 const INCOMPLETE_ORDER = 0;

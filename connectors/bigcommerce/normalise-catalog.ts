@@ -3,7 +3,7 @@
 // uses (DESIGN §4), so both shapes are passed through as BigCommerce states them.
 import type { ProductInput, VariantInput } from '../../src/model/catalog.ts';
 import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
-import type { ApiProduct } from './schemas.ts';
+import type { ApiProduct } from './payload-schemas.ts';
 
 function absoluteUrl(domain: string, path: string | undefined): string | null {
   if (!path) return null;

@@ -4,7 +4,7 @@ import type { EventInput, EventItemInput } from '../../src/model/event.ts';
 import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.ts';
 import type { EventMapping } from '../../src/model/store.ts';
 import { MAX_MONEY } from '../../src/model/catalog.ts';
-import type { EventItem } from './api-schemas.ts';
+import type { EventItem } from './payload-schemas.ts';
 
 export function readPath(source: unknown, path: string): unknown {
   let at: unknown = source;

@@ -2,7 +2,7 @@
 // product behind an inventory item. Page sizes keep each query well under the 1,000-point cap.
 import { z } from 'zod';
 import type { CatalogPage } from '../connector.ts';
-import type { GraphqlCall } from './admin-graphql.ts';
+import type { GraphqlCall } from './api-client.ts';
 import type { LocationLevel, ProductInput } from '../../src/model/catalog.ts';
 import { toProductInput, type ShopifyProduct } from './normalise-catalog.ts';
 

@@ -6,7 +6,7 @@ import type { ExternalProductId, ExternalVariantId } from '../../src/model/ids.t
 import { Email, Phone, type ConsentState, type ProfileIdentity, type ProfileInput } from '../../src/model/profile.ts';
 import type { CommonOrderInput } from '../../src/model/order.ts';
 import { cancelledOrderEvent, fulfilledOrderEvent, placedOrderEvents, refundedOrderEvent } from '../../src/model/order-events.ts';
-import type { Checkout, Contact, Order, WixLineItem } from './webhook-schemas.ts';
+import type { Checkout, Contact, Order, WixLineItem } from './payload-schemas.ts';
 
 /** Amounts land in numeric(14, 2) columns; anything larger is treated as absent. */
 const MAX_MONEY = 999_999_999_999.99;
