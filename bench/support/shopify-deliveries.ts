@@ -23,8 +23,12 @@ export const productId = (inventory: boolean, i: number) => String(8_100_000_000
 export const variantId = (product: string, v: number) => `${product}${v}`;
 export const inventoryItemId = (i: number, v: number) => INVENTORY_ITEM_BASE + (i % PRODUCTS) * 10 + v;
 
-/** What a products/update delivery `seq` says of its variants' stock: the value the stored rows must end with. */
-export const sentQuantity = (seq: number, v: number) => (seq * 7 + v) % 100;
+/**
+ * What a products/update delivery `seq` says of its variants' stock: the value the stored rows
+ * must end with. Modulo 97, not 100: a product comes round every PRODUCTS * 2 deliveries, and a
+ * period dividing that would repeat its stock and leave no change to record.
+ */
+export const sentQuantity = (seq: number, v: number) => (seq * 7 + v) % 97;
 
 export function isInventory(seq: number): boolean {
   return seq % 2 === 1;
