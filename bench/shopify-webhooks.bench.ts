@@ -141,8 +141,8 @@ async function baselineDatabase(label: string): Promise<{ db: BenchDatabase; poo
 async function measure(): Promise<{ rate: BenchResult; p99: BenchResult }> {
   const rates = (process.env.BENCH_SHOPIFY_RATES ?? '1000,2000').split(',').map(Number);
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error('BENCH_SHOPIFY_RATES must list offered rates per second, e.g. 1000,2000');
-  const seconds = positiveInt('BENCH_SHOPIFY_SECONDS', 3);
-  const baselineCount = positiveInt('BENCH_SHOPIFY_BASELINE_DELIVERIES', 6_000);
+  const seconds = positiveInt('BENCH_SHOPIFY_SECONDS', 2);
+  const baselineCount = positiveInt('BENCH_SHOPIFY_BASELINE_DELIVERIES', 4_000);
   const routeDb = await createBenchDatabase('shopify_route');
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-bench-'));
   const stub = await startAdminStub();
