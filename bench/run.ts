@@ -1,10 +1,17 @@
-// `npm run bench`: runs each benchmark in turn, prints one line per result, and writes
-// results.json (for tooling) and results.md (for people) next to this file.
+// `npm run bench`: runs each benchmark BENCH_REPEAT times (5 unless set), round-robin so that a
+// spell of load elsewhere on the machine falls on several benchmarks rather than on all runs of
+// one; prints one line per run, folds each benchmark's runs into its median with min and max,
+// appends them to history.json and writes results.json (for tooling) and results.md (for people)
+// next to this file.
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { positiveInt } from './support/env.ts';
+import { describeMachine } from './support/machine.ts';
+import { foldRuns } from './repeat.ts';
+import { appendHistory, historyRow, readHistory } from './history.ts';
 import { join } from 'node:path';
 import type { Benchmark, BenchResult } from './types.ts';
-import { formatLine, formatMarkdown, formatText, passes, type Report } from './report.ts';
+import { formatLine, formatMarkdown, formatText, passes, targetText, type Report } from './report.ts';
 import { ingestEventsBench } from './ingest-events.bench.ts';
 import { loadDrillBench } from './load-drill.bench.ts';
 import { shopifyWebhooksBench, shopifyWebhooksP99Bench } from './shopify-webhooks.bench.ts';
@@ -26,23 +33,40 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
-const results: BenchResult[] = [];
-for (const b of selected) {
-  console.log(`running ${b.id} …`);
-  const result = await b.run();
-  console.log(`  ${formatLine(result)}`);
-  results.push(result);
+const repeat = positiveInt('BENCH_REPEAT', 5);
+const runs = new Map<string, BenchResult[]>(selected.map((b) => [b.id, []]));
+for (let round = 1; round <= repeat; round++) {
+  for (const b of selected) {
+    console.log(`running ${b.id} (${round} of ${repeat}) …`);
+    const result = await b.run();
+    console.log(`  ${formatLine(result)}`);
+    runs.get(b.id)!.push(result);
+  }
 }
+const results = selected.map((b) => foldRuns(b.id, runs.get(b.id)!));
 
+const machine = await describeMachine();
+const date = new Date().toISOString();
+const history = await appendHistory(await readHistory(), {
+  date,
+  node: process.version,
+  cores: machine.cores,
+  postgres: machine.postgres,
+  runs: repeat,
+  rows: results.map((r) => historyRow(r, targetText(r))),
+});
 const report: Report = {
   environment: {
-    date: new Date().toISOString(),
+    date,
     node: process.version,
     cores: availableParallelism(),
     rssBytes: process.memoryUsage().rss,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    machine,
+    repeat,
   },
   results,
+  history,
 };
 
 console.log('');

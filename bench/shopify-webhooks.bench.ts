@@ -1,11 +1,13 @@
-// Signed Shopify webhooks per second through the whole intake: HTTP, HMAC check, dedupe into
-// the inbox, acknowledgement, then the worker's drain normalising and ingesting each delivery
-// (inventory_levels/update reads the product back from a local Admin API stand-in). As deployed,
-// the web server is a process of its own (`cli serve`); the drain runs here, as the worker does,
-// beside the Admin API stand-in it calls; the platform's side sends from a thread of its own.
-// Beside it, the rate at which the same Postgres takes the same product and variant rows as
-// single-row INSERT statements. Issue 6's bar: at least the raw rate, p99 acknowledgement under
-// 100 ms.
+// Signed Shopify webhooks through the whole intake: HTTP, HMAC check on the raw body, dedupe
+// into the inbox, acknowledgement, then the worker's drain normalising and ingesting each
+// delivery (inventory_levels/update and first-seen products read the product back from an Admin
+// API stand-in that answers after a realistic delay). As deployed, the web server is a process
+// of its own (`cli serve`); the drain runs here, as the worker does, beside the Admin API
+// stand-in; the platform's side sends from a thread of its own, open-loop at fixed offered rates.
+//
+// Judged against the same durable work done the fastest plain way (group commit, see
+// support/shopify-baselines.ts), with literal single-row upserts beside it. Issue 19's bar: at
+// least half the group-commit rate, ack p99 under 100 ms with 32 or more requests allowed in flight.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,21 +25,17 @@ import { ENV, SHOP, productNode, startAdminStub, type AdminStub } from '../test/
 import type { Benchmark, BenchResult } from './types.ts';
 import { startApp } from './support/app-process.ts';
 import { createBenchDatabase, type BenchDatabase } from './support/database.ts';
-import { runWithConcurrency, timed } from './support/concurrency.ts';
+import { timed } from './support/concurrency.ts';
 import { positiveInt } from './support/env.ts';
-import { EPOCH, INVENTORY_ITEM_BASE, PRODUCTS, VARIANTS, productId, variantId } from './support/shopify-deliveries.ts';
-import { prepareSender, type Sent } from './support/webhook-sender.ts';
+import { EPOCH, INVENTORY_ITEM_BASE, LOCATION_ID, PRODUCTS, VARIANTS, productId, variantId } from './support/shopify-deliveries.ts';
+import { GROUP_BATCH, GROUP_CONNECTIONS, SINGLE_ROW_CONNECTIONS, groupCommit, singleRows } from './support/shopify-baselines.ts';
+import { storedCounts, verifyStored } from './support/shopify-stored.ts';
+import { prepareSender } from './support/webhook-sender.ts';
 
 const P99_LIMIT_MS = 100;
-/**
- * Requests in flight for the measured rows: a burst, as a bulk edit or a sale sends (Shopify
- * sends a store's webhooks concurrently). Both paths get the same number of connections. At 32
- * the rate holds but the ack p99 swings past 100 ms in some runs (a whole cohort of requests stalls at once).
- */
-const BURST_IN_FLIGHT = 24;
-/** Also measured and reported in the details: a steady trickle, where little can be grouped. */
-const STEADY_IN_FLIGHT = 8;
-const TARGET_RATIO = 1;
+const TARGET_RATIO = 0.5;
+/** Connections the platform's side may hold open: requests allowed in flight at once. */
+const IN_FLIGHT = 64;
 const DRAINERS = 2;
 const DRAIN_BATCH = 100;
 /**
@@ -46,27 +44,62 @@ const DRAIN_BATCH = 100;
  * on a schedule, while batches still gather more than one delivery each.
  */
 const DRAIN_IDLE_MS = 50;
+/**
+ * The Admin API stand-in answers after 50-150 ms, uniformly drawn. Shopify documents rate
+ * limits, not latency; a GraphQL read of a product with its variants and inventory levels from
+ * a server in the same region takes about that long (a TLS round trip plus the query), and the
+ * read-backs coalesce per store, so this delay bounds how fast inventory deliveries can drain.
+ */
+const ADMIN_DELAY_MS = { min: 50, max: 150 };
 
-/** The Admin API's answer to inventory read-backs: the product behind each item, all variants. */
-function answerInventoryItems(stub: AdminStub): void {
-  let reads = 0;
-  stub.graphql.set('StoreflowInventoryItems', (body) => ({
-    nodes: (body.variables?.ids as string[]).map((gid) => {
-      const item = Number(gid.split('/').pop()) - INVENTORY_ITEM_BASE;
-      const id = productId(true, Math.floor(item / 10));
-      reads++;
-      const node = productNode(id, Array.from({ length: VARIANTS }, (_, v) => ({ id: variantId(id, v), qty: (reads * 3 + v) % 100, price: '19.99' })));
-      return { id: gid, variant: { product: { ...node, updatedAt: new Date(EPOCH + reads * 1000).toISOString() } } };
+type StubState = { reads: number; lastRead: Map<string, number[]> };
+
+const delayed = <T>(value: T): Promise<T> =>
+  new Promise((r) => setTimeout(() => r(value), ADMIN_DELAY_MS.min + Math.random() * (ADMIN_DELAY_MS.max - ADMIN_DELAY_MS.min)));
+
+/**
+ * The Admin API's answers to read-backs: by inventory item, the product behind it with its level
+ * at the location; by product gid (a products/update naming variants not read before), the
+ * product as first created, older than any delivery so the deliveries' own stock wins.
+ */
+function answerReadBacks(stub: AdminStub): StubState {
+  const state: StubState = { reads: 0, lastRead: new Map() };
+  stub.graphql.set('StoreflowInventoryItems', (body) =>
+    delayed({
+      nodes: (body.variables?.ids as string[]).map((gid) => {
+        if (gid.startsWith('gid://shopify/Product/')) {
+          const id = gid.split('/').pop()!;
+          const node = productNode(id, Array.from({ length: VARIANTS }, (_, v) => ({ id: variantId(id, v), qty: 0, price: '19.99' })));
+          return { id: gid, ...node, updatedAt: new Date(EPOCH).toISOString() };
+        }
+        const item = Number(gid.split('/').pop()) - INVENTORY_ITEM_BASE;
+        const id = productId(true, Math.floor(item / 10));
+        const read = ++state.reads;
+        const quantities = Array.from({ length: VARIANTS }, (_, v) => (read * 3 + v) % 100);
+        // Reads are numbered in the order answered and dated so; the worker keeps the newest.
+        state.lastRead.set(id, quantities);
+        const node = productNode(id, quantities.map((qty, v) => ({ id: variantId(id, v), qty, price: '19.99' })));
+        return {
+          id: gid,
+          inventoryLevels: { nodes: [{ location: { id: `gid://shopify/Location/${LOCATION_ID}`, name: 'Main' }, quantities: [{ name: 'available', quantity: quantities[0] }] }] },
+          variant: { legacyResourceId: variantId(id, 0), product: { ...node, updatedAt: new Date(EPOCH + read * 1000).toISOString() } },
+        };
+      }),
     }),
-  }));
+  );
+  return state;
 }
 
-type RouteRun = { seconds: number; ackSeconds: number; latenciesMs: number[] };
+type RouteRun = { rate: number; count: number; seconds: number; ackSeconds: number; p50: number; p99: number; max: number; peakOutstanding: number; behindMs: number };
 
-async function runRoute(rt: Runtime, url: string, seqs: number[], inFlight: number): Promise<RouteRun> {
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/** Sends `seqs` at `rate` per second while drainers work beside it; done when all are processed. */
+async function runRoute(rt: Runtime, url: string, seqs: number[], rate: number): Promise<RouteRun> {
   let posted = false;
   let processed = 0;
-  // Drainers run beside the sender, as the worker process does, until every delivery is done.
   const drainer = async () => {
     while (!posted || processed < seqs.length) {
       const n = await drainWebhooks(rt, { batch: DRAIN_BATCH });
@@ -74,70 +107,48 @@ async function runRoute(rt: Runtime, url: string, seqs: number[], inFlight: numb
       if (n < DRAIN_BATCH) await new Promise((r) => setTimeout(r, DRAIN_IDLE_MS));
     }
   };
-  const sender = await prepareSender({ url, seqs, inFlight });
-  let sent: Sent | undefined;
+  const sender = await prepareSender({ url, seqs, ratePerSecond: rate, inFlight: IN_FLIGHT });
+  let sent: Awaited<ReturnType<typeof sender.go>> | undefined;
   const seconds = await timed(async () => {
     const drainers = Array.from({ length: DRAINERS }, drainer);
     sent = await sender.go().finally(() => (posted = true));
     await Promise.all(drainers);
   });
-  return { seconds, ackSeconds: sent!.seconds, latenciesMs: sent!.latenciesMs };
+  const sorted = [...sent!.latenciesMs].sort((a, b) => a - b);
+  const round = (n: number) => Number(n.toFixed(1));
+  return {
+    rate,
+    count: seqs.length,
+    seconds,
+    ackSeconds: sent!.seconds,
+    p50: round(percentile(sorted, 50)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1) ?? 0),
+    peakOutstanding: sent!.peakOutstanding,
+    behindMs: round(sent!.behindMs),
+  };
 }
 
-/** The same rows as plain single-row statements: the product, then each variant, one INSERT each. */
-async function rawStore(pool: pg.Pool, storeId: string, seq: number): Promise<void> {
-  const inventory = seq % 2 === 1;
-  const id = productId(inventory, inventory ? (seq - 1) / 2 : seq / 2);
-  const at = new Date(EPOCH + seq * 1000);
-  const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO products (store_id, external_id, title, price, inventory_tracking, inventory_quantity, source_updated_at)
-     VALUES ($1, $2, $3, $4, 'variant', $5, $6)
-     ON CONFLICT (store_id, external_id) DO UPDATE SET title = EXCLUDED.title, inventory_quantity = EXCLUDED.inventory_quantity,
-       source_updated_at = EXCLUDED.source_updated_at, updated_at = now()
-     RETURNING id`,
-    [storeId, id, `Product ${id}`, 19.99, (seq * 7) % 300, at],
-  );
-  for (let v = 0; v < VARIANTS; v++) {
-    await pool.query(
-      `INSERT INTO variants (store_id, product_id, external_id, sku, title, price, inventory_quantity, source_updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (store_id, product_id, external_id) DO UPDATE SET inventory_quantity = EXCLUDED.inventory_quantity,
-         source_updated_at = EXCLUDED.source_updated_at, updated_at = now()`,
-      [storeId, rows[0]!.id, variantId(id, v), `SKU-${id}-${v}`, `Variant ${v}`, 19.99, (seq * 7 + v) % 100, at],
-    );
-  }
-}
-
-async function inboxOutcomes(url: string): Promise<{ processed: number; written: number; failed: number }> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const { rows } = await c.query<{ processed: number; written: number; failed: number }>(
-      `SELECT count(*) FILTER (WHERE processed_at IS NOT NULL)::int AS processed,
-              count(*) FILTER (WHERE processed_at IS NOT NULL AND outcome NOT LIKE 'ignored%')::int AS written,
-              count(*) FILTER (WHERE last_error IS NOT NULL)::int AS failed
-       FROM webhook_inbox`,
-    );
-    return rows[0]!;
-  } finally {
-    await c.end();
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+async function baselineDatabase(label: string): Promise<{ db: BenchDatabase; pool: pg.Pool; storeId: string }> {
+  const db = await createBenchDatabase(label);
+  const pool = new pg.Pool({ connectionString: db.url, max: SINGLE_ROW_CONNECTIONS });
+  await migrate(pool);
+  const keys = issueKeys();
+  const store = await insertStore(pool, { platform: 'shopify', domain: SHOP, publicKey: keys.publicKey, privateKeyId: keys.privateKeyId, privateKeyHash: keys.privateKeyHash });
+  return { db, pool, storeId: store.id };
 }
 
 async function measure(): Promise<{ rate: BenchResult; p99: BenchResult }> {
-  const count = positiveInt('BENCH_SHOPIFY_WEBHOOKS', 4_000);
-  const inFlight = positiveInt('BENCH_SHOPIFY_IN_FLIGHT', BURST_IN_FLIGHT);
-  const steadyInFlight = Math.min(inFlight, STEADY_IN_FLIGHT);
-  const routeDb: BenchDatabase = await createBenchDatabase('shopify_route');
-  const rawDb: BenchDatabase = await createBenchDatabase('shopify_raw');
+  const rates = (process.env.BENCH_SHOPIFY_RATES ?? '1000,2000').split(',').map(Number);
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error('BENCH_SHOPIFY_RATES must list offered rates per second, e.g. 1000,2000');
+  const seconds = positiveInt('BENCH_SHOPIFY_SECONDS', 2);
+  const baselineCount = positiveInt('BENCH_SHOPIFY_BASELINE_DELIVERIES', 4_000);
+  const routeDb = await createBenchDatabase('shopify_route');
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-bench-'));
   const stub = await startAdminStub();
-  answerInventoryItems(stub);
+  const stubState = answerReadBacks(stub);
   const cleanups: Array<() => Promise<void>> = [];
+  const drops: BenchDatabase[] = [routeDb];
   try {
     const env = { ...ENV, DATABASE_URL: routeDb.url, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ENCRYPTION_KEY: randomBytes(32).toString('base64') };
     const rt = await boot({ config: loadConfig(env) });
@@ -148,90 +159,101 @@ async function measure(): Promise<{ rate: BenchResult; p99: BenchResult }> {
     await saveInstallation(rt.db.pool, created.store.id, { accessTokenSealed: rt.secrets.seal('shpat_bench'), scopes: [] });
     const url = `${web.baseUrl}/webhooks/shopify`;
 
-    const rawPool = new pg.Pool({ connectionString: rawDb.url, max: inFlight });
-    cleanups.push(() => rawPool.end());
-    await migrate(rawPool);
-    const keys = issueKeys();
-    const rawStoreRow = await insertStore(rawPool, {
-      platform: 'shopify',
-      domain: SHOP,
-      publicKey: keys.publicKey,
-      privateKeyId: keys.privateKeyId,
-      privateKeyHash: keys.privateKeyHash,
-    });
+    // Every product is created first, so the measured part is update traffic on a warm process.
+    let next = 0;
+    const seqsOf = (n: number) => Array.from({ length: n }, () => next++);
+    const warmup = seqsOf(PRODUCTS * 2);
+    await runRoute(rt, url, warmup, 1_000);
+    const runs: RouteRun[] = [];
+    for (const rate of rates) runs.push(await runRoute(rt, url, seqsOf(rate * seconds), rate));
+    const verified = await verifyStored(routeDb.url, Array.from({ length: next }, (_, i) => i), stubState.lastRead);
+    const routeRows = await storedCounts(routeDb.url);
 
-    // Both paths first create every product, so the measured part is update traffic on a warm process.
-    const warmup = Array.from({ length: PRODUCTS * 2 }, (_, i) => i);
-    const steadySeqs = Array.from({ length: count }, (_, i) => warmup.length + i);
-    const measured = Array.from({ length: count }, (_, i) => warmup.length + count + i);
-    await runRoute(rt, url, warmup, inFlight);
-    await runWithConcurrency(warmup.length, inFlight, (i) => rawStore(rawPool, rawStoreRow.id, warmup[i]!));
+    // The baselines store the same deliveries: the warm-up creates the rows, the rest is timed.
+    const group = await baselineDatabase('shopify_group');
+    drops.push(group.db);
+    cleanups.push(() => group.pool.end());
+    const single = await baselineDatabase('shopify_single');
+    drops.push(single.db);
+    cleanups.push(() => single.pool.end());
+    const baseWarmup = Array.from({ length: PRODUCTS * 2 }, (_, i) => i);
+    const baseSeqs = Array.from({ length: baselineCount }, (_, i) => PRODUCTS * 2 + i);
+    await groupCommit(group.pool, group.storeId, baseWarmup);
+    const groupRate = baseSeqs.length / (await groupCommit(group.pool, group.storeId, baseSeqs));
+    await singleRows(single.pool, single.storeId, baseWarmup);
+    const singleRate = baseSeqs.length / (await singleRows(single.pool, single.storeId, baseSeqs));
+    const groupRows = await storedCounts(group.db.url);
 
-    const steady = await runRoute(rt, url, steadySeqs, steadyInFlight);
-    const steadyRawSeconds = await timed(() => runWithConcurrency(steadySeqs.length, steadyInFlight, (i) => rawStore(rawPool, rawStoreRow.id, steadySeqs[i]!)));
-    const route = await runRoute(rt, url, measured, inFlight);
-    const rawSeconds = await timed(() => runWithConcurrency(measured.length, inFlight, (i) => rawStore(rawPool, rawStoreRow.id, measured[i]!)));
-
-    const seen = await inboxOutcomes(routeDb.url);
-    const total = warmup.length + steadySeqs.length + measured.length;
-    if (seen.processed !== total || seen.failed !== 0) throw new Error(`route processed ${seen.processed} of ${total} deliveries, ${seen.failed} failed`);
-
-    const routeRate = measured.length / route.seconds;
-    const rawRate = measured.length / rawSeconds;
-    const sorted = [...route.latenciesMs].sort((a, b) => a - b);
-    const p50 = percentile(sorted, 50);
-    const p99 = percentile(sorted, 99);
-    const common = { deliveries: measured.length, requestsInFlight: inFlight, ackP50Ms: Number(p50.toFixed(1)), ackP99Ms: Number(p99.toFixed(1)) };
+    const top = runs.at(-1)!;
+    const topRate = top.count / top.seconds;
+    const offered = new Intl.NumberFormat('en-US').format(top.rate);
+    const perRate = Object.fromEntries(
+      runs.flatMap((r) => [
+        [`at${r.rate}PerSecond`, `${(r.count / r.seconds).toFixed(0)}/s stored, ack p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, peak ${r.peakOutstanding} outstanding`],
+      ]),
+    );
+    const common = {
+      offeredRates: rates.join(', '),
+      secondsPerRate: seconds,
+      connectionsAllowed: IN_FLIGHT,
+      ...perRate,
+      adminApiDelayMs: `${ADMIN_DELAY_MS.min}-${ADMIN_DELAY_MS.max} uniform`,
+      adminApiCalls: stub.calls.length,
+    };
     return {
       rate: {
-        name: 'Shopify webhooks via route',
-        value: routeRate,
+        name: `Shopify webhooks via route, open loop @${offered}/s offered`,
+        value: topRate,
         unit: 'webhooks/s',
-        limit: { name: 'raw single-row INSERT', value: rawRate },
-        ratio: routeRate / rawRate,
+        limit: { name: `group commit (unnest upserts, ${GROUP_BATCH} deliveries/transaction, ${GROUP_CONNECTIONS} connections)`, value: groupRate },
+        ratio: topRate / groupRate,
         target: TARGET_RATIO,
         details: {
           ...common,
-          topics: 'products/update and inventory_levels/update, alternating',
-          variantsPerProduct: VARIANTS,
+          deliveries: top.count,
           drainers: DRAINERS,
-          routeSeconds: Number(route.seconds.toFixed(3)),
+          routeSeconds: Number(top.seconds.toFixed(3)),
           // All acknowledged by then; the rest of routeSeconds is the drain catching up.
-          ackSeconds: Number(route.ackSeconds.toFixed(3)),
-          rawSeconds: Number(rawSeconds.toFixed(3)),
-          rawStatementsPerDelivery: 1 + VARIANTS,
-          deliveriesThatWrote: seen.written,
-          adminApiCalls: stub.calls.length,
-          steadyRequestsInFlight: steadyInFlight,
-          steadyWebhooksPerSecond: Number((steadySeqs.length / steady.seconds).toFixed(1)),
-          steadyRawPerSecond: Number((steadySeqs.length / steadyRawSeconds).toFixed(1)),
-          steadyRatio: Number((steadyRawSeconds / steady.seconds).toFixed(2)),
-          steadyAckP99Ms: Number(percentile([...steady.latenciesMs].sort((a, b) => a - b), 99).toFixed(1)),
+          ackSeconds: Number(top.ackSeconds.toFixed(3)),
+          senderBehindMs: top.behindMs,
+          baselineDeliveries: baseSeqs.length,
+          groupCommitPerSecond: Number(groupRate.toFixed(1)),
+          singleRowPerSecond: Number(singleRate.toFixed(1)),
+          singleRowBaseline: `4 prepared single-row upserts per delivery (product + ${VARIANTS} variants), autocommit, ${SINGLE_ROW_CONNECTIONS} connections`,
+          ratioToSingleRow: Number((topRate / singleRate).toFixed(2)),
+          variantValuesVerified: verified,
+          routeRows: JSON.stringify(routeRows),
+          groupCommitRows: JSON.stringify(groupRows),
         },
       },
       // Headroom under the ceiling (ceiling / p99), so that higher is better as in every other row.
       p99: {
-        name: 'Shopify webhook ack p99',
-        value: p99,
+        name: `Shopify webhook ack p99, open loop @${offered}/s offered`,
+        value: top.p99,
         unit: 'ms',
         limit: { name: 'ceiling', value: P99_LIMIT_MS },
-        ratio: P99_LIMIT_MS / p99,
+        ratio: P99_LIMIT_MS / Math.max(top.p99, 0.1),
         target: 1,
-        details: { ...common, webhooksPerSecond: Number(routeRate.toFixed(1)) },
+        details: { ...common, ackP50Ms: top.p50, ackP99Ms: top.p99, ackMaxMs: top.max, peakOutstanding: top.peakOutstanding },
       },
     };
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => {});
     await stub.close();
     await rm(dataDir, { recursive: true, force: true });
-    const dropped = await Promise.allSettled([routeDb.drop(), rawDb.drop()]);
+    const dropped = await Promise.allSettled(drops.map((d) => d.drop()));
     for (const d of dropped) if (d.status === 'rejected') console.error(`could not drop a bench database: ${String(d.reason)}`);
   }
 }
 
-// One run yields both rows; whichever benchmark the runner reaches first starts it.
-let once: ReturnType<typeof measure> | undefined;
-const measuredOnce = () => (once ??= measure());
+// One run yields both rows. Each row takes the current measurement once; a row asking again (the
+// next repetition) starts a new one, so repeated runs never reuse a figure.
+let current: { result: ReturnType<typeof measure>; taken: Set<string> } | undefined;
+function measurementFor(id: string): ReturnType<typeof measure> {
+  if (!current || current.taken.has(id)) current = { result: measure(), taken: new Set() };
+  current.taken.add(id);
+  return current.result;
+}
 
-export const shopifyWebhooksBench: Benchmark = { id: 'shopify-webhooks', run: async () => (await measuredOnce()).rate };
-export const shopifyWebhooksP99Bench: Benchmark = { id: 'shopify-webhooks-p99', run: async () => (await measuredOnce()).p99 };
+export const shopifyWebhooksBench: Benchmark = { id: 'shopify-webhooks', run: async () => (await measurementFor('shopify-webhooks')).rate };
+export const shopifyWebhooksP99Bench: Benchmark = { id: 'shopify-webhooks-p99', run: async () => (await measurementFor('shopify-webhooks-p99')).p99 };

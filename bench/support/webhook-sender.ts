@@ -3,13 +3,18 @@
 // loop (that would be counted as acknowledgement latency the app never had). It signs every
 // delivery before the clock starts and posts over kept-alive node:http connections: the
 // platform's own cost is not ours, and fetch() spent more CPU per request than the app did.
+//
+// It is open-loop: delivery i is due at start + i / rate whatever the app answers, as Shopify
+// keeps sending while earlier deliveries wait. Latency runs from the due time, not from when a
+// socket was free, so a stall is charged to every delivery it delayed (no coordinated omission).
 import { Agent, request } from 'node:http';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { runWithConcurrency, timed } from './concurrency.ts';
 import { delivery } from './shopify-deliveries.ts';
 
-type Job = { url: string; seqs: number[]; inFlight: number };
-export type Sent = { seconds: number; latenciesMs: number[] };
+/** `ratePerSecond`: the offered rate; `inFlight`: connections, so requests the platform may have outstanding at once. */
+type Job = { url: string; seqs: number[]; ratePerSecond: number; inFlight: number };
+/** `peakOutstanding`: most deliveries due and not yet answered at one time; `behindMs`: how late the last send left. */
+export type Sent = { seconds: number; latenciesMs: number[]; peakOutstanding: number; behindMs: number };
 
 function post(agent: Agent, url: URL, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -52,19 +57,45 @@ async function warm(agent: Agent, target: URL, inFlight: number): Promise<void> 
   );
 }
 
-async function send(url: string, prepared: Prepared[], inFlight: number, agent: Agent): Promise<Sent> {
+async function send(url: string, prepared: Prepared[], job: Job, agent: Agent): Promise<Sent> {
   const target = new URL(url);
   const latenciesMs: number[] = [];
+  const intervalMs = 1000 / job.ratePerSecond;
+  let outstanding = 0;
+  let peakOutstanding = 0;
+  let behindMs = 0;
+  let failure: Error | undefined;
+  const posts: Array<Promise<void>> = [];
+  const start = performance.now();
   try {
-    const seconds = await timed(() =>
-      runWithConcurrency(prepared.length, inFlight, async (i) => {
-        const start = performance.now();
-        const res = await post(agent, target, prepared[i]!.headers, prepared[i]!.body);
-        latenciesMs.push(performance.now() - start);
-        if (res.status !== 200) throw new Error(`POST /webhooks/shopify answered ${res.status}: ${res.text.slice(0, 300)}`);
-      }),
-    );
-    return { seconds, latenciesMs };
+    for (let i = 0; i < prepared.length; ) {
+      const now = performance.now();
+      // Everything due by now leaves now: a late timer must not thin the offered rate.
+      for (; i < prepared.length && start + i * intervalMs <= now; i++) {
+        const due = start + i * intervalMs;
+        behindMs = now - due;
+        outstanding++;
+        peakOutstanding = Math.max(peakOutstanding, outstanding);
+        const p = prepared[i]!;
+        posts.push(
+          post(agent, target, p.headers, p.body).then(
+            (res) => {
+              latenciesMs.push(performance.now() - due);
+              outstanding--;
+              if (res.status !== 200) failure ??= new Error(`POST /webhooks/shopify answered ${res.status}: ${res.text.slice(0, 300)}`);
+            },
+            (err: unknown) => {
+              outstanding--;
+              failure ??= err instanceof Error ? err : new Error(String(err));
+            },
+          ),
+        );
+      }
+      if (i < prepared.length) await new Promise((r) => setTimeout(r, Math.max(0, start + i * intervalMs - performance.now())));
+    }
+    await Promise.all(posts);
+    if (failure) throw failure;
+    return { seconds: (performance.now() - start) / 1000, latenciesMs, peakOutstanding, behindMs };
   } finally {
     agent.destroy();
   }
@@ -74,8 +105,8 @@ type FromThread = { kind: 'ready' } | { kind: 'sent'; sent: Sent } | { kind: 'fa
 
 /**
  * Starts a sender thread for deliveries `seqs` and resolves once it has loaded and signed them
- * all, so that none of that lands in the measured window; `go()` then posts them to `url`,
- * `inFlight` requests at a time.
+ * all, so that none of that lands in the measured window; `go()` then posts them to `url` at
+ * `ratePerSecond`, over at most `inFlight` connections.
  */
 export function prepareSender(job: Job): Promise<{ go(): Promise<Sent> }> {
   const thread = new Worker(new URL(import.meta.url), { workerData: job });
@@ -109,7 +140,7 @@ if (!isMainThread && parentPort) {
   };
   ready().then((prepared) => {
     port.once('message', () => {
-      send(job.url, prepared, job.inFlight, agent).then(
+      send(job.url, prepared, job, agent).then(
         (sent) => {
           report({ kind: 'sent', sent });
           port.close();

@@ -10,6 +10,12 @@ import { coalesceCalls, type Coalesced } from '../../src/util/coalesce-calls.ts'
 import { createAdminGraphql, type ThrottleOptions } from './api-client.ts';
 import { INVENTORY_ITEMS_PER_CALL, productsByInventoryItems } from './fetch-catalog.ts';
 
+/**
+ * Read-back calls one store may have waiting on Shopify at once. One at a time capped a store's
+ * inventory webhooks at eight items per round trip (about 80/s at Shopify's ~100 ms); calls
+ * spend from the same leaky bucket, which admin-graphql.ts waits on and retries when throttled.
+ */
+const READBACKS_IN_FLIGHT = 4;
 /** Stores whose reader is kept while idle; past this the idle ones are dropped. */
 const KEEP_IDLE = 200;
 
@@ -37,7 +43,7 @@ export function createInventoryReadback(api: Shopify, throttle: ThrottleOptions)
           const byGid = new Map(unique.map((gid, i) => [gid, products[i] ?? null]));
           return gids.map((gid) => byGid.get(gid) ?? null);
         },
-        { maxBatch: INVENTORY_ITEMS_PER_CALL, maxInFlight: 1 },
+        { maxBatch: INVENTORY_ITEMS_PER_CALL, maxInFlight: READBACKS_IN_FLIGHT },
       ),
     };
     readers.set(shop, reader);

@@ -39,7 +39,9 @@ export function createWebhookIntake(deps: { pool: pg.Pool; connectors: Connector
   const intakeFor = (p: Platform) => {
     let found = intakes.get(p);
     if (!found) {
-      found = coalesceCalls((items) => enqueueDeliveries(deps.pool, p, items), { maxBatch: 200, maxInFlight: 1 });
+      // Two statements at once: the next batch is parsed and sent while the last one commits.
+      // Dedupe is the unique key's (ON CONFLICT DO NOTHING), so overlap cannot store a delivery twice.
+      found = coalesceCalls((items) => enqueueDeliveries(deps.pool, p, items), { maxBatch: 200, maxInFlight: 2 });
       intakes.set(p, found);
     }
     return found;

@@ -20,8 +20,12 @@ type Runtime = AppContext;
 
 const MAX_ATTEMPTS = 10;
 const LEASE_MS = 5 * 60_000;
-/** Deliveries normalised at once; bounded so a burst does not flood a platform's API. */
-const NORMALISE_CONCURRENCY = 8;
+/**
+ * Deliveries normalised at once. Most wait on a platform read-back, which coalesces per store
+ * (connectors/shopify/inventory-readback.ts bounds the calls); eight at a time kept those calls
+ * from ever filling up, so a batch of inventory webhooks drained a round trip per eight.
+ */
+const NORMALISE_CONCURRENCY = 32;
 const loggedIgnored = new Set<string>();
 
 /** A failure no retry can mend: the delivery is parked for support to see and replay after a fix. */

@@ -53,13 +53,22 @@ export async function upsertLevels(db: Queryable, storeId: StoreId, levels: Leve
   const json = JSON.stringify(
     levels.map((l) => ({ variant_id: l.variantId, location_id: l.locationId, name: l.locationName, available: l.available, at: l.at.toISOString() })),
   );
+  // New locations are added and a changed name is written, but a location already stored as
+  // reported is left untouched: an upsert locks its row even when nothing changes, and every
+  // catalog write holds the store's locations FOR SHARE (lockUncountedLocations), so two workers'
+  // batches queued behind each other (or deadlocked) on a row neither changed.
   await db.query(
-    `INSERT INTO locations (store_id, location_id, name)
-     SELECT DISTINCT ON (location_id) $1, location_id, name
-     FROM jsonb_to_recordset($2::jsonb) AS x(location_id text, name text)
-     ORDER BY location_id, name NULLS LAST
-     ON CONFLICT (store_id, location_id) DO UPDATE SET name = COALESCE(excluded.name, locations.name),
-       updated_at = CASE WHEN excluded.name IS DISTINCT FROM locations.name AND excluded.name IS NOT NULL THEN now() ELSE locations.updated_at END`,
+    `WITH x AS (
+       SELECT DISTINCT ON (location_id) location_id, name
+       FROM jsonb_to_recordset($2::jsonb) AS x(location_id text, name text)
+       ORDER BY location_id, name NULLS LAST),
+     renamed AS (
+       UPDATE locations l SET name = x.name, updated_at = now()
+       FROM x WHERE l.store_id = $1 AND l.location_id = x.location_id AND x.name IS NOT NULL AND l.name IS DISTINCT FROM x.name
+       RETURNING l.location_id)
+     INSERT INTO locations (store_id, location_id, name)
+     SELECT $1, location_id, name FROM x
+     ON CONFLICT (store_id, location_id) DO NOTHING`,
     [storeId, json],
   );
   await db.query(
