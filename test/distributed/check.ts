@@ -5,8 +5,7 @@
 //   node test/distributed/check.ts --save statements.json [test files...]   keeps what was recorded
 //   node test/distributed/check.ts --from statements.json                   checks a saved recording again
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { ADMIN_URL } from '../helpers/db.ts';
@@ -24,7 +23,9 @@ const option = (flag: string) => {
 const saveTo = option('--save');
 const from = option('--from');
 const files = args;
-const logDir = mkdtempSync(join(tmpdir(), 'storeflow-statements-'));
+// Kept in the repo (ignored by git), not the OS temp folder, which other work may sweep mid-run.
+mkdirSync(join(root, '.distributed-check'), { recursive: true });
+const logDir = mkdtempSync(join(root, '.distributed-check', 'statements-'));
 process.env.STOREFLOW_TEST_SCHEMA = 'distributed';
 const template = await distributedTemplate(ADMIN_URL);
 
@@ -36,6 +37,8 @@ const run = from ? { status: 0 } : spawnSync(
     stdio: 'inherit',
     env: {
       ...process.env,
+      // Run from inside a test file, the nested runner must not report to the outer one.
+      NODE_TEST_CONTEXT: undefined,
       STOREFLOW_STATEMENT_LOG: logDir,
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(import.meta.dirname, 'statement-recorder.ts')}`.trim(),
     },

@@ -1,7 +1,7 @@
 // Loaded into every process of a distributed-mode run (NODE_OPTIONS=--import): records each
 // statement sent through pg with the repo file that sent it, checks its routing, and writes a
 // summary to STOREFLOW_STATEMENT_LOG when the process exits.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -67,6 +67,7 @@ if (dir) {
 
   process.on('exit', () => {
     if (!seen.size) return;
+    mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.json`), JSON.stringify([...seen.values()]));
   });
 }
