@@ -11,6 +11,7 @@ import pg from 'pg';
 import { ADMIN_URL } from '../helpers/db.ts';
 import { distributedTables, distributedTemplate } from '../helpers/distributed-schema.ts';
 import type { Recorded } from './statement-recorder.ts';
+import { analyzeStatement, loadParser } from './routing.ts';
 
 type Allowed = { origin: string; contains: string; why: string };
 
@@ -59,6 +60,9 @@ for (const f of recordings) {
   }
 }
 rmSync(logDir, { recursive: true, force: true });
+// Judged again here with the analyzer as it is now, so a saved recording is checked by today's rules.
+await loadParser();
+for (const r of merged.values()) r.routing = analyzeStatement(r.sql);
 if (saveTo) writeFileSync(saveTo, JSON.stringify([...merged.values()]));
 
 const url = new URL(ADMIN_URL);

@@ -25,17 +25,18 @@ export type Routing = {
 
 export const loadParser = loadModule;
 
-const distColumn = (table: string) => OTHER_DISTRIBUTION_COLUMN[table]?.column ?? 'store_id';
+// stores is a reference table, but its id is the store: `stores.id = $1` pins a join on store_id.
+const distColumn = (table: string) => (table === 'stores' ? 'id' : (OTHER_DISTRIBUTION_COLUMN[table]?.column ?? 'store_id'));
 
 type Node = Record<string, any>;
 type Alias =
   | { kind: 'table'; table: string; routed: boolean }
   | { kind: 'set'; fn: string; columns: string[]; args: Node[] }
-  | { kind: 'cte'; routed: boolean }
+  | { kind: 'cte'; routed: boolean; column: string }
   | { kind: 'other' };
 type Scope = { aliases: Map<string, Alias>; outer?: Scope };
-/** CTE name → whether every store table inside it is pinned to one value. */
-type Ctes = Map<string, boolean>;
+/** CTE name → whether every store table inside it is pinned to one value, and the column naming the store. */
+type Ctes = Map<string, { routed: boolean; column: string }>;
 
 export function analyzeStatement(sql: string): Routing {
   const out: Routing = { refs: [], params: [], arrayParams: [], recordParams: [], byValue: false };
@@ -71,7 +72,12 @@ function statement(stmt: Node, outer: Scope | undefined, ctes: Ctes, out: Routin
     const before = out.refs.length;
     statement(cte.CommonTableExpr.ctequery, outer, own, out);
     const inner = out.refs.slice(before);
-    own.set(cte.CommonTableExpr.ctename, inner.length > 0 && inner.every((r) => r.routed));
+    const q = cte.CommonTableExpr.ctequery;
+    const main = (Object.values(q)[0] as Node).relation?.relname ?? (Object.values(q)[0] as Node).fromClause?.[0]?.RangeVar?.relname;
+    own.set(cte.CommonTableExpr.ctename, {
+      routed: inner.length > 0 && inner.every((r) => r.routed),
+      column: main === 'stores' ? 'id' : 'store_id',
+    });
   }
   if (kind === 'SelectStmt') return select(body, outer, own, out);
   const scope: Scope = { aliases: new Map(), outer };
@@ -145,7 +151,7 @@ function fromItem(item: Node, scope: Scope, ctes: Ctes, conjuncts: Node[], out: 
     const r = item.RangeVar;
     const alias = r.alias?.aliasname ?? r.relname;
     const cte = ctes.get(r.relname);
-    scope.aliases.set(alias, cte !== undefined ? { kind: 'cte', routed: cte } : { kind: 'table', table: r.relname, routed: false });
+    scope.aliases.set(alias, cte !== undefined ? { kind: 'cte', ...cte } : { kind: 'table', table: r.relname, routed: false });
   } else if (item.JoinExpr) {
     fromItem(item.JoinExpr.larg, scope, ctes, conjuncts, out);
     fromItem(item.JoinExpr.rarg, scope, ctes, conjuncts, out);
@@ -199,7 +205,7 @@ function resolveAny(fields: string[], scope: Scope): { alias: Alias; column: str
       (a) =>
         (a.kind === 'set' && a.columns.includes(column)) ||
         (a.kind === 'table' && distColumn(a.table) === column) ||
-        (a.kind === 'cte' && column === 'store_id'),
+        (a.kind === 'cte' && column === a.column),
     );
     if (hits.length === 1) return { alias: hits[0]!, column };
     if (hits.length > 1) return undefined;
@@ -213,7 +219,7 @@ function resolveAny(fields: string[], scope: Scope): { alias: Alias; column: str
  */
 function pinned(alias: Alias, column: string, out: Routing): boolean {
   if (alias.kind === 'table') return alias.routed && column === distColumn(alias.table);
-  if (alias.kind === 'cte') return alias.routed && column === 'store_id';
+  if (alias.kind === 'cte') return alias.routed && column === alias.column;
   if (alias.kind !== 'set') return false;
   const i = alias.columns.indexOf(column);
   if (i < 0) return false;
