@@ -34,7 +34,7 @@ type Alias =
   | { kind: 'set'; fn: string; columns: string[]; args: Node[] }
   | { kind: 'cte'; routed: boolean; column: string }
   | { kind: 'other' };
-type Scope = { aliases: Map<string, Alias>; outer?: Scope };
+type Scope = { aliases: Map<string, Alias>; outer?: Scope; lateral?: Node[] };
 /** CTE name → whether every store table inside it is pinned to one value, and the column naming the store. */
 type Ctes = Map<string, { routed: boolean; column: string }>;
 
@@ -90,7 +90,7 @@ function statement(stmt: Node, outer: Scope | undefined, ctes: Ctes, out: Routin
   if (body.whereClause) conjuncts.push(body.whereClause);
   route(scope, conjuncts, out);
   nested([body.whereClause, body.targetList, body.returningList], scope, own, out);
-  report(scope, out);
+  report(scope, out, ctes);
 }
 
 function select(body: Node, outer: Scope | undefined, ctes: Ctes, out: Routing): void {
@@ -105,7 +105,7 @@ function select(body: Node, outer: Scope | undefined, ctes: Ctes, out: Routing):
   if (body.whereClause) conjuncts.push(body.whereClause);
   route(scope, conjuncts, out);
   nested([body.whereClause, body.targetList, body.havingClause, body.valuesLists], scope, ctes, out);
-  report(scope, out);
+  report(scope, out, ctes);
 }
 
 function insert(body: Node, scope: Scope, ctes: Ctes, out: Routing): void {
@@ -132,7 +132,7 @@ function insert(body: Node, scope: Scope, ctes: Ctes, out: Routing): void {
     if (src.whereClause) conjuncts.push(src.whereClause);
     route(inner, conjuncts, out);
     nested([src.whereClause, src.targetList], inner, ctes, out);
-    report(inner, out);
+    report(inner, out, ctes);
     const value = src.targetList?.[at]?.ResTarget?.val as Node | undefined;
     const p = paramOf(value);
     if (typeof p === 'number') out.params.push(p);
@@ -159,8 +159,9 @@ function fromItem(item: Node, scope: Scope, ctes: Ctes, conjuncts: Node[], out: 
   } else if (item.RangeSubselect) {
     const sub = item.RangeSubselect;
     if (sub.alias) scope.aliases.set(sub.alias.aliasname, { kind: 'other' });
-    // A LATERAL subquery sees this scope; routing it after this scope's own quals is left to `nested`.
-    statement(sub.subquery, sub.lateral ? scope : scope.outer, ctes, out);
+    // A LATERAL subquery sees this scope, so it is judged once this scope's own quals have pinned it.
+    if (sub.lateral) (scope.lateral ??= []).push(sub.subquery);
+    else statement(sub.subquery, scope.outer, ctes, out);
   } else if (item.RangeFunction) {
     const f = item.RangeFunction;
     const call = f.functions?.[0]?.List?.items?.[0]?.FuncCall;
@@ -260,7 +261,8 @@ function route(scope: Scope, quals: Node[], out: Routing): void {
   }
 }
 
-function report(scope: Scope, out: Routing): void {
+function report(scope: Scope, out: Routing, ctes: Ctes = new Map()): void {
+  for (const sub of scope.lateral ?? []) statement(sub, scope, ctes, out);
   for (const a of scope.aliases.values()) if (a.kind === 'table') out.refs.push({ table: a.table, routed: a.routed });
 }
 

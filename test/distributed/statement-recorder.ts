@@ -46,7 +46,8 @@ if (dir) {
     const sql = typeof first === 'string' ? first : first?.text;
     if (!sql) return;
     const values = (Array.isArray(args[1]) ? args[1] : typeof first === 'object' ? first.values : undefined) ?? [];
-    const origin = caller.getStore() ?? originOf(new Error().stack ?? '');
+    const own = originOf(new Error().stack ?? '');
+    const origin = own === 'unknown' ? (caller.getStore() ?? own) : own;
     let routing = analyses.get(sql);
     if (!routing) analyses.set(sql, (routing = analyzeStatement(sql)));
     const key = `${origin}\0${sql}`;
