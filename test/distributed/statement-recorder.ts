@@ -76,7 +76,8 @@ if (dir) {
 /** The repo file (or package) that sent the statement: the first stack frame outside pg and this file. */
 function originOf(stack: string): string {
   for (const line of stack.split('\n').slice(1)) {
-    const m = /\(?(?:file:\/\/)?(\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
+    // Only real files: `(node:internal/...)` frames are skipped.
+    const m = /(?:\(|at )(?:file:\/\/)?(\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
     if (!m) continue;
     const file = m[1]!;
     if (/\/node_modules\/pg(-pool)?\//.test(file) || file.endsWith('statement-recorder.ts')) continue;
