@@ -189,6 +189,12 @@ async function buildTemplate(adminUrl: string): Promise<string> {
         await pool.end();
       }
       await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+      // Templates of earlier migrations are of no further use; one still being copied stays.
+      const stale = await admin.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE 'storeflow\\_tpl\\_distributed\\_%' AND datname <> $1`,
+        [name],
+      );
+      for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => {});
     }
   } finally {
     await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]).catch(() => {});
