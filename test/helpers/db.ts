@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { boot } from '../../src/boot.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { createLogger } from '../../src/logger.ts';
+import { distributedMode, distributedTemplate } from './distributed-schema.ts';
 
 export const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -16,7 +17,8 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   const name = `storeflow_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const template = distributedMode ? await distributedTemplate(ADMIN_URL) : undefined;
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
