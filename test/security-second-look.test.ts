@@ -197,16 +197,29 @@ describe('security second look: the merchant app across stores', () => {
           [b.store.id],
         )
       ).rows[0];
+    await rt.db.pool.query(`INSERT INTO lists (store_id, name) VALUES ($1, 'B Secret List')`, [b.store.id]);
+    await rt.db.pool.query(`INSERT INTO profile_lists (store_id, list, profile_id) VALUES ($1, 'B Secret List', $2)`, [b.store.id, profileId]);
+    const { rows: [segment] } = await rt.db.pool.query<{ id: string }>(
+      `INSERT INTO segments (store_id, name, definition) VALUES ($1, 'B Secret Segment', '{"conditions":[]}'::jsonb) RETURNING id`,
+      [b.store.id],
+    );
+    const segmentId = segment!.id;
     const before = await bState();
     // Words only B's pages would show.
-    const bMarks = [flowId, held.id, 'B Secret Lamp', 'b-secret-lamp', 'shopper-b@example.com', 'tenant-b.example'];
+    const bMarks = [flowId, held.id, 'B Secret Lamp', 'b-secret-lamp', 'shopper-b@example.com', 'tenant-b.example', 'B Secret List', 'B Secret Segment'];
 
-    const idFor = (path: string) => (path.startsWith('/messages') ? held.id : path.startsWith('/catalog') ? product!.id : flowId);
+    const idFor = (path: string) =>
+      path.startsWith('/messages') ? held.id : path.startsWith('/catalog') ? product!.id : path.startsWith('/people') ? profileId : path.startsWith('/segments') ? segmentId : flowId;
     const form = { _csrf: a.session.csrf, status: 'live', preset: 'welcome', definition: '{}', type: 'email', at: 'start', subject: 'x', html: '<p>x</p>', test_to: 'attacker@example.com', sample_product: 'b-secret-lamp' };
     let walked = 0;
     for (const [method, path] of routesOf(appRoutes(rt))) {
       if (!path.includes(':')) continue;
-      const url = `/app${path.replace(':stepId', encodeURIComponent(stepId)).replace(':id', idFor(path))}`;
+      const url = `/app${path
+        .replace(':stepId', encodeURIComponent(stepId))
+        .replace(':id', idFor(path))
+        .replace(':name', encodeURIComponent('B Secret List'))
+        .replace(':profileId', profileId)
+        .replace(':messageId', held.id)}`;
       const res = method === 'get' ? await a.session.agent.get(url) : await a.session.agent.post(url).type('form').send(form);
       // A held-message decision answers a foreign id as it answers one already decided: "gone".
       const gone = res.status === 303 && /done=gone$/.test(res.headers.location ?? '');

@@ -28,7 +28,13 @@ export async function createList(pool: pg.Pool, storeId: StoreId, body: { name?:
 
 export type ListChange = { status: 'done'; name: string } | { status: 'missing' } | { status: 'invalid'; errors: Errors } | { status: 'in-use'; flows: string[] };
 
+/** Whether the store has a list of this name (another store's lists are never found). */
+export async function hasList(pool: pg.Pool, storeId: StoreId, name: string): Promise<boolean> {
+  return Boolean(await findList(pool, storeId, name));
+}
+
 export async function renameStoreList(pool: pg.Pool, storeId: StoreId, from: string, body: { name?: unknown }): Promise<ListChange> {
+  if (!(await findList(pool, storeId, from))) return { status: 'missing' };
   const to = ListName.safeParse(body.name ?? '');
   if (!to.success) return { status: 'invalid', errors: { name: firstError(to.error) } };
   if (to.data === from) return { status: 'done', name: from };
@@ -64,6 +70,7 @@ export async function listPage(pool: pg.Pool, storeId: StoreId, name: string, af
 const MemberForm = z.object({ who: z.string().trim().min(1, 'enter an email or a phone number such as +14155550100').max(320) });
 
 export async function addListMember(pool: pg.Pool, storeId: StoreId, list: string, body: unknown): Promise<{ status: 'added' | 'already' | 'missing' } | { status: 'invalid'; errors: Errors }> {
+  if (!(await findList(pool, storeId, list))) return { status: 'missing' };
   const form = MemberForm.safeParse(body);
   if (!form.success) return { status: 'invalid', errors: { who: firstError(form.error) } };
   const email = Email.safeParse(form.data.who);
@@ -76,7 +83,8 @@ export async function addListMember(pool: pg.Pool, storeId: StoreId, list: strin
   return { status: after > before ? 'added' : 'already' };
 }
 
-export async function removeListMember(pool: pg.Pool, storeId: StoreId, list: string, profileId: string): Promise<boolean> {
+export async function removeListMember(pool: pg.Pool, storeId: StoreId, list: string, profileId: string): Promise<boolean | 'missing'> {
+  if (!(await findList(pool, storeId, list))) return 'missing';
   if (!z.uuid().safeParse(profileId).success) return false;
   return removeMember(pool, storeId, list, profileId);
 }

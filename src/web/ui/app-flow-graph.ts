@@ -2,7 +2,7 @@
 // any add point, into or out of a split's lanes), remove a step or a split with its lanes. Plain
 // forms with the session's CSRF token, so they work without script; each publishes the next
 // version through the flow service, which validates it and keeps the flow's status.
-import type { Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../runtime.ts';
 import type { FlowDefinition } from '../../flows/definition.ts';
@@ -22,34 +22,32 @@ const firstMessage = (e: z.ZodError) => e.issues[0]?.message ?? 'The form was in
 const anchor = (id: string) => `#step-${encodeURIComponent(id)}`;
 
 export function appFlowGraphPages(r: Router, ctx: AppContext): void {
-  const apply = async (res: Response, flowId: unknown, edit: (def: FlowDefinition) => EditResult, what: string) => {
+  // The flow is found (within the signed-in store) before the form is read: another store's flow
+  // answers 404 whatever was posted, never a validation message about it.
+  const apply = async <F>(req: Request, res: Response, schema: z.ZodType<F>, edit: (def: FlowDefinition, form: F) => EditResult, what: (form: F) => string) => {
     const { store } = res.locals as MerchantLocals;
-    const { flow, definition } = await loadFlow(ctx, store, flowId);
-    const result = edit(definition);
+    const { flow, definition } = await loadFlow(ctx, store, req.params.id);
+    const form = schema.safeParse(req.body);
+    if (!form.success) throw new ProblemError(422, firstMessage(form.error));
+    const result = edit(definition, form.data);
     if (!result.ok) throw new ProblemError(409, result.message);
     const saved = await saveDefinition(ctx, store, flow.id, flow.status, result.definition);
-    if (!saved.ok) throw new ProblemError(422, `${what}: ${saved.errors.map((e) => e.message).join('; ')}. Undo it by editing the steps named, or reload the builder.`);
+    if (!saved.ok) throw new ProblemError(422, `${what(form.data)}: ${saved.errors.map((e) => e.message).join('; ')}. Undo it by editing the steps named, or reload the builder.`);
     return { flow, stepId: result.stepId };
   };
 
   r.post('/flows/:id/graph/add', async (req, res) => {
-    const form = AddForm.safeParse(req.body);
-    if (!form.success) throw new ProblemError(422, firstMessage(form.error));
-    const { flow, stepId } = await apply(res, req.params.id, (d) => addAt(d, form.data.at, form.data.type), 'The step could not be added');
+    const { flow, stepId } = await apply(req, res, AddForm, (d, f) => addAt(d, f.at, f.type), () => 'The step could not be added');
     res.redirect(303, `/app/flows/${flow.id}/steps/${encodeURIComponent(stepId)}`);
   });
 
   r.post('/flows/:id/graph/move', async (req, res) => {
-    const form = MoveForm.safeParse(req.body);
-    if (!form.success) throw new ProblemError(422, firstMessage(form.error));
-    const { flow, stepId } = await apply(res, req.params.id, (d) => moveTo(d, form.data.step, form.data.to), `Step ${form.data.step} could not be moved`);
+    const { flow, stepId } = await apply(req, res, MoveForm, (d, f) => moveTo(d, f.step, f.to), (f) => `Step ${f.step} could not be moved`);
     res.redirect(303, `/app/flows/${flow.id}?done=moved&step=${encodeURIComponent(stepId)}${anchor(stepId)}`);
   });
 
   r.post('/flows/:id/graph/remove', async (req, res) => {
-    const form = RemoveForm.safeParse(req.body);
-    if (!form.success) throw new ProblemError(422, firstMessage(form.error));
-    const { flow } = await apply(res, req.params.id, (d) => removeAt(d, form.data.step), `Removing step ${form.data.step} would break the flow`);
+    const { flow } = await apply(req, res, RemoveForm, (d, f) => removeAt(d, f.step), (f) => `Removing step ${f.step} would break the flow`);
     res.redirect(303, `/app/flows/${flow.id}?done=removed`);
   });
 }

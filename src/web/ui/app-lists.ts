@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../runtime.ts';
 import { decodeCursor, encodeCursor, UUID_CURSOR } from '../cursor.ts';
 import { parseQuery } from '../parse-batch.ts';
-import { addListMember, allLists, createList, deleteStoreList, importIntoList, listPage, removeListMember, renameStoreList } from '../../merchant/lists.ts';
+import { addListMember, allLists, hasList, createList, deleteStoreList, importIntoList, listPage, removeListMember, renameStoreList } from '../../merchant/lists.ts';
 import { IMPORT_LIMITS } from '../../ingest/import-list-csv.ts';
 import { render } from './views.ts';
 import type { MerchantLocals } from './page-locals.ts';
@@ -79,7 +79,7 @@ export function appListPages(r: Router, ctx: AppContext): void {
     const done = await deleteStoreList(ctx.db.pool, store.id, name);
     switch (done.status) {
       case 'done': return index(res, { notice: `Deleted the list “${name}”. Its members’ profiles are kept.` });
-      case 'missing': return index(res, { notice: 'That list was already deleted.' });
+      case 'missing': return show(req, res, name);
       case 'invalid': return index(res);
       case 'in-use': return show(req, res, name, { notice: `Not deleted: ${done.flows.map((f) => `“${f}”`).join(', ')} start${done.flows.length > 1 ? '' : 's'} when someone joins this list. Change the flow’s trigger first.` }, 409);
     }
@@ -100,13 +100,14 @@ export function appListPages(r: Router, ctx: AppContext): void {
   r.post('/lists/:name/members/:profileId/remove', async (req, res) => {
     const { store } = res.locals as MerchantLocals;
     const name = String(req.params.name);
-    await removeListMember(ctx.db.pool, store.id, name, String(req.params.profileId));
+    if ((await removeListMember(ctx.db.pool, store.id, name, String(req.params.profileId))) === 'missing') return show(req, res, name);
     res.redirect(303, listUrl(name, '?done=removed'));
   });
 
   r.post('/lists/:name/import', async (req, res) => {
     const { store, actor } = res.locals as MerchantLocals;
     const name = String(req.params.name);
+    if (!(await hasList(ctx.db.pool, store.id, name))) return show(req, res, name);
     let csv: Readable;
     if (req.is('text/csv') || req.is('text/plain') || req.is('application/vnd.ms-excel')) csv = req;
     else {

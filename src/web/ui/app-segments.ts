@@ -76,6 +76,7 @@ export function appSegmentPages(r: Router, ctx: AppContext): void {
     if (done.status === 'in-use') {
       return render(res, 'error', { title: 'Cannot do that', status: 409, detail: `This segment starts ${done.flows.map((f) => `“${f}”`).join(', ')}. Change ${done.flows.length > 1 ? 'those flows’ triggers' : 'that flow’s trigger'} first, then delete the segment.` }, 409);
     }
+    if (done.status === 'missing') return render(res, 'error', { title: 'Not found', status: 404, detail: 'There is no such segment. It may have been deleted already.' }, 404);
     res.redirect(303, '/app/segments');
   });
 }
