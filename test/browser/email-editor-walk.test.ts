@@ -4,47 +4,27 @@
 // widths. Screenshots go to test/artifacts/; every page passes axe-core and logs no console error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ROOT, runCli, startApp } from '../helpers/spawn.ts';
-import { skipUnless } from '../helpers/prerequisite.ts';
+import { ARTIFACTS, checkPage, launchChromium, skipWithoutChromium, walkPage } from '../helpers/browser-walk.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test', 'artifacts');
-const skip = skipUnless('Chromium', !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)`);
 /** The demo catalog's images live on demo.storeflow.test, which no resolver knows: message frames fail to load them. */
 const DEMO_IMAGES = /net::ERR_NAME_NOT_RESOLVED/;
-const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-const AXE_PATH = '/__test-only/axe.min.js';
 
-type AxeResult = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
 
-async function check(page: Page, name: string, consoleErrors: string[], allow?: RegExp): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
-  const result = (await page.evaluate('axe.run(document)')) as AxeResult;
-  const violations = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  assert.deepEqual(violations, [], `${name}: accessibility violations`);
-  assert.deepEqual(consoleErrors.splice(0).filter((e) => !allow?.test(e)), [], `${name}: console errors`);
-}
 
 const legends = (page: Page) => page.locator('.blocks legend').allInnerTexts();
 
-test('a merchant builds an email from blocks, reorders one, and previews it as a real shopper', { skip, timeout: 600_000 }, async () => {
+test('a merchant builds an email from blocks, reorders one, and previews it as a real shopper', { skip: skipWithoutChromium, timeout: 600_000 }, async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-email-walk-'));
   const profileDir = await mkdtemp(join(tmpdir(), 'storeflow-chromium-'));
   const app = await startApp({ DATA_DIR: dataDir, PORT: '0' });
   const base = `http://127.0.0.1:${app.port}`;
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const context = await launchChromium(profileDir);
   try {
     const demo = await runCli(['demo'], { DATA_DIR: dataDir });
     assert.equal(demo.code, 0, demo.stderr);
@@ -69,14 +49,7 @@ test('a merchant builds an email from blocks, reorders one, and previews it as a
     });
     assert.equal(sent.status, 202, await sent.text());
 
-    await context.route(`**${AXE_PATH}`, (route) => route.fulfill({ path: AXE, contentType: 'application/javascript' }));
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('dialog', (d) => void d.accept());
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await walkPage(context);
 
     await page.goto(`${base}/app`);
     await page.getByLabel('Email').fill(creds[1]!);
@@ -108,7 +81,7 @@ test('a merchant builds an email from blocks, reorders one, and previews it as a
     assert.deepEqual(await legends(page), ['Block 1: Heading', 'Block 2: Text', 'Block 3: Discount code', 'Block 4: Product', 'Block 5: Button', 'Block 6: Footer with unsubscribe']);
     assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent), 'Move up block 3 (Discount code)', 'focus follows the moved block');
     await page.getByLabel('Store address').fill('1 Demo Street, Springfield');
-    await check(page, '20-email-editor', errors);
+    await checkPage(page, '20-email-editor', errors);
 
     await page.getByRole('button', { name: 'Save email' }).first().click();
     await page.getByText('Email saved.').waitFor();
@@ -130,12 +103,12 @@ test('a merchant builds an email from blocks, reorders one, and previews it as a
     const widths = await page.locator('.preview-widths iframe').evaluateAll((els) => els.map((e) => Math.round((e as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect().width)));
     assert.deepEqual(widths, [375, 700]);
     await page.locator('#preview').scrollIntoViewIfNeeded();
-    await check(page, '21-email-preview-real-profile', errors, DEMO_IMAGES);
+    await checkPage(page, '21-email-preview-real-profile', errors, DEMO_IMAGES);
 
     await page.setViewportSize({ width: 375, height: 800 });
     await page.goto(page.url());
     await page.getByRole('heading', { name: /Email email/ }).waitFor();
-    await check(page, '22-email-editor-375', errors);
+    await checkPage(page, '22-email-editor-375', errors);
   } finally {
     await context.close();
     app.child.kill('SIGTERM');

@@ -5,32 +5,16 @@
 // and logs no console error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ROOT, runCli, startApp } from '../helpers/spawn.ts';
-import { skipUnless } from '../helpers/prerequisite.ts';
+import { ARTIFACTS, checkPage, launchChromium, skipWithoutChromium, walkPage } from '../helpers/browser-walk.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test', 'artifacts');
-const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-/** Served on the app's own origin (intercepted, never reaching the app) so its CSP lets it run. */
-const AXE_PATH = '/__test-only/axe.min.js';
 
-const skip = skipUnless('Chromium', !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)`);
 
-type AxeResult = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
 
-async function check(page: Page, name: string, consoleErrors: string[]): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
-  const result = (await page.evaluate('axe.run(document)')) as AxeResult;
-  const violations = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  assert.deepEqual(violations, [], `${name}: accessibility violations`);
-  assert.deepEqual(consoleErrors.splice(0), [], `${name}: console errors`);
-}
 
 /** Opens the "Add step here" at the place named, picks the kind, adds, and comes back to the builder. */
 async function addStep(page: Page, place: string, kind: string): Promise<void> {
@@ -66,18 +50,13 @@ async function tabTo(page: Page, stepId: string): Promise<void> {
   assert.fail(`Tab never reached step ${stepId}`);
 }
 
-test('a merchant builds a flow with a split on the graph: adds, moves and removes steps in place', { skip, timeout: 480_000 }, async () => {
+test('a merchant builds a flow with a split on the graph: adds, moves and removes steps in place', { skip: skipWithoutChromium, timeout: 480_000 }, async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-graph-'));
   const profileDir = await mkdtemp(join(tmpdir(), 'storeflow-chromium-'));
   const app = await startApp({ DATA_DIR: dataDir, PORT: '0' });
   const base = `http://127.0.0.1:${app.port}`;
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const context = await launchChromium(profileDir);
   try {
     const added = await runCli(['store', 'add', '--platform', 'custom', '--domain', 'graph.example', '--json'], { DATA_DIR: dataDir });
     assert.equal(added.code, 0, added.stderr);
@@ -87,14 +66,7 @@ test('a merchant builds a flow with a split on the graph: adds, moves and remove
     const password = /^password:\s*(\S+)/m.exec(user.stdout)?.[1];
     assert.ok(password, user.stdout);
 
-    await context.route(`**${AXE_PATH}`, (route) => route.fulfill({ path: AXE, contentType: 'application/javascript' }));
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('dialog', (d) => void d.accept());
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await walkPage(context);
 
     await page.goto(`${base}/app/login`);
     await page.getByLabel('Email').fill('owner@graph.example');
@@ -105,7 +77,7 @@ test('a merchant builds a flow with a split on the graph: adds, moves and remove
     await page.getByRole('button', { name: 'Create flow' }).click();
     await page.getByText('Flow created as a draft').waitFor();
     assert.deepEqual(await mainIds(page), ['email-1']);
-    await check(page, '21-graph-blank', errors);
+    await checkPage(page, '21-graph-blank', errors);
 
     // A split at the end, then a step in each of its lanes.
     await addStep(page, 'Main path: at the end, after step email-1', 'Split on a condition (yes / no)');
@@ -119,7 +91,7 @@ test('a merchant builds a flow with a split on the graph: adds, moves and remove
     const box = async (id: string) => (await page.locator(`#step-${id}`).boundingBox())!;
     const [yes, no] = [await box('email-2'), await box('sms-1')];
     assert.ok(Math.abs(yes.y - no.y) < 2 && no.x > yes.x + yes.width, 'the lanes sit side by side');
-    await check(page, '22-graph-split', errors);
+    await checkPage(page, '22-graph-split', errors);
 
     // Keyboard only: Tab to the delay, ↑ to the SMS above it, Alt+↑ moves the SMS out above the split.
     await tabTo(page, 'delay-1');
@@ -132,7 +104,7 @@ test('a merchant builds a flow with a split on the graph: adds, moves and remove
     // The page comes back at #step-sms-1, the moved step's box, which takes the focus: the keyboard carries on.
     for (let i = 0; i < 50 && (await focusedStep(page)) !== 'sms-1'; i++) await page.waitForTimeout(200);
     assert.equal(await focusedStep(page), 'sms-1', 'focus stays on the moved step');
-    await check(page, '23-graph-moved-by-keyboard', errors);
+    await checkPage(page, '23-graph-moved-by-keyboard', errors);
 
     // "Move to…": the SMS goes into the Yes lane, under the email.
     const move = page.locator('#step-sms-1 details.fg-move');
@@ -148,7 +120,7 @@ test('a merchant builds a flow with a split on the graph: adds, moves and remove
     await page.keyboard.press('Delete');
     await page.getByText('Step removed.').waitFor();
     assert.deepEqual(await lanesOf(page, 'split-1'), [['Yes', ['sms-1']], ['No', ['delay-1']]]);
-    await check(page, '24-graph-removed', errors);
+    await checkPage(page, '24-graph-removed', errors);
 
     // The mouse too: the delay leaves with its Remove button.
     await page.getByRole('button', { name: 'Remove step delay-1' }).click();
@@ -159,7 +131,7 @@ test('a merchant builds a flow with a split on the graph: adds, moves and remove
     await page.reload();
     const overflow = await page.locator('html').evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth - (el as unknown as { clientWidth: number }).clientWidth);
     assert.ok(overflow <= 1, `the builder scrolls sideways at 375 px by ${overflow}px`);
-    await check(page, '25-graph-375', errors);
+    await checkPage(page, '25-graph-375', errors);
   } finally {
     await context.close();
     app.child.kill('SIGTERM');

@@ -6,19 +6,14 @@
 // no console error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
 import { ROOT, runCli, startApp } from '../helpers/spawn.ts';
-import { skipUnless } from '../helpers/prerequisite.ts';
+import { ARTIFACTS, checkPage, launchChromium, skipWithoutChromium, walkPage } from '../helpers/browser-walk.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 const ADMIN = { email: 'walk-admin@support.example', password: 'walk-admin-password-1' };
 
-const skip = skipUnless('Chromium', !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)`);
 
 async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -30,38 +25,19 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs
   }
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 /** The demo catalog's images live on demo.storeflow.test, which no resolver knows: message frames fail to load them. */
 const DEMO_IMAGES = /net::ERR_NAME_NOT_RESOLVED/;
-const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-/** Served on the app's own origin (intercepted, never reaching the app) so its CSP lets it run. */
-const AXE_PATH = '/__test-only/axe.min.js';
 
-type AxeResult = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
 
-/** A screenshot, then axe-core's rules and the console: a page fails on any violation or error. */
-async function check(page: Page, name: string, consoleErrors: string[], allow?: RegExp): Promise<void> {
-  await shot(page, name);
-  await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
-  const result = (await page.evaluate('axe.run(document)')) as AxeResult;
-  const violations = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  assert.deepEqual(violations, [], `${name}: accessibility violations`);
-  assert.deepEqual(consoleErrors.splice(0).filter((e) => !allow?.test(e)), [], `${name}: console errors`);
-}
 
-test('a merchant builds, previews and turns on the abandoned-checkout flow, and sees it work', { skip, timeout: 240_000 }, async () => {
+test('a merchant builds, previews and turns on the abandoned-checkout flow, and sees it work', { skip: skipWithoutChromium, timeout: 240_000 }, async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-walk-'));
   const profileDir = await mkdtemp(join(tmpdir(), 'storeflow-chromium-'));
   const env = { DATA_DIR: dataDir, PORT: '0', SUPPORT_BOOTSTRAP_EMAIL: ADMIN.email, SUPPORT_BOOTSTRAP_PASSWORD: ADMIN.password };
   const app = await startApp(env);
   const base = `http://127.0.0.1:${app.port}`;
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const context = await launchChromium(profileDir);
   try {
     const demo = await runCli(['demo'], { DATA_DIR: dataDir });
     assert.equal(demo.code, 0, demo.stderr);
@@ -69,38 +45,31 @@ test('a merchant builds, previews and turns on the abandoned-checkout flow, and 
     const key = /private key: (\S+)/.exec(demo.stdout);
     assert.ok(creds && key, demo.stdout);
 
-    await context.route(`**${AXE_PATH}`, (route) => route.fulfill({ path: AXE, contentType: 'application/javascript' }));
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('dialog', (d) => void d.accept());
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await walkPage(context);
 
     await page.goto(`${base}/app`);
     await page.getByLabel('Email').fill(creds[1]!);
     await page.getByLabel('Password').fill(creds[2]!);
-    await check(page, '01-sign-in', errors);
+    await checkPage(page, '01-sign-in', errors);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: /Get started with demo\.storeflow\.test/ }).waitFor();
     assert.match(await page.locator('#check-catalog').innerText(), /12 products/);
     assert.match(await page.locator('#check-tracking').innerText(), /done/);
     assert.match(await page.locator('#check-flow').innerText(), /to do/);
-    await check(page, '02-onboarding', errors);
+    await checkPage(page, '02-onboarding', errors);
 
     await page.getByRole('link', { name: 'Store settings' }).click();
     await page.getByLabel('Store timezone').selectOption('Europe/Berlin');
     await page.getByLabel('Store currency').selectOption('EUR');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Saved. Dates and money now show in these.').waitFor();
-    await check(page, '15-store-settings', errors);
+    await checkPage(page, '15-store-settings', errors);
 
     await page.getByRole('link', { name: 'Flows', exact: true }).click();
     await page.getByLabel('Start from').selectOption('abandoned-checkout');
     await page.getByRole('button', { name: 'Create flow' }).click();
     await page.getByText('Flow created as a draft').waitFor();
-    await check(page, '03-flow-builder', errors);
+    await checkPage(page, '03-flow-builder', errors);
 
     await page.getByRole('link', { name: 'Edit step wait' }).click();
     assert.equal(await page.getByLabel('How long').inputValue(), '4');
@@ -111,7 +80,7 @@ test('a merchant builds, previews and turns on the abandoned-checkout flow, and 
     assert.equal(await page.locator('#duration_amount-error').innerText(), 'enter a whole number above 0 and choose a unit');
     assert.equal(await page.getByLabel('How long').inputValue(), '0', 'what was typed is kept');
     // The form comes back with 422 on purpose; Chromium logs that status as a failed load.
-    await check(page, '13-step-error', errors, /status of 422/);
+    await checkPage(page, '13-step-error', errors, /status of 422/);
     await page.getByLabel('How long').fill('1');
     await page.getByLabel('Unit').selectOption('seconds');
     await page.getByRole('button', { name: 'Save step' }).click();
@@ -122,7 +91,7 @@ test('a merchant builds, previews and turns on the abandoned-checkout flow, and 
     await page.getByRole('link', { name: 'Edit trigger' }).click();
     await page.getByLabel('Again after').fill('2');
     await page.getByLabel('Recently means within (hours)').fill('12');
-    await check(page, '14-flow-settings', errors);
+    await checkPage(page, '14-flow-settings', errors);
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Saved as a new version').waitFor();
     await page.getByRole('link', { name: 'Edit step email' }).click();
@@ -133,11 +102,11 @@ test('a merchant builds, previews and turns on the abandoned-checkout flow, and 
     await page.getByLabel('Send a test to').fill('owner@demo.storeflow.test');
     await page.getByRole('button', { name: 'Send test' }).click();
     await page.getByText('Test message queued for owner@demo.storeflow.test').waitFor();
-    await check(page, '04-template-preview', errors, DEMO_IMAGES);
+    await checkPage(page, '04-template-preview', errors, DEMO_IMAGES);
 
     await page.getByRole('link', { name: 'Review and turn on' }).first().click();
     await page.getByLabel(/^Live/).check();
-    await check(page, '05-review', errors);
+    await checkPage(page, '05-review', errors);
     await page.getByRole('button', { name: 'Save status' }).click();
     await page.getByText('Status changed.').waitFor();
     assert.match(await page.locator('h1 .badge').innerText(), /live/);
@@ -168,7 +137,7 @@ test('a merchant builds, previews and turns on the abandoned-checkout flow, and 
     assert.match(await row.innerText(), /(CET|CEST)/, 'dates in the store timezone');
     await row.locator('summary').click();
     await page.frameLocator('iframe[title="Message to walker@example.com"]').getByText('your cart is waiting').waitFor({ timeout: 5_000 });
-    await check(page, '06-outbox', errors, DEMO_IMAGES);
+    await checkPage(page, '06-outbox', errors, DEMO_IMAGES);
 
     await poll('the report to count the message', async () => {
       await page.goto(`${flowUrl}/report`);
@@ -177,15 +146,15 @@ test('a merchant builds, previews and turns on the abandoned-checkout flow, and 
     assert.equal(await page.locator('#kpi-entered').innerText(), '1');
     await page.locator('canvas').first().waitFor();
     await page.locator('canvas[data-drawn]').nth(1).waitFor();
-    await check(page, '07-report', errors);
+    await checkPage(page, '07-report', errors);
 
     await page.goto(`${base}/app/flows`);
     assert.match(await page.locator('tr', { hasText: 'Abandoned checkout' }).innerText(), /live/);
-    await check(page, '08-flows', errors);
+    await checkPage(page, '08-flows', errors);
     await page.goto(`${base}/app/catalog?q=shirt`);
     await page.getByRole('link', { name: 'Linen Shirt' }).click();
     await page.locator('canvas[data-drawn]').first().waitFor();
-    await check(page, '09-product-history', errors);
+    await checkPage(page, '09-product-history', errors);
     await page.goto(`${base}/app`);
     assert.match(await page.locator('#check-flow').innerText(), /done/);
 
@@ -193,9 +162,9 @@ test('a merchant builds, previews and turns on the abandoned-checkout flow, and 
     await page.goto(`${base}/app/flows`);
     const overflow = await page.locator('html').evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth - (el as unknown as { clientWidth: number }).clientWidth);
     assert.ok(overflow <= 1, `the flows page scrolls sideways at 375 px by ${overflow}px`);
-    await check(page, '10-flows-375', errors);
+    await checkPage(page, '10-flows-375', errors);
     await page.goto(flowUrl);
-    await check(page, '11-builder-375', errors);
+    await checkPage(page, '11-builder-375', errors);
 
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${base}/support/login`);
@@ -207,7 +176,7 @@ test('a merchant builds, previews and turns on the abandoned-checkout flow, and 
     await page.getByRole('link', { name: 'demo.storeflow.test' }).click();
     await page.getByRole('button', { name: 'Check' }).click();
     await page.getByRole('button', { name: 'Enable' }).waitFor();
-    await check(page, '12-support-store', errors);
+    await checkPage(page, '12-support-store', errors);
 
   } finally {
     await context.close();

@@ -5,32 +5,15 @@
 // page is checked with axe-core and must log no console error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
 import { ROOT, runCli, startApp } from '../helpers/spawn.ts';
-import { skipUnless } from '../helpers/prerequisite.ts';
+import { ARTIFACTS, checkPage, launchChromium, skipWithoutChromium, walkPage } from '../helpers/browser-walk.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test', 'artifacts');
-const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-/** Served on the app's own origin (intercepted, never reaching the app) so its CSP lets it run. */
-const AXE_PATH = '/__test-only/axe.min.js';
 
-const skip = skipUnless('Chromium', !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)`);
 
-type AxeResult = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
 
-async function check(page: Page, name: string, consoleErrors: string[]): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
-  const result = (await page.evaluate('axe.run(document)')) as AxeResult;
-  const violations = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  assert.deepEqual(violations, [], `${name}: accessibility violations`);
-  assert.deepEqual(consoleErrors.splice(0), [], `${name}: console errors`);
-}
 
 const CSV = [
   'email,first_name,last_name,email_consent',
@@ -40,7 +23,7 @@ const CSV = [
   'shopper1@example.com,,,no',
 ].join('\n');
 
-test('a merchant finds a person, builds a list from a CSV and a spend segment, and sees its count', { skip, timeout: 540_000 }, async () => {
+test('a merchant finds a person, builds a list from a CSV and a spend segment, and sees its count', { skip: skipWithoutChromium, timeout: 540_000 }, async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'storeflow-people-walk-'));
   const profileDir = await mkdtemp(join(tmpdir(), 'storeflow-chromium-'));
@@ -51,21 +34,9 @@ test('a merchant finds a person, builds a list from a CSV and a spend segment, a
   assert.ok(creds, demo.stdout);
   const app = await startApp({ DATA_DIR: dataDir, PORT: '0' });
   const base = `http://127.0.0.1:${app.port}`;
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const context = await launchChromium(profileDir);
   try {
-    await context.route(`**${AXE_PATH}`, (route) => route.fulfill({ path: AXE, contentType: 'application/javascript' }));
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('dialog', (d) => void d.accept());
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await walkPage(context);
 
     await page.goto(`${base}/app`);
     await page.getByLabel('Email').fill(creds[1]!);
@@ -82,26 +53,26 @@ test('a merchant finds a person, builds a list from a CSV and a spend segment, a
     await page.getByLabel('Find a person').fill('shopper12@');
     await page.getByRole('button', { name: 'Search' }).click();
     assert.equal(await page.locator('#people tbody tr').count(), 1);
-    await check(page, 'p01-people-search', errors);
+    await checkPage(page, 'p01-people-search', errors);
     await page.locator('#people tbody a').first().click();
     await page.getByRole('heading', { name: 'Identifiers' }).waitFor();
     assert.match(await page.locator('#identifiers').innerText(), /shopper12@example\.com/);
     assert.match(await page.locator('#consent').innerText(), /Email\s+(Subscribed|Unsubscribed|Never subscribed)/);
-    await check(page, 'p02-person', errors);
+    await checkPage(page, 'p02-person', errors);
 
     // Lists: create one, import a CSV file (sent as the request body by list-import.js).
     await page.getByRole('link', { name: 'Lists', exact: true }).click();
     await page.getByLabel('List name').fill('Spring fair');
     await page.getByRole('button', { name: 'Create list' }).click();
     await page.getByText('List created.').waitFor();
-    await check(page, 'p03-list', errors);
+    await checkPage(page, 'p03-list', errors);
     await page.getByLabel('CSV file').setInputFiles({ name: 'fair.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
     await page.getByRole('button', { name: 'Import' }).click();
     await page.getByRole('heading', { name: 'Latest import' }).waitFor();
     assert.match(await page.locator('#import-report').innerText(), /read 4 rows, imported 3, 3 joined the list, consent recorded for 2, 1 refused/);
     assert.match(await page.locator('#bad-rows').innerText(), /4\s+the email is not an email address/);
     assert.equal(await page.locator('#members tbody tr').count(), 3);
-    await check(page, 'p04-list-imported', errors);
+    await checkPage(page, 'p04-list-imported', errors);
     await page.getByRole('link', { name: 'Fern Ash' }).click();
     assert.match(await page.locator('#consent').innerText(), /Email\s+Subscribed\s+csv import\s+\d+ \w{3} \d{4}, \d\d:\d\d CE(S)?T/);
 
@@ -113,17 +84,17 @@ test('a merchant finds a person, builds a list from a CSV and a spend segment, a
     await page.locator('#s_metric_0').selectOption('Placed Order');
     await page.locator('#s_days_0').fill('365');
     await page.locator('#s_amount_0').fill('10');
-    await check(page, 'p05-segment-builder', errors);
+    await checkPage(page, 'p05-segment-builder', errors);
     await page.getByRole('button', { name: 'Create segment' }).click();
     await page.getByText('Segment created:').waitFor();
     const count = Number(await page.locator('#segment-count strong').innerText());
     assert.ok(count > 0, 'demo shoppers have placed orders');
     assert.match(await page.locator('#h-cond + ul').innerText(), /Placed Order value, summed over 365 days, at least €10\.00/);
     assert.equal(await page.locator('svg.count-chart rect').count(), 1, 'today’s count in the chart');
-    await check(page, 'p06-segment', errors);
+    await checkPage(page, 'p06-segment', errors);
     await page.getByRole('link', { name: '← Segments' }).click();
     assert.match(await page.locator('#segments').innerText(), new RegExp(`Spent over €10\\s+${count}\\s`));
-    await check(page, 'p07-segments', errors);
+    await checkPage(page, 'p07-segments', errors);
   } finally {
     await context.close();
     app.child.kill('SIGTERM');
