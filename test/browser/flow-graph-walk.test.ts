@@ -37,6 +37,12 @@ async function lanesOf(page: Page, splitId: string): Promise<Array<[string, stri
   }
   return out;
 }
+/** Does `act` and waits for the page it leads to: the notice an edit shows may already be on the page from the edit before. */
+async function navigates(page: Page, act: () => Promise<unknown>): Promise<void> {
+  const loaded = page.waitForEvent('load');
+  await act();
+  await loaded;
+}
 const mainIds = (page: Page) => page.locator('.fg-main > .fg-item[data-item]').evaluateAll((items) => items.map((i) => i.getAttribute('data-item') ?? ''));
 /** The step id of the focused node, if a node has focus. */
 const focusedStep = (page: Page) => page.evaluate('document.activeElement && document.activeElement.dataset.step') as Promise<string | undefined>;
@@ -97,7 +103,7 @@ test('a merchant builds a flow with a split on the graph: adds, moves and remove
     await tabTo(page, 'delay-1');
     await page.keyboard.press('ArrowUp');
     assert.equal(await focusedStep(page), 'sms-1');
-    await page.keyboard.press('Alt+ArrowUp');
+    await navigates(page, () => page.keyboard.press('Alt+ArrowUp'));
     await page.getByText('Step moved.').waitFor();
     assert.deepEqual(await mainIds(page), ['email-1', 'sms-1', 'split-1']);
     assert.deepEqual(await lanesOf(page, 'split-1'), [['Yes', ['email-2']], ['No', ['delay-1']]]);
@@ -110,20 +116,20 @@ test('a merchant builds a flow with a split on the graph: adds, moves and remove
     const move = page.locator('#step-sms-1 details.fg-move');
     await move.locator('summary').click();
     await move.getByLabel('Move step sms-1 to').selectOption({ label: 'Yes lane of step split-1: at the end, after step email-2' });
-    await move.getByRole('button', { name: /^Move/ }).click();
+    await navigates(page, () => move.getByRole('button', { name: /^Move/ }).click());
     await page.getByText('Step moved.').waitFor();
     assert.deepEqual(await mainIds(page), ['email-1', 'split-1']);
     assert.deepEqual(await lanesOf(page, 'split-1'), [['Yes', ['email-2', 'sms-1']], ['No', ['delay-1']]]);
 
     // Remove with the keyboard: focus the email, Delete, confirm.
     await tabTo(page, 'email-2');
-    await page.keyboard.press('Delete');
+    await navigates(page, () => page.keyboard.press('Delete'));
     await page.getByText('Step removed.').waitFor();
     assert.deepEqual(await lanesOf(page, 'split-1'), [['Yes', ['sms-1']], ['No', ['delay-1']]]);
     await checkPage(page, '24-graph-removed', errors);
 
     // The mouse too: the delay leaves with its Remove button.
-    await page.getByRole('button', { name: 'Remove step delay-1' }).click();
+    await navigates(page, () => page.getByRole('button', { name: 'Remove step delay-1' }).click());
     await page.getByText('Step removed.').waitFor();
     assert.deepEqual(await lanesOf(page, 'split-1'), [['Yes', ['sms-1']], ['No', []]]);
 
