@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { StoreId } from '../model/ids.ts';
 import { Email, Phone } from '../model/profile.ts';
 import { withTransaction } from '../db/pool.ts';
-import { deleteList, findList, flowsTriggeredByList, insertList, listImports, listMembers, removeMember, renameList, storeLists, type ListRow, type MemberRow, type StoredImport } from '../db/repositories/lists.ts';
+import { flowsStartedBy } from '../db/repositories/flows.ts';
+import { deleteList, findList, insertList, listImports, listMembers, removeMember, renameList, storeLists, type ListRow, type MemberRow, type StoredImport } from '../db/repositories/lists.ts';
 import { upsertProfile } from '../ingest/ingest-profiles.ts';
 import { importListCsv, type ImportOutcome } from '../ingest/import-list-csv.ts';
 
@@ -39,7 +40,7 @@ export async function renameStoreList(pool: pg.Pool, storeId: StoreId, from: str
   if (!to.success) return { status: 'invalid', errors: { name: firstError(to.error) } };
   if (to.data === from) return { status: 'done', name: from };
   return withTransaction(pool, async (tx) => {
-    const flows = await flowsTriggeredByList(tx, storeId, from);
+    const flows = await flowsStartedBy(tx, storeId, 'list', from);
     if (flows.length) return { status: 'in-use', flows } as const;
     const done = await renameList(tx, storeId, from, to.data);
     if (done === 'missing') return { status: 'missing' } as const;
@@ -50,7 +51,7 @@ export async function renameStoreList(pool: pg.Pool, storeId: StoreId, from: str
 
 export async function deleteStoreList(pool: pg.Pool, storeId: StoreId, name: string): Promise<ListChange> {
   return withTransaction(pool, async (tx) => {
-    const flows = await flowsTriggeredByList(tx, storeId, name);
+    const flows = await flowsStartedBy(tx, storeId, 'list', name);
     if (flows.length) return { status: 'in-use', flows } as const;
     return (await deleteList(tx, storeId, name)) ? ({ status: 'done', name } as const) : ({ status: 'missing' } as const);
   });

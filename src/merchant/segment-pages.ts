@@ -5,8 +5,9 @@ import type { StoreId } from '../model/ids.ts';
 import { withTransaction } from '../db/pool.ts';
 import { createSegment, readSegment, storeSegments, type Segment } from '../flows/segments.ts';
 import { snapshotSegmentCounts } from '../flows/segment-history.ts';
-import { deleteSegment, flowsTriggeredBySegment, segmentCountHistory, segmentMembers, type SegmentMember } from '../db/repositories/segment-counts.ts';
+import { deleteSegment, segmentCountHistory, segmentMembers, type SegmentMember } from '../db/repositories/segment-counts.ts';
 import { Metrics } from '../model/event.ts';
+import { flowsStartedBy } from '../db/repositories/flows.ts';
 import { recentEventVocabulary } from '../db/repositories/merchant-reads.ts';
 import { profilePropertyNames } from '../db/repositories/people-reads.ts';
 import { definitionOf, SegmentIdParam, type SegmentForm } from './segment-form.ts';
@@ -33,7 +34,7 @@ export async function segmentPage(pool: pg.Pool, storeId: StoreId, id: string, a
   const [history, rows, flows] = await Promise.all([
     segmentCountHistory(pool, storeId, id, HISTORY_DAYS),
     segmentMembers(pool, storeId, id, { afterId, limit: SEGMENT_MEMBERS_PAGE + 1 }),
-    flowsTriggeredBySegment(pool, storeId, id),
+    flowsStartedBy(pool, storeId, 'segment', id),
   ]);
   const members = rows.slice(0, SEGMENT_MEMBERS_PAGE);
   return { segment, history, members, nextAfter: rows.length > SEGMENT_MEMBERS_PAGE ? members[members.length - 1]!.profileId : null, flows };
@@ -42,7 +43,7 @@ export async function segmentPage(pool: pg.Pool, storeId: StoreId, id: string, a
 export async function deleteStoreSegment(pool: pg.Pool, storeId: StoreId, id: string): Promise<{ status: 'done' | 'missing' } | { status: 'in-use'; flows: string[] }> {
   if (!SegmentIdParam.safeParse(id).success) return { status: 'missing' };
   return withTransaction(pool, async (tx) => {
-    const flows = await flowsTriggeredBySegment(tx, storeId, id);
+    const flows = await flowsStartedBy(tx, storeId, 'segment', id);
     if (flows.length) return { status: 'in-use', flows } as const;
     return { status: (await deleteSegment(tx, storeId, id)) ? 'done' : 'missing' } as const;
   });

@@ -150,3 +150,15 @@ export async function lockFlow(db: Queryable, storeId: StoreId, flowId: FlowId):
   const { rows } = await db.query('SELECT 1 FROM flows WHERE store_id = $1 AND id = $2 FOR UPDATE', [storeId, flowId]);
   return rows.length === 1;
 }
+
+/**
+ * Names of the flows a list or segment starts: renaming or deleting it would leave them never
+ * starting, so the merchant is told which to change first.
+ */
+export async function flowsStartedBy(db: Queryable, storeId: StoreId, triggerType: 'list' | 'segment', key: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    'SELECT name FROM flows WHERE store_id = $1 AND trigger_type = $2 AND trigger_key = $3 ORDER BY name',
+    [storeId, triggerType, key],
+  );
+  return rows.map((r) => r.name);
+}

@@ -31,15 +31,6 @@ export async function insertList(db: Queryable, storeId: StoreId, name: string):
   return rowCount === 1;
 }
 
-/** Flows whose trigger is joining this list: renaming or deleting it would leave them never starting. */
-export async function flowsTriggeredByList(db: Queryable, storeId: StoreId, name: string): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
-    `SELECT name FROM flows WHERE store_id = $1 AND trigger_type = 'list' AND trigger_key = $2 ORDER BY name`,
-    [storeId, name],
-  );
-  return rows.map((r) => r.name);
-}
-
 /** Moves the list and its memberships to the new name; call inside a transaction. */
 export async function renameList(db: Queryable, storeId: StoreId, from: string, to: string): Promise<'renamed' | 'missing' | 'taken'> {
   const taken = await db.query('SELECT 1 FROM lists WHERE store_id = $1 AND name = $2', [storeId, to]);

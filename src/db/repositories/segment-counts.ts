@@ -44,12 +44,3 @@ export async function deleteSegment(db: Queryable, storeId: StoreId, segmentId: 
   const { rowCount } = await db.query('DELETE FROM segments WHERE store_id = $1 AND id = $2', [storeId, segmentId]);
   return rowCount === 1;
 }
-
-/** Flows started by joining this segment: deleting it would leave them never starting. */
-export async function flowsTriggeredBySegment(db: Queryable, storeId: StoreId, segmentId: string): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
-    `SELECT name FROM flows WHERE store_id = $1 AND trigger_type = 'segment' AND trigger_key = $2 ORDER BY name`,
-    [storeId, segmentId],
-  );
-  return rows.map((r) => r.name);
-}
