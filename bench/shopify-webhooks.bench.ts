@@ -166,7 +166,7 @@ async function measure(): Promise<{ rate: BenchResult; p99: BenchResult }> {
     await runRoute(rt, url, warmup, 1_000);
     const runs: RouteRun[] = [];
     for (const rate of rates) runs.push(await runRoute(rt, url, seqsOf(rate * seconds), rate));
-    const verified = await verifyStored(routeDb.url, Array.from({ length: next }, (_, i) => i), stubState.lastRead);
+    const verified = await verifyStored(routeDb.url, Array.from({ length: next }, (_, i) => i), stubState.lastRead, warmup.length);
     const routeRows = await storedCounts(routeDb.url);
 
     // The baselines store the same deliveries: the warm-up creates the rows, the rest is timed.

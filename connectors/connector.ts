@@ -59,6 +59,11 @@ export type NormaliseContext = {
    * last said; variants not known are absent. For payloads that no longer carry tracking.
    */
   trackedVariants?: (externalVariantIds: string[]) => Promise<Map<string, boolean>>;
+  /**
+   * Of these stock items (Shopify's inventory items), those stored with every location they are
+   * stocked at: a single-location report of one can be applied as it is ('stock-levels').
+   */
+  summableStockItems?: (stockItemIds: string[]) => Promise<Set<string>>;
 };
 
 export type CatalogPage = { products: ProductInput[]; cursor: string | null };

@@ -35,8 +35,12 @@ describe('stock per location', () => {
   // What Shopify holds now: the stub answers read-backs from it.
   const stock = { warehouse: 6, counter: 4 };
 
-  const deliverLevel = async (available: number) => {
-    const body = realFixture('inventory_levels/update').replace('"available": 6', `"available": ${available}`);
+  // Shopify dates each report when the level changed; the sample's 2021 date stands for that.
+  const deliverLevel = async (available: number, location = WAREHOUSE) => {
+    const body = realFixture('inventory_levels/update')
+      .replace('"available": 6', `"available": ${available}`)
+      .replace('"2021-12-31T19:00:00-05:00"', JSON.stringify(new Date().toISOString()))
+      .replaceAll(WAREHOUSE, location);
     const res = await postDelivery(request(app), signedDelivery('inventory_levels/update', body, { triggeredAt: new Date().toISOString() }));
     assert.equal(res.status, 200);
     assert.equal(await drainWebhooks(rt), 1);
@@ -126,8 +130,9 @@ describe('stock per location', () => {
     // Restocked above the threshold, then a fall through it: that one fires.
     stock.warehouse = 12;
     await deliverLevel(12);
-    stock.warehouse = 7;
     stock.counter = 1;
+    await deliverLevel(1, COUNTER);
+    stock.warehouse = 7;
     await deliverLevel(7);
     assert.deepEqual(await quantities(), { product: 7, variant: 7 });
     await processTriggerQueue(rt.db.pool, { now: new Date() });

@@ -100,8 +100,13 @@ const InventoryItemsData = z.object({
 /** A location's legacy id ("24826418" of gid://shopify/Location/24826418), as webhooks name it. */
 export const locationIdOf = (gid: string): string => gid.slice(gid.lastIndexOf('/') + 1).split('?')[0]!;
 
-function levelsOf(nodes: Array<z.infer<typeof LevelNode>>): LocationLevel[] {
+/**
+ * Levels as read, dated when read: a report Shopify made before the read (a late retry) must not
+ * overwrite what the read found, and one made after it must.
+ */
+function levelsOf(nodes: Array<z.infer<typeof LevelNode>>, readAt: Date): LocationLevel[] {
   return nodes.map((n) => ({
+    at: readAt,
     locationId: locationIdOf(n.location.id),
     locationName: n.location.name ?? null,
     available: n.quantities.find((q) => q.name === 'available')?.quantity ?? null,
@@ -190,8 +195,11 @@ export async function productsByInventoryItems(call: GraphqlCall, shopDomain: st
     const variantId = item?.variant?.legacyResourceId;
     if (product && variantId && item?.inventoryLevels) {
       // The item's own variant carries its stock per location: ingest leaves out locations the merchant does not count.
-      const levels = levelsOf(item.inventoryLevels.nodes);
-      product.variants = product.variants.map((v) => (v.externalId === variantId ? { ...v, locationLevels: levels } : v));
+      const levels = levelsOf(item.inventoryLevels.nodes, fetchedAt);
+      // Fewer levels than asked for is all of them: later reports for this item can be summed
+      // with the stored levels instead of reading the product back again.
+      const stock = item.id ? { stockItemId: locationIdOf(item.id), levelsComplete: levels.length < LEVELS_PER_ITEM } : {};
+      product.variants = product.variants.map((v) => (v.externalId === variantId ? { ...v, locationLevels: levels, ...stock } : v));
     }
     out.push(product);
   }

@@ -79,9 +79,15 @@ async function normalise(readback: InventoryReadback, topic: string, payload: un
     case 'products/delete':
       return [{ kind: 'product-deleted', externalIds: [ExternalProductId.parse(ProductDeletePayload.parse(payload).id)] }];
     case 'inventory_levels/update': {
-      // The payload names one inventory item at one location; the product with every variant
-      // summed over all locations is read back, so the stored totals never drift.
+      // The payload names one inventory item at one location. An item stored with every location
+      // it is stocked at takes the report as it is: its stock is the sum of its latest level at
+      // each location. Any other item's product is read back whole (once; the read lists its
+      // locations), since Shopify's query-cost budget allows only a few such reads a second.
       const level = InventoryLevelPayload.parse(payload);
+      const at = Date.parse(level.updated_at ?? '');
+      if (Number.isFinite(at) && (await ctx.summableStockItems?.([level.inventory_item_id]))?.has(level.inventory_item_id)) {
+        return [{ kind: 'stock-levels', levels: [{ stockItemId: level.inventory_item_id, locationId: level.location_id, available: level.available, at: new Date(at) }] }];
+      }
       if (!ctx.accessToken) return ignored('no access token to look the inventory item up');
       const gid = level.admin_graphql_api_id?.startsWith('gid://shopify/InventoryItem/')
         ? level.admin_graphql_api_id

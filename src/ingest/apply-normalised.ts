@@ -7,7 +7,7 @@ import type { Store } from '../model/store.ts';
 import { markProductsDeleted } from '../db/repositories/catalog.ts';
 import { markUninstalled } from '../db/repositories/stores.ts';
 import { erasePersonalData, exportPersonalData } from '../db/repositories/personal-data.ts';
-import { ingestCatalog } from './ingest-catalog.ts';
+import { ingestCatalog, ingestStockLevels } from './ingest-catalog.ts';
 import { ingestEvents } from './ingest-events.ts';
 import { ingestProfiles } from './ingest-profiles.ts';
 import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
@@ -46,6 +46,10 @@ export async function applyPart(
       const products = withSourceTime(part.products, sourceTime);
       const r = await ingestCatalog(deps.pool, store.id, products, { delivery: d });
       return r.duplicate ? 'catalog: duplicate' : `catalog: ${r.upserted} upserted, ${r.stale} stale`;
+    }
+    case 'stock-levels': {
+      const r = await ingestStockLevels(deps.pool, store.id, part.levels, { delivery: d });
+      return r.duplicate ? 'stock levels: duplicate' : `stock levels: ${r.applied} applied, ${part.levels.length - r.applied} stale`;
     }
     case 'product-deleted': {
       const r = await transactOnce(deps.pool, store.id, d, (tx) => markProductsDeleted(tx, store.id, part.externalIds, sourceTime ?? new Date()));

@@ -1,6 +1,6 @@
 // The one write path for catalog data, whichever connector it came from.
 import type pg from 'pg';
-import { productQuantity, type InventoryChange, type ProductInput } from '../model/catalog.ts';
+import { productQuantity, type InventoryChange, type ProductInput, type StockLevelReport } from '../model/catalog.ts';
 import type { ExternalProductId, ExternalVariantId, ProductId, StoreId, VariantId } from '../model/ids.ts';
 import {
   insertNewProducts,
@@ -19,6 +19,7 @@ import { DUPLICATE, transactOnce, type Delivery } from './record-delivery.ts';
 import { withTransaction } from '../db/pool.ts';
 import { recordDeliveries } from '../db/repositories/deliveries.ts';
 import { lockUncountedLocations, storedLevels, upsertLevels, type LevelWrite } from '../db/repositories/locations.ts';
+import { applyStockLevels, productsOfStockItems } from '../db/repositories/stock-levels.ts';
 
 export type CatalogIngestResult = { upserted: number; stale: number; duplicate: boolean; changes: InventoryChange[] };
 
@@ -127,6 +128,8 @@ async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, reported: Produ
       price: v.price ?? null,
       inventoryQuantity: item.inventoryTracking === 'none' ? null : (v.inventoryQuantity ?? null),
       inventoryTracked: v.inventoryTracked ?? null,
+      stockItemId: v.stockItemId ?? null,
+      levelsComplete: v.levelsComplete ?? null,
       sourceUpdatedAt: write.sourceUpdatedAt,
     })),
   );
@@ -170,7 +173,7 @@ async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, reported: Produ
         locationId: l.locationId,
         locationName: l.locationName ?? null,
         available: l.available,
-        at: write.sourceUpdatedAt,
+        at: l.at ?? write.sourceUpdatedAt,
       })),
     ),
   );
@@ -184,24 +187,54 @@ async function applyCatalog(tx: pg.PoolClient, storeId: StoreId, reported: Produ
  * Several deliveries' catalog changes in one transaction (a worker's leased batch). Each
  * delivery id is recorded with the write; a delivery recorded before (applied, then the worker
  * died before marking it processed) contributes nothing. Among changes to one product the
- * newest by source time wins, whatever order the platform delivered them in.
+ * newest by source time wins, whatever order the platform delivered them in. Single-location
+ * stock reports are applied after the products, each level newest-wins by its own time.
  */
 export async function ingestCatalogParts(
   pool: pg.Pool,
   storeId: StoreId,
-  parts: Array<{ delivery: Delivery; products: ProductInput[] }>,
+  parts: Array<{ delivery: Delivery; products?: ProductInput[]; levels?: StockLevelReport[] }>,
   now: Date = new Date(),
-): Promise<CatalogIngestResult & { applied: Set<string> }> {
+): Promise<CatalogIngestResult & { applied: Set<string>; levelsApplied: number }> {
   return withTransaction(pool, async (tx) => {
     const fresh = await recordDeliveries(tx, storeId, parts.map((p) => p.delivery));
-    const products = parts
-      .filter((p) => fresh.has(`${p.delivery.source}\u0000${p.delivery.id}`))
-      .flatMap((p) => p.products)
-      .sort((a, b) => (a.updatedAt?.getTime() ?? 0) - (b.updatedAt?.getTime() ?? 0));
+    const taken = parts.filter((p) => fresh.has(`${p.delivery.source}\u0000${p.delivery.id}`));
+    const products = taken.flatMap((p) => p.products ?? []).sort((a, b) => (a.updatedAt?.getTime() ?? 0) - (b.updatedAt?.getTime() ?? 0));
+    const levels = taken.flatMap((p) => p.levels ?? []);
     const items = prepare(products);
+    // Every product this batch touches is locked up front in the one order all catalog writes
+    // use (locations, then products by external id), so the stock reports' products and the
+    // written ones never deadlock with another batch or a recount.
+    if (levels.length > 0) {
+      await lockUncountedLocations(tx, storeId);
+      const behind = await productsOfStockItems(tx, storeId, levels.map((l) => l.stockItemId));
+      await lockProducts(tx, storeId, [...new Set([...items.map((p) => p.externalId as string), ...behind])]);
+    }
     const applied = items.length ? await applyCatalog(tx, storeId, items, now) : { upserted: 0, stale: 0, duplicate: false, changes: [] };
-    return { ...applied, applied: fresh };
+    if (levels.length === 0) return { ...applied, applied: fresh, levelsApplied: 0 };
+    const stock = await applyStockLevels(tx, storeId, levels, now);
+    await insertObservations(tx, stock.changes);
+    return { ...applied, changes: [...applied.changes, ...stock.changes], applied: fresh, levelsApplied: stock.applied };
   });
+}
+
+/** One delivery's single-location stock reports (the path outside a worker's batch). */
+export async function ingestStockLevels(
+  pool: pg.Pool,
+  storeId: StoreId,
+  levels: StockLevelReport[],
+  opts: { now?: Date; delivery?: Delivery } = {},
+): Promise<{ applied: number; duplicate: boolean; changes: InventoryChange[] }> {
+  const now = opts.now ?? new Date();
+  const result = await transactOnce(pool, storeId, opts.delivery, async (tx) => {
+    await lockUncountedLocations(tx, storeId);
+    await lockProducts(tx, storeId, await productsOfStockItems(tx, storeId, levels.map((l) => l.stockItemId)));
+    const stock = await applyStockLevels(tx, storeId, levels, now);
+    await insertObservations(tx, stock.changes);
+    return stock;
+  });
+  if (result === DUPLICATE) return { applied: 0, duplicate: true, changes: [] };
+  return { ...result, duplicate: false };
 }
 
 /**

@@ -9,6 +9,8 @@ import type { Store } from '../model/store.ts';
 import { Platform } from '../model/store.ts';
 import { findStoreById, readSealedAccessToken } from '../db/repositories/stores.ts';
 import { storedVariantTracking } from '../db/repositories/catalog.ts';
+import { summableStockItems } from '../db/repositories/stock-levels.ts';
+import { coalesceCalls, type Coalesced } from '../util/coalesce-calls.ts';
 import { leaseDue, leaseParked, markFailed, markProcessedMany, outcomesOf, PARKED, type InboxEntry } from '../db/repositories/webhook-inbox.ts';
 import type { StoreId } from '../model/ids.ts';
 import { applyPart, partDelivery, withSourceTime } from '../ingest/apply-normalised.ts';
@@ -77,7 +79,38 @@ function payloadOf(entry: Leased): unknown {
   }
 }
 
-async function prepare(rt: Runtime, entry: Leased, storeOf: ReturnType<typeof createStoreCache>): Promise<Prepared> {
+/**
+ * Which stock items can be applied from their report, asked once per store for the whole batch
+ * (every inventory delivery of a batch asks at once) rather than once per delivery.
+ */
+function createSummableLookup(rt: Runtime) {
+  const byStore = new Map<string, Coalesced<string, boolean>>();
+  return (storeId: StoreId) => {
+    let lookup = byStore.get(storeId);
+    if (!lookup) {
+      lookup = coalesceCalls(
+        async (ids: string[]) => {
+          const known = await summableStockItems(rt.db.pool, storeId, [...new Set(ids)]);
+          return ids.map((id) => known.has(id));
+        },
+        { maxBatch: 1000, maxInFlight: 1 },
+      );
+      byStore.set(storeId, lookup);
+    }
+    const found = lookup;
+    return async (ids: string[]) => {
+      const answers = await Promise.all(ids.map((id) => found.submit(id)));
+      return new Set(ids.filter((_, i) => answers[i]));
+    };
+  };
+}
+
+async function prepare(
+  rt: Runtime,
+  entry: Leased,
+  storeOf: ReturnType<typeof createStoreCache>,
+  summableOf: ReturnType<typeof createSummableLookup>,
+): Promise<Prepared> {
   const connector = rt.connectors[Platform.parse(entry.source)];
   if (!connector) throw new PermanentWebhookError(`no connector for ${entry.source}`);
   const found = await storeOf(entry.storeId);
@@ -88,6 +121,7 @@ async function prepare(rt: Runtime, entry: Leased, storeOf: ReturnType<typeof cr
     accessToken: found.token,
     triggeredAt: entry.triggeredAt,
     trackedVariants: (ids) => storedVariantTracking(rt.db.pool, found.store.id, ids),
+    summableStockItems: summableOf(found.store.id),
   });
   return { entry, store: found.store, parts, delivery: { source: `inbox:${entry.source}`, id: String(entry.id) } };
 }
@@ -107,17 +141,24 @@ async function applyEach(rt: Runtime, p: Prepared, skipCatalog: boolean): Promis
       outcomes.push(`catalog: ${part.products.length} applied with its batch`);
       continue;
     }
+    if (skipCatalog && part.kind === 'stock-levels') {
+      outcomes.push(`stock levels: ${part.levels.length} applied with their batch`);
+      continue;
+    }
     outcomes.push(await applyPart({ pool: rt.db.pool }, p.store, part, partDelivery(p.delivery, i, p.parts.length), p.entry.triggeredAt));
   }
   return outcomes.join('; ');
 }
 
-/** One store's share of a batch: its catalog changes together, then the rest. */
+/** One store's share of a batch: its catalog changes and stock reports together, then the rest. */
 async function applyStoreBatch(rt: Runtime, batch: Prepared[]): Promise<Array<{ p: Prepared; outcome: string }>> {
   const catalog = batch.flatMap((p) =>
-    p.parts.flatMap((part, i) =>
-      part.kind === 'catalog' ? [{ delivery: partDelivery(p.delivery, i, p.parts.length), products: withSourceTime(part.products, p.entry.triggeredAt) }] : [],
-    ),
+    p.parts.flatMap((part, i): Array<Parameters<typeof ingestCatalogParts>[2][number]> => {
+      const delivery = partDelivery(p.delivery, i, p.parts.length);
+      if (part.kind === 'catalog') return [{ delivery, products: withSourceTime(part.products, p.entry.triggeredAt) }];
+      if (part.kind === 'stock-levels') return [{ delivery, levels: part.levels }];
+      return [];
+    }),
   );
   if (catalog.length > 0) await ingestCatalogParts(rt.db.pool, batch[0]!.store.id, catalog);
   const done: Array<{ p: Prepared; outcome: string }> = [];
@@ -128,8 +169,9 @@ async function applyStoreBatch(rt: Runtime, batch: Prepared[]): Promise<Array<{ 
 /** Normalises and applies leased deliveries; each ends processed, due again, or parked. */
 async function processLeased(rt: Runtime, due: Leased[]): Promise<void> {
   const storeOf = createStoreCache(rt);
+  const summableOf = createSummableLookup(rt);
   const prepared = await mapLimit(due, NORMALISE_CONCURRENCY, (entry) =>
-    prepare(rt, entry, storeOf).then(
+    prepare(rt, entry, storeOf, summableOf).then(
       (p) => ({ ok: true as const, p }),
       (err: unknown) => ({ ok: false as const, entry, err }),
     ),

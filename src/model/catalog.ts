@@ -20,6 +20,8 @@ export const LocationLevel = z.object({
   locationId: ExternalLocationId,
   locationName: z.string().max(255).nullish(),
   available: quantity.nullable(),
+  /** When the source said so, where it differs from the write's own time (a level read back). */
+  at: z.coerce.date().optional(),
 });
 export type LocationLevel = z.infer<typeof LocationLevel>;
 
@@ -41,6 +43,13 @@ export const VariantInput = z.object({
    * ingest takes out what the locations the merchant does not count hold.
    */
   locationLevels: z.array(LocationLevel).max(500).optional(),
+  /** The platform's stock-keeping item behind this variant (Shopify's InventoryItem id), when known. */
+  stockItemId: z.string().trim().min(1).max(255).optional(),
+  /**
+   * Whether `locationLevels` names every location that stocks the variant (the source listed them
+   * all). Then later single-location reports can be summed without asking the source again.
+   */
+  levelsComplete: z.boolean().optional(),
 });
 export type VariantInput = z.infer<typeof VariantInput>;
 
@@ -120,6 +129,13 @@ export function productQuantity(
   if (tracked.length === 0) return own ?? null;
   return tracked.reduce((sum, v) => sum + (v.inventoryQuantity as number), 0);
 }
+
+/**
+ * Stock of one stock-keeping item at one location, as a platform reports a single change
+ * (Shopify's inventory_levels/update). Applied without reading the product back when the item's
+ * variant is stored with every location it is stocked at.
+ */
+export type StockLevelReport = { stockItemId: string; locationId: string; available: number | null; at: Date };
 
 /** One recorded change of stock, as the inventory triggers read it back. */
 export type Observation = {

@@ -1,4 +1,4 @@
-import type { ProductInput } from './catalog.ts';
+import type { ProductInput, StockLevelReport } from './catalog.ts';
 import type { EventInput } from './event.ts';
 import type { ProfileIdentity, ProfileInput } from './profile.ts';
 import type { ExternalProductId } from './ids.ts';
@@ -6,6 +6,8 @@ import type { ExternalProductId } from './ids.ts';
 /** What one platform payload means in the common model; ingest applies it. */
 export type Normalised =
   | { kind: 'catalog'; products: ProductInput[] }
+  /** Single-location stock reports of items whose every location is stored (see StockLevelReport). */
+  | { kind: 'stock-levels'; levels: StockLevelReport[] }
   | { kind: 'product-deleted'; externalIds: ExternalProductId[] }
   | { kind: 'events'; events: EventInput[] }
   | { kind: 'profiles'; profiles: ProfileInput[] }

@@ -24,6 +24,10 @@ export type VariantWrite = {
   inventoryQuantity: number | null;
   /** null: the write does not say, the stored flag stays. */
   inventoryTracked: boolean | null;
+  /** null: the write does not say, the stored item stays. */
+  stockItemId: string | null;
+  /** null: the write does not say; true: every location stocking it is in variant_locations. */
+  levelsComplete: boolean | null;
   sourceUpdatedAt: Date;
 };
 
@@ -109,7 +113,7 @@ export async function updateProducts(db: Queryable, storeId: StoreId, rows: Prod
 }
 
 const VARIANT_RECORD = `x(product_id uuid, external_id text, sku text, title text, price numeric, inventory_quantity integer,
-  inventory_tracked boolean, source_updated_at timestamptz)`;
+  inventory_tracked boolean, stock_item_id text, levels_complete boolean, source_updated_at timestamptz)`;
 
 function variantJson(rows: VariantWrite[]): string {
   return JSON.stringify(
@@ -121,6 +125,8 @@ function variantJson(rows: VariantWrite[]): string {
       price: r.price,
       inventory_quantity: r.inventoryQuantity,
       inventory_tracked: r.inventoryTracked,
+      stock_item_id: r.stockItemId,
+      levels_complete: r.levelsComplete,
       source_updated_at: r.sourceUpdatedAt.toISOString(),
     })),
   );
@@ -131,8 +137,8 @@ export const variantKey = (productId: string, externalId: string): string => `${
 export async function insertNewVariants(db: Queryable, storeId: StoreId, rows: VariantWrite[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const { rows: created } = await db.query<{ product_id: string; external_id: string }>(
-    `INSERT INTO variants (store_id, product_id, external_id, sku, title, price, inventory_quantity, inventory_tracked, source_updated_at)
-     SELECT $1, product_id, external_id, sku, title, price, inventory_quantity, inventory_tracked, source_updated_at
+    `INSERT INTO variants (store_id, product_id, external_id, sku, title, price, inventory_quantity, inventory_tracked, stock_item_id, levels_complete, source_updated_at)
+     SELECT $1, product_id, external_id, sku, title, price, inventory_quantity, inventory_tracked, stock_item_id, COALESCE(levels_complete, false), source_updated_at
      FROM jsonb_to_recordset($2::jsonb) AS ${VARIANT_RECORD}
      ON CONFLICT (store_id, product_id, external_id) DO NOTHING
      RETURNING product_id, external_id`,
@@ -167,7 +173,8 @@ export async function updateVariants(db: Queryable, storeId: StoreId, rows: Vari
   if (rows.length === 0) return;
   await db.query(
     `UPDATE variants v SET sku = x.sku, title = x.title, price = x.price, inventory_quantity = x.inventory_quantity,
-       inventory_tracked = COALESCE(x.inventory_tracked, v.inventory_tracked), source_updated_at = x.source_updated_at, deleted_at = NULL, updated_at = now()
+       inventory_tracked = COALESCE(x.inventory_tracked, v.inventory_tracked), stock_item_id = COALESCE(x.stock_item_id, v.stock_item_id),
+       levels_complete = COALESCE(x.levels_complete, v.levels_complete), source_updated_at = x.source_updated_at, deleted_at = NULL, updated_at = now()
      FROM jsonb_to_recordset($2::jsonb) AS ${VARIANT_RECORD}
      WHERE v.store_id = $1 AND v.product_id = x.product_id AND v.external_id = x.external_id`,
     [storeId, variantJson(rows)],
